@@ -1,0 +1,48 @@
+// Assembles the HTTP API from its feature routers; the only place that knows them all.
+import { swaggerUI } from '@hono/swagger-ui';
+import { randomUUID } from 'node:crypto';
+import { catalogRoutes } from './catalog.js';
+import { checkoutRoutes } from './checkout.js';
+import type { ApiDeps } from './deps.js';
+import { errorHandler } from './errors.js';
+import { newRouter } from './router.js';
+import { healthRoutes } from './health.js';
+import { mailboxRoutes } from './mailbox.js';
+import { orderRoutes } from './orders.js';
+import { sandboxRoutes } from './sandbox.js';
+import { shopRoutes } from './shop.js';
+import { webhookRoutes } from './webhooks.js';
+
+export function createApp(deps: ApiDeps) {
+  const app = newRouter();
+
+  app.use(async (c, next) => {
+    const started = performance.now();
+    const log = deps.log.child({ reqId: c.req.header('x-request-id') ?? randomUUID() });
+    c.set('log', log);
+    await next();
+    log.info({ method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) }, 'request');
+  });
+  app.onError(errorHandler(deps.log));
+  app.notFound((c) => c.json({ error: { code: 'not_found', message: `No route for ${c.req.method} ${c.req.path}.` } }, 404));
+
+  app.route('/', healthRoutes(deps));
+  app.route('/', catalogRoutes(deps));
+  app.route('/', checkoutRoutes(deps));
+  app.route('/', orderRoutes(deps));
+  app.route('/', webhookRoutes(deps));
+  if (deps.payments.sandbox && deps.sandboxSecret) {
+    app.route('/', sandboxRoutes(deps, deps.sandboxSecret));
+    app.route('/', shopRoutes(deps));
+  }
+  if (deps.mailbox) app.route('/', mailboxRoutes(deps.mailbox));
+
+  app.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: { title: 'Durable checkout API', version: '0.1.0', description: 'Checkout, order status and payment webhooks for digital packages; every order is a Temporal workflow.' },
+  });
+  app.get('/docs', swaggerUI({ url: '/openapi.json' }));
+  return app;
+}
+
+export type App = ReturnType<typeof createApp>;

@@ -1,0 +1,103 @@
+// POST /api/v1/checkout: validate and price the cart, then update-with-start the order's workflow for its payment URL.
+import { createRoute, z } from '@hono/zod-openapi';
+import { WithStartWorkflowOperation } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { createHash } from 'node:crypto';
+import { loadCatalogFor, ownedPackageIds } from '../db/catalog.js';
+import { getOrder } from '../db/orders.js';
+import { DomainError } from '../domain/errors.js';
+import { LOCALES, orderWorkflowId, PROVIDERS } from '../domain/orders.js';
+import { priceCart } from '../domain/pricing.js';
+import type { orderWorkflow } from '../workflows/order.js';
+import { checkoutUpdate, CUSTOMER_EMAIL, ORDER_STATUS, type CheckoutView, type OrderWorkflowInput } from '../workflows/definitions.js';
+import type { ApiDeps } from './deps.js';
+import { errorResponse } from './errors.js';
+import { newRouter } from './router.js';
+import { MoneySchema, OrderStatusSchema } from './schemas.js';
+
+const CheckoutRequest = z
+  .object({
+    packageIds: z.array(z.string().uuid()).min(1).max(50),
+    email: z.string().trim().toLowerCase().email().max(254),
+    name: z.string().trim().min(1).max(200),
+    provider: z.enum(PROVIDERS),
+    locale: z.enum(LOCALES).default('pl'),
+  })
+  .strict()
+  .openapi('CheckoutRequest');
+
+const CheckoutResponse = z
+  .object({ orderId: z.string().uuid(), orderNumber: z.string(), status: OrderStatusSchema, total: MoneySchema, paymentUrl: z.string().url() })
+  .openapi('CheckoutResponse');
+
+const route = createRoute({
+  method: 'post',
+  path: '/api/v1/checkout',
+  tags: ['checkout'],
+  request: {
+    headers: z.object({ 'idempotency-key': z.string().min(8).max(255).regex(/^[\x21-\x7e]+$/).openapi({ description: 'Client-chosen key; the same key returns the same order' }) }),
+    body: { content: { 'application/json': { schema: CheckoutRequest } }, required: true },
+  },
+  responses: {
+    201: { content: { 'application/json': { schema: CheckoutResponse } }, description: 'The order exists and can be paid at paymentUrl' },
+    400: errorResponse('Malformed request or empty cart'),
+    409: errorResponse('The buyer already owns everything in the cart, or the order behind this key is closed'),
+    422: errorResponse('Unknown or unavailable packages, mixed currencies, provider not enabled, or the key was used for another request'),
+    503: errorResponse('Database or workflow service unavailable; retry with the same Idempotency-Key'),
+  },
+});
+
+/** A stable order id per Idempotency-Key, so every retry addresses the same workflow. */
+export function orderIdForKey(key: string): string {
+  const h = createHash('sha256').update(`checkout:${key}`).digest('hex');
+  // Shaped as an RFC 9562 version-8 (custom) UUID.
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-${((parseInt(h[16]!, 16) & 0x3) | 0x8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+function fingerprint(body: z.infer<typeof CheckoutRequest>): string {
+  const canonical = JSON.stringify({ ...body, packageIds: [...new Set(body.packageIds)].sort() });
+  return createHash('sha256').update(canonical).digest('hex');
+}
+
+export function checkoutRoutes(deps: ApiDeps) {
+  const { sql, temporal, payments } = deps;
+  return newRouter().openapi(route, async (c) => {
+    const body = c.req.valid('json');
+    const orderId = orderIdForKey(c.req.valid('header')['idempotency-key']);
+    const print = fingerprint(body);
+    const log = c.get('log').child({ orderId, workflowId: orderWorkflowId(orderId) });
+
+    const existing = await getOrder(sql, orderId);
+    if (existing && existing.fingerprint !== print) {
+      throw new DomainError('idempotency_key_reused', 'This Idempotency-Key was already used for a different checkout request.', 'unprocessable');
+    }
+    if (!existing) {
+      if (!payments[body.provider]) throw new DomainError('provider_unavailable', `Payment provider ${body.provider} is not enabled.`, 'unprocessable');
+      // Refuse a bad cart here, before a workflow exists for it; the workflow prices it again from the catalog.
+      priceCart(body.packageIds, await loadCatalogFor(sql, body.packageIds), await ownedPackageIds(sql, body.email));
+    }
+
+    const input: OrderWorkflowInput = { orderId, ...body, fingerprint: print, checkoutTtlMs: deps.checkoutTtlMs };
+    const start = new WithStartWorkflowOperation<typeof orderWorkflow>('orderWorkflow', {
+      workflowId: orderWorkflowId(orderId),
+      taskQueue: deps.taskQueue,
+      args: [input],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      // A closed order is never restarted by a retried request: the stored order answers instead.
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      typedSearchAttributes: [
+        { key: CUSTOMER_EMAIL, value: body.email },
+        { key: ORDER_STATUS, value: 'PENDING' },
+      ],
+    });
+    let view: CheckoutView;
+    try {
+      view = await temporal.workflow.executeUpdateWithStart(checkoutUpdate, { args: [{ fingerprint: print }], startWorkflowOperation: start });
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError) || !existing?.paymentUrl) throw err;
+      view = { orderId, orderNumber: existing.orderNumber, status: existing.status, total: existing.total, paymentUrl: existing.paymentUrl };
+    }
+    log.info({ orderNumber: view.orderNumber, provider: body.provider }, 'checkout opened');
+    return c.json(view, 201);
+  });
+}

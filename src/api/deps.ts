@@ -1,0 +1,21 @@
+// What the HTTP API is built from; tests hand in their own.
+import type { Client } from '@temporalio/client';
+import type { Sql } from '../db/client.js';
+import type { DevMailbox } from '../email/devMailbox.js';
+import type { Logger } from '../log.js';
+import type { PaymentProviders } from '../payments/index.js';
+
+export interface ApiDeps {
+  sql: Sql;
+  temporal: Client;
+  payments: PaymentProviders;
+  log: Logger;
+  publicUrl: string;
+  taskQueue: string;
+  checkoutTtlMs: number;
+  temporalUiUrl: string;
+  /** Present when the sandbox provider is enabled: its secret signs the hosted page's webhooks. */
+  sandboxSecret?: string;
+  /** Present only in the embedded stack: the captured emails, shown at /dev/mailbox. */
+  mailbox?: DevMailbox;
+}

@@ -1,0 +1,17 @@
+// A minimal, dependency-free page shell for the few HTML pages (sandbox checkout, order page, dev mailbox).
+export function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+export function page(title: string, body: string): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>${escapeHtml(title)}</title>
+<style>
+body{font-family:system-ui,sans-serif;max-width:760px;margin:40px auto;padding:0 16px;color:#1f1f1f}
+.card{border:1px solid #ddd;border-radius:8px;padding:24px;margin:16px 0}
+button{font-size:16px;padding:10px 20px;border-radius:6px;border:0;cursor:pointer;margin-right:8px}
+.pay{background:#2f54eb;color:#fff}.decline{background:#eee}
+table{border-collapse:collapse;width:100%}td,th{text-align:left;padding:6px;border-bottom:1px solid #eee}
+.muted{color:#8c8c8c;font-size:14px}.badge{display:inline-block;padding:2px 8px;border-radius:4px;background:#f0f0f0}
+</style></head><body>${body}</body></html>`;
+}

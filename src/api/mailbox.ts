@@ -1,0 +1,40 @@
+// The dev mailbox viewer: captured emails newest first, each with its HTML rendered and its text part.
+import type { DevMailbox } from '../email/devMailbox.js';
+import { escapeHtml, page } from './html.js';
+import { newRouter } from './router.js';
+
+export function mailboxRoutes(mailbox: DevMailbox) {
+  const router = newRouter();
+  router.get('/dev/mailbox', (c) => {
+    const rows = mailbox
+      .list()
+      .map((m) => `<tr><td class="muted">${escapeHtml(m.receivedAt.slice(11, 19))}</td><td>${escapeHtml(m.to.join(', '))}</td><td><a href="/dev/mailbox/${m.id}">${escapeHtml(m.subject)}</a></td></tr>`)
+      .join('');
+    return c.html(
+      page(
+        'Dev mailbox',
+        `<h1>Dev mailbox</h1><p class="muted">Every email the shop sent over SMTP to port ${mailbox.port}, newest first. JSON: <a href="/dev/mailbox/messages">/dev/mailbox/messages</a></p>
+         <table><tr><th>Time</th><th>To</th><th>Subject</th></tr>${rows || '<tr><td colspan="3" class="muted">No messages yet.</td></tr>'}</table>`,
+      ),
+    );
+  });
+  router.get('/dev/mailbox/messages', (c) => c.json({ messages: mailbox.list({ to: c.req.query('to') }) }));
+  router.get('/dev/mailbox/messages/:id', (c) => {
+    const m = mailbox.get(c.req.param('id'));
+    return m ? c.json(m) : c.json({ error: { code: 'message_not_found', message: 'No such message.' } }, 404);
+  });
+  router.get('/dev/mailbox/:id', (c) => {
+    const m = mailbox.get(c.req.param('id'));
+    if (!m) return c.html(page('Not found', '<h1>No such message</h1>'), 404);
+    return c.html(
+      page(
+        m.subject,
+        `<p><a href="/dev/mailbox">← Mailbox</a></p><h1>${escapeHtml(m.subject)}</h1>
+         <p class="muted">From ${escapeHtml(m.from)} to ${escapeHtml(m.to.join(', '))} at ${escapeHtml(m.receivedAt)}</p>
+         <div class="card"><iframe title="HTML part" sandbox="allow-popups allow-popups-to-escape-sandbox" style="width:100%;height:640px;border:0" srcdoc="${escapeHtml(m.html)}"></iframe></div>
+         <h2>Text part</h2><pre class="card" style="white-space:pre-wrap">${escapeHtml(m.text)}</pre>`,
+      ),
+    );
+  });
+  return router;
+}

@@ -1,0 +1,10 @@
+// The router type every feature builds on: shared validation hook and request-scoped logger.
+import { OpenAPIHono } from '@hono/zod-openapi';
+import type { Logger } from '../log.js';
+import { validationHook } from './errors.js';
+
+export type AppEnv = { Variables: { log: Logger } };
+
+export function newRouter() {
+  return new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+}

@@ -1,0 +1,44 @@
+// A bare storefront for trying the product by hand: pick a package, type an email, pay in the sandbox.
+// It uses only the public API (catalog and checkout), as a real frontend would.
+import type { ApiDeps } from './deps.js';
+import { page } from './html.js';
+import { newRouter } from './router.js';
+
+const SHOP = `<h1>Shop</h1><p class="muted">A demo storefront on the public API. Payments go to the sandbox provider.</p>
+<form id="buy" class="card">
+  <p><label>Package<br><select id="package" required style="width:100%;padding:6px"></select></label></p>
+  <p><label>Email<br><input id="email" type="email" required style="width:100%;padding:6px"></label></p>
+  <p><label>Name<br><input id="name" required style="width:100%;padding:6px"></label></p>
+  <p><label>Language <select id="locale"><option value="pl">polski</option><option value="en">English</option></select></label></p>
+  <button class="pay" type="submit">Buy</button> <span id="error" style="color:#c00"></span>
+</form>
+<script>
+const fmt = (m) => new Intl.NumberFormat('pl-PL', { style: 'currency', currency: m.currency }).format(m.amount / 100);
+const wanted = new URLSearchParams(location.search).get('package');
+fetch('/api/v1/packages').then((r) => r.json()).then(({ packages }) => {
+  const select = document.getElementById('package');
+  for (const p of packages) {
+    const o = new Option(p.title + ' — ' + fmt(p.price) + (p.isBundle ? ' (bundle)' : ''), p.id);
+    o.selected = p.slug === wanted;
+    select.add(o);
+  }
+});
+const key = crypto.randomUUID();
+document.getElementById('buy').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  const res = await fetch('/api/v1/checkout', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'idempotency-key': key },
+    body: JSON.stringify({ packageIds: [document.getElementById('package').value], email: document.getElementById('email').value,
+      name: document.getElementById('name').value, provider: 'sandbox', locale: document.getElementById('locale').value }),
+  });
+  const body = await res.json();
+  if (res.ok) location.href = body.paymentUrl; else document.getElementById('error').textContent = body.error.message;
+});
+</script>`;
+
+export function shopRoutes(_deps: ApiDeps) {
+  const router = newRouter();
+  router.get('/shop', (c) => c.html(page('Shop', SHOP)));
+  return router;
+}

@@ -1,0 +1,147 @@
+// The only reader of process.env: defaults, then env overrides, then one validation that reports every error.
+import { z } from 'zod';
+
+const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+const port = z.coerce.number().int().min(0).max(65535);
+const optionalUrl = z.string().url().optional();
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  HOST: z.string().default('127.0.0.1'),
+  PORT: port.default(3000),
+  PUBLIC_URL: z.string().url().optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+  DATABASE_URL: optionalUrl,
+  TEMPORAL_ADDRESS: z.string().optional(),
+  TEMPORAL_NAMESPACE: z.string().default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().default('orders'),
+  TEMPORAL_UI_URL: optionalUrl,
+  SMTP_URL: optionalUrl,
+  MAIL_FROM: z.string().default('Sklep <sklep@localhost>'),
+
+  STRIPE_SECRET_KEY: z.string().optional(),
+  STRIPE_WEBHOOK_SECRET: z.string().optional(),
+  STRIPE_API_HOST: z.string().optional(),
+  STRIPE_API_PORT: port.optional(),
+  STRIPE_API_PROTOCOL: z.enum(['http', 'https']).optional(),
+
+  SANDBOX_ENABLED: bool.optional(),
+  SANDBOX_WEBHOOK_SECRET: z.string().min(16).optional(),
+
+  CHECKOUT_TTL_SECONDS: z.coerce.number().int().positive().default(24 * 60 * 60),
+  WORKER_SHUTDOWN_GRACE_SECONDS: z.coerce.number().int().nonnegative().default(20),
+
+  // Embedded stack only (npm start): where its parts keep data and listen.
+  DATA_DIR: z.string().default('.data'),
+  PG_PORT: port.default(5433),
+  TEMPORAL_PORT: port.default(7233),
+  TEMPORAL_UI_PORT: port.default(8233),
+  SMTP_PORT: port.default(1025),
+
+  // Where the Temporal CLI and stripe-mock come from (scripts/tools.ts).
+  TEMPORAL_CLI_PATH: z.string().optional(),
+  STRIPE_MOCK_PATH: z.string().optional(),
+  TOOLS_CACHE_DIR: z.string().optional(),
+  XDG_CACHE_HOME: z.string().optional(),
+  PATH: z.string().default(''),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export interface Config {
+  env: Env['NODE_ENV'];
+  host: string;
+  port: number;
+  publicUrl: string;
+  logLevel: Env['LOG_LEVEL'];
+  databaseUrl?: string;
+  temporal: { address?: string; namespace: string; taskQueue: string; uiUrl: string };
+  smtpUrl?: string;
+  mailFrom: string;
+  stripe?: { secretKey: string; webhookSecret: string; host?: string; port?: number; protocol?: 'http' | 'https' };
+  sandbox?: { webhookSecret: string };
+  checkoutTtlMs: number;
+  workerShutdownGraceMs: number;
+  stack: { dataDir: string; pgPort: number; temporalPort: number; temporalUiPort: number; smtpPort: number };
+}
+
+// A fixed development secret keeps `npm start` zero-config; production must set its own.
+const DEV_SANDBOX_SECRET = 'sandbox-dev-secret-not-for-production';
+
+export function loadConfig(source: Record<string, string | undefined> = process.env): Config {
+  const parsed = envSchema.safeParse(source);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new Error(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  const problems: string[] = [];
+
+  if (Boolean(e.STRIPE_SECRET_KEY) !== Boolean(e.STRIPE_WEBHOOK_SECRET)) {
+    problems.push('  STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET go together: set both or neither');
+  }
+  const sandboxEnabled = e.SANDBOX_ENABLED ?? e.NODE_ENV !== 'production';
+  if (sandboxEnabled && e.NODE_ENV === 'production' && !e.SANDBOX_WEBHOOK_SECRET) {
+    problems.push('  SANDBOX_WEBHOOK_SECRET is required when the sandbox provider is enabled in production');
+  }
+  if (problems.length > 0) throw new Error(`Invalid configuration:\n${problems.join('\n')}`);
+
+  const publicUrl = (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, '');
+  return {
+    env: e.NODE_ENV,
+    host: e.HOST,
+    port: e.PORT,
+    publicUrl,
+    logLevel: e.LOG_LEVEL,
+    databaseUrl: e.DATABASE_URL,
+    temporal: {
+      address: e.TEMPORAL_ADDRESS,
+      namespace: e.TEMPORAL_NAMESPACE,
+      taskQueue: e.TEMPORAL_TASK_QUEUE,
+      uiUrl: (e.TEMPORAL_UI_URL ?? `http://localhost:${e.TEMPORAL_UI_PORT}`).replace(/\/$/, ''),
+    },
+    smtpUrl: e.SMTP_URL,
+    mailFrom: e.MAIL_FROM,
+    stripe:
+      e.STRIPE_SECRET_KEY && e.STRIPE_WEBHOOK_SECRET
+        ? {
+            secretKey: e.STRIPE_SECRET_KEY,
+            webhookSecret: e.STRIPE_WEBHOOK_SECRET,
+            host: e.STRIPE_API_HOST,
+            port: e.STRIPE_API_PORT,
+            protocol: e.STRIPE_API_PROTOCOL,
+          }
+        : undefined,
+    sandbox: sandboxEnabled ? { webhookSecret: e.SANDBOX_WEBHOOK_SECRET ?? DEV_SANDBOX_SECRET } : undefined,
+    checkoutTtlMs: e.CHECKOUT_TTL_SECONDS * 1000,
+    workerShutdownGraceMs: e.WORKER_SHUTDOWN_GRACE_SECONDS * 1000,
+    stack: {
+      dataDir: e.DATA_DIR,
+      pgPort: e.PG_PORT,
+      temporalPort: e.TEMPORAL_PORT,
+      temporalUiPort: e.TEMPORAL_UI_PORT,
+      smtpPort: e.SMTP_PORT,
+    },
+  };
+}
+
+export interface ToolsConfig {
+  temporalCliPath?: string;
+  stripeMockPath?: string;
+  cacheDir?: string;
+  xdgCacheHome?: string;
+  searchPath: string;
+}
+
+/** The tool resolver needs only these, and must work before the rest of the configuration is valid. */
+export function loadToolsConfig(source: Record<string, string | undefined> = process.env): ToolsConfig {
+  const e = envSchema.pick({ TEMPORAL_CLI_PATH: true, STRIPE_MOCK_PATH: true, TOOLS_CACHE_DIR: true, XDG_CACHE_HOME: true, PATH: true }).parse(source);
+  return {
+    temporalCliPath: e.TEMPORAL_CLI_PATH,
+    stripeMockPath: e.STRIPE_MOCK_PATH,
+    cacheDir: e.TOOLS_CACHE_DIR,
+    xdgCacheHome: e.XDG_CACHE_HOME,
+    searchPath: e.PATH,
+  };
+}

@@ -1,0 +1,79 @@
+// Order rows: reading an order, and status transitions that always leave an order event behind.
+import type { Money } from '../domain/money.js';
+import type { Locale, OrderLine, OrderStatus, ProviderName } from '../domain/orders.js';
+import type { Sql } from './client.js';
+
+export interface OrderRecord {
+  orderId: string;
+  orderNumber: string;
+  status: OrderStatus;
+  email: string;
+  customerName: string;
+  locale: Locale;
+  provider: ProviderName;
+  total: Money;
+  items: OrderLine[];
+  sessionId: string | null;
+  paymentUrl: string | null;
+  paymentId: string | null;
+  userId: string | null;
+  fingerprint: string;
+  createdAt: Date;
+}
+
+export async function getOrder(sql: Sql, orderId: string): Promise<OrderRecord | undefined> {
+  if (!/^[0-9a-f-]{36}$/i.test(orderId)) return undefined;
+  const [o] = await sql`SELECT * FROM orders WHERE id = ${orderId}`;
+  if (!o) return undefined;
+  const items = await sql`
+    SELECT i.package_id, p.slug, i.title, i.unit_amount, i.currency
+    FROM order_items i JOIN packages p ON p.id = i.package_id WHERE i.order_id = ${orderId} ORDER BY i.title`;
+  return {
+    orderId: o.id,
+    orderNumber: o.order_number,
+    status: o.status,
+    email: o.email,
+    customerName: o.customer_name,
+    locale: o.locale,
+    provider: o.provider,
+    total: { amount: o.total_amount, currency: o.currency },
+    items: items.map((i) => ({ packageId: i.package_id, slug: i.slug, title: i.title, unitAmount: i.unit_amount, currency: i.currency })),
+    sessionId: o.provider_session_id,
+    paymentUrl: o.payment_url,
+    paymentId: o.provider_payment_id,
+    userId: o.user_id,
+    fingerprint: o.request_fingerprint,
+    createdAt: o.created_at,
+  };
+}
+
+export interface Transition {
+  to: OrderStatus;
+  cause: string;
+  details?: Record<string, unknown>;
+  payment?: { paymentId?: string; amount?: Money };
+  heldReason?: string;
+}
+
+/** Moves an order to `to` and records why; a repeat of the same transition changes nothing (activities retry). */
+export async function transitionOrder(sql: Sql, orderId: string, t: Transition): Promise<{ changed: boolean; from: OrderStatus }> {
+  return sql.begin(async (tx) => {
+    const [row] = await tx<{ status: OrderStatus }[]>`SELECT status FROM orders WHERE id = ${orderId} FOR UPDATE`;
+    if (!row) throw new Error(`order ${orderId} does not exist`);
+    if (row.status === t.to) return { changed: false, from: row.status };
+    await tx`
+      UPDATE orders SET
+        status = ${t.to},
+        updated_at = now(),
+        held_reason = ${t.heldReason ?? null},
+        paid_at = CASE WHEN ${t.payment !== undefined} THEN coalesce(paid_at, now()) ELSE paid_at END,
+        provider_payment_id = coalesce(${t.payment?.paymentId ?? null}, provider_payment_id),
+        paid_amount = coalesce(${t.payment?.amount?.amount ?? null}, paid_amount),
+        paid_currency = coalesce(${t.payment?.amount?.currency ?? null}, paid_currency)
+      WHERE id = ${orderId}`;
+    await tx`
+      INSERT INTO order_events (order_id, from_status, to_status, cause, details)
+      VALUES (${orderId}, ${row.status}, ${t.to}, ${t.cause}, ${t.details ? tx.json(t.details as never) : null})`;
+    return { changed: true, from: row.status };
+  });
+}

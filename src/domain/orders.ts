@@ -1,0 +1,59 @@
+// Order vocabulary shared by the API, the workflow and the activities.
+import type { Money } from './money.js';
+
+export const ORDER_STATUSES = ['PENDING', 'PAID', 'FULFILLED', 'HELD', 'FAILED', 'EXPIRED', 'CANCELLED', 'REFUNDED', 'PARTIALLY_REFUNDED'] as const;
+export type OrderStatus = (typeof ORDER_STATUSES)[number];
+
+export const PROVIDERS = ['stripe', 'sandbox'] as const;
+export type ProviderName = (typeof PROVIDERS)[number];
+
+export const LOCALES = ['pl', 'en'] as const;
+export type Locale = (typeof LOCALES)[number];
+
+export const EMAIL_KINDS = ['welcome', 'purchase_confirmation', 'payment_failed'] as const;
+export type EmailKind = (typeof EMAIL_KINDS)[number];
+
+export interface OrderLine {
+  packageId: string;
+  slug: string;
+  title: string;
+  unitAmount: number;
+  currency: string;
+}
+
+export interface OrderSummary {
+  orderId: string;
+  orderNumber: string;
+  status: OrderStatus;
+  total: Money;
+  items: OrderLine[];
+}
+
+/** A provider webhook reduced to what the order workflow acts on. */
+export type PaymentEventKind = 'succeeded' | 'failed' | 'expired';
+
+export interface PaymentEvent {
+  provider: ProviderName;
+  eventId: string;
+  kind: PaymentEventKind;
+  orderId: string;
+  sessionId?: string;
+  paymentId?: string;
+  amount?: Money;
+}
+
+const ORDER_NUMBER_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
+
+/** ORD-YYYYMMDD-XXXX; `random` gives four values in [0, 1) so callers choose the randomness source. */
+export function formatOrderNumber(date: Date, random: () => number): string {
+  const ymd = date.toISOString().slice(0, 10).replaceAll('-', '');
+  let suffix = '';
+  for (let i = 0; i < 4; i++) suffix += ORDER_NUMBER_ALPHABET[Math.floor(random() * ORDER_NUMBER_ALPHABET.length)];
+  return `ORD-${ymd}-${suffix}`;
+}
+
+export const ORDER_NUMBER_PATTERN = /^ORD-\d{8}-[A-Z2-9]{4}$/;
+
+export function orderWorkflowId(orderId: string): string {
+  return `order-${orderId}`;
+}

@@ -1,0 +1,16 @@
+// Builds the configured payment providers; a provider without configuration is simply absent.
+import type { Config } from '../config.js';
+import type { Sql } from '../db/client.js';
+import type { ProviderName } from '../domain/orders.js';
+import type { PaymentProvider } from './provider.js';
+import { createSandboxProvider } from './sandbox.js';
+import { createStripeProvider } from './stripe.js';
+
+export type PaymentProviders = Partial<Record<ProviderName, PaymentProvider>>;
+
+export function createPaymentProviders(config: Pick<Config, 'stripe' | 'sandbox' | 'publicUrl'>, sql: Sql): PaymentProviders {
+  const providers: PaymentProviders = {};
+  if (config.stripe) providers.stripe = createStripeProvider(config.stripe);
+  if (config.sandbox) providers.sandbox = createSandboxProvider(sql, { webhookSecret: config.sandbox.webhookSecret, publicUrl: config.publicUrl });
+  return providers;
+}

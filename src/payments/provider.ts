@@ -1,0 +1,59 @@
+// The one interface every payment provider adapter implements, and the errors they share.
+import { DomainError } from '../domain/errors.js';
+import type { Money } from '../domain/money.js';
+import type { Locale, OrderLine, PaymentEvent, ProviderName } from '../domain/orders.js';
+
+export interface CreateSessionInput {
+  orderId: string;
+  orderNumber: string;
+  email: string;
+  locale: Locale;
+  lines: OrderLine[];
+  total: Money;
+  expiresAt: Date;
+  idempotencyKey: string;
+  successUrl: string;
+  cancelUrl: string;
+}
+
+export interface PaymentSession {
+  sessionId: string;
+  url: string;
+}
+
+/** A verified webhook: always recorded; `event` is set only when the order workflow must act on it. */
+export interface VerifiedWebhook {
+  eventId: string;
+  eventType: string;
+  orderId?: string;
+  event?: PaymentEvent;
+  payload: unknown;
+}
+
+export interface RefundInput {
+  orderId: string;
+  sessionId: string;
+  paymentId?: string;
+  amount: Money;
+  idempotencyKey: string;
+}
+
+export type HeaderLookup = (name: string) => string | undefined;
+
+export interface PaymentProvider {
+  readonly name: ProviderName;
+  createSession(input: CreateSessionInput): Promise<PaymentSession>;
+  /** Closes an unpaid session so it can no longer be paid; a session already closed is not an error. */
+  expireSession(sessionId: string): Promise<void>;
+  /** Verifies the signature over the raw body; throws WebhookSignatureError when it does not hold. */
+  verifyWebhook(rawBody: string, header: HeaderLookup): VerifiedWebhook;
+  refund(input: RefundInput): Promise<{ refundId: string }>;
+}
+
+export class WebhookSignatureError extends DomainError {
+  constructor(reason: string) {
+    super('invalid_signature', `Webhook signature verification failed: ${reason}`, 'bad_request');
+  }
+}
+
+export const WEBHOOK_TOLERANCE_SECONDS = 300;

@@ -1,0 +1,128 @@
+// Stripe Checkout adapter: sessions with line items, webhook verification via constructEvent, refunds.
+import Stripe from 'stripe';
+import { z } from 'zod';
+import { DomainError } from '../domain/errors.js';
+import type { PaymentEvent } from '../domain/orders.js';
+import { WEBHOOK_TOLERANCE_SECONDS, WebhookSignatureError, type CreateSessionInput, type HeaderLookup, type PaymentProvider, type RefundInput, type VerifiedWebhook } from './provider.js';
+
+export interface StripeSettings {
+  secretKey: string;
+  webhookSecret: string;
+  host?: string;
+  port?: number;
+  protocol?: 'http' | 'https';
+}
+
+// Stripe accepts expires_at between 30 minutes and 24 hours ahead; our own timer enforces shorter TTLs.
+const MIN_EXPIRY_S = 31 * 60;
+const MAX_EXPIRY_S = 24 * 60 * 60 - 60;
+
+const sessionObject = z.object({
+  id: z.string(),
+  client_reference_id: z.string().nullish(),
+  metadata: z.record(z.string(), z.string()).nullish(),
+  payment_status: z.string().nullish(),
+  amount_total: z.number().nullish(),
+  currency: z.string().nullish(),
+  payment_intent: z.union([z.string(), z.object({ id: z.string() })]).nullish(),
+});
+const anyObject = z.object({ metadata: z.record(z.string(), z.string()).nullish() }).loose();
+
+export function createStripeClient(s: StripeSettings): Stripe {
+  return new Stripe(s.secretKey, { host: s.host, port: s.port, protocol: s.protocol, maxNetworkRetries: 2, timeout: 20_000 });
+}
+
+export function createStripeProvider(s: StripeSettings, stripe: Stripe = createStripeClient(s)): PaymentProvider {
+  return {
+    name: 'stripe',
+
+    async createSession(input: CreateSessionInput) {
+      const now = Math.floor(Date.now() / 1000);
+      const wanted = Math.floor(input.expiresAt.getTime() / 1000);
+      const metadata = { orderId: input.orderId, orderNumber: input.orderNumber };
+      const session = await stripe.checkout.sessions.create(
+        {
+          mode: 'payment',
+          customer_email: input.email,
+          client_reference_id: input.orderId,
+          locale: input.locale,
+          line_items: input.lines.map((l) => ({
+            quantity: 1,
+            price_data: { currency: l.currency.toLowerCase(), unit_amount: l.unitAmount, product_data: { name: l.title, metadata: { packageId: l.packageId } } },
+          })),
+          metadata,
+          payment_intent_data: { metadata },
+          expires_at: Math.min(Math.max(wanted, now + MIN_EXPIRY_S), now + MAX_EXPIRY_S),
+          success_url: input.successUrl,
+          cancel_url: input.cancelUrl,
+        },
+        { idempotencyKey: input.idempotencyKey },
+      );
+      if (!session.url) throw new Error(`Stripe returned checkout session ${session.id} without a URL`);
+      return { sessionId: session.id, url: session.url };
+    },
+
+    async expireSession(sessionId: string) {
+      try {
+        await stripe.checkout.sessions.expire(sessionId);
+      } catch (err) {
+        // Expiring a session that is already complete or expired fails; that is the state we wanted anyway.
+        if (!(err instanceof Stripe.errors.StripeInvalidRequestError)) throw err;
+        const session = await stripe.checkout.sessions.retrieve(sessionId);
+        if (session.status === 'open') throw err;
+      }
+    },
+
+    verifyWebhook(rawBody: string, header: HeaderLookup): VerifiedWebhook {
+      const signature = header('stripe-signature');
+      if (!signature) throw new WebhookSignatureError('missing Stripe-Signature header');
+      let event: Stripe.Event;
+      try {
+        event = stripe.webhooks.constructEvent(rawBody, signature, s.webhookSecret, WEBHOOK_TOLERANCE_SECONDS);
+      } catch (err) {
+        throw new WebhookSignatureError((err as Error).message);
+      }
+      return normaliseStripeEvent(event);
+    },
+
+    async refund(input: RefundInput) {
+      if (!input.paymentId) throw new Error(`order ${input.orderId} has no Stripe payment intent to refund`);
+      const refund = await stripe.refunds.create(
+        { payment_intent: input.paymentId, amount: input.amount.amount, metadata: { orderId: input.orderId } },
+        { idempotencyKey: input.idempotencyKey },
+      );
+      return { refundId: refund.id };
+    },
+  };
+}
+
+const SESSION_EVENTS: Record<string, PaymentEvent['kind'] | 'completed'> = {
+  'checkout.session.completed': 'completed',
+  'checkout.session.async_payment_succeeded': 'succeeded',
+  'checkout.session.async_payment_failed': 'failed',
+  'checkout.session.expired': 'expired',
+};
+
+export function normaliseStripeEvent(event: Stripe.Event): VerifiedWebhook {
+  const base = { eventId: event.id, eventType: event.type, payload: event };
+  const mapped = SESSION_EVENTS[event.type];
+  if (!mapped) {
+    const other = anyObject.safeParse(event.data.object);
+    return { ...base, orderId: other.success ? (other.data.metadata?.orderId ?? undefined) : undefined };
+  }
+  const parsed = sessionObject.safeParse(event.data.object);
+  if (!parsed.success) throw new DomainError('invalid_payload', `The ${event.type} event has no usable checkout session.`, 'bad_request', parsed.error.issues);
+  const session = parsed.data;
+  const orderId = session.metadata?.orderId ?? session.client_reference_id ?? undefined;
+  if (!orderId) return base;
+  // A completed session with a delayed method (e.g. bank transfer) is not paid yet: async_payment_succeeded follows.
+  if (mapped === 'completed' && session.payment_status !== 'paid') return { ...base, orderId };
+  const kind = mapped === 'completed' ? 'succeeded' : mapped;
+  const paymentIntent = typeof session.payment_intent === 'string' ? session.payment_intent : session.payment_intent?.id;
+  const amount = session.amount_total != null && session.currency ? { amount: session.amount_total, currency: session.currency.toUpperCase() } : undefined;
+  return {
+    ...base,
+    orderId,
+    event: { provider: 'stripe', eventId: event.id, kind, orderId, sessionId: session.id, paymentId: paymentIntent, amount },
+  };
+}

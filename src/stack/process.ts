@@ -1,0 +1,75 @@
+// Child processes of the embedded stack (Temporal dev server, stripe-mock): start, wait until ready, stop.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer, connect } from 'node:net';
+
+export interface Service {
+  name: string;
+  stop(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export async function waitForPort(port: number, host: string, timeoutMs: number, child?: ChildProcess): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child && child.exitCode !== null) throw new Error(`process exited with code ${child.exitCode} before listening on ${port}`);
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = connect({ port, host }, () => {
+        socket.end();
+        resolve(true);
+      });
+      socket.on('error', () => resolve(false));
+    });
+    if (open) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`nothing listened on ${host}:${port} within ${timeoutMs} ms`);
+}
+
+export interface SpawnOptions {
+  readyPort: number;
+  readyTimeoutMs?: number;
+  log?: (line: string) => void;
+}
+
+/** Spawns a long-running binary, resolves once it listens on readyPort, and kills it if this process exits first. */
+export async function spawnService(name: string, command: string, args: string[], opts: SpawnOptions): Promise<Service> {
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const collect = (chunk: Buffer) => {
+    output = (output + chunk.toString()).slice(-8000);
+    opts.log?.(chunk.toString().trimEnd());
+  };
+  child.stdout.on('data', collect);
+  child.stderr.on('data', collect);
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  try {
+    await waitForPort(opts.readyPort, '127.0.0.1', opts.readyTimeoutMs ?? 60_000, child);
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw new Error(`${name} did not start: ${(err as Error).message}\n${output}`);
+  }
+  return {
+    name,
+    async stop() {
+      process.off('exit', killOnExit);
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}

@@ -1,0 +1,24 @@
+// Starts the Temporal CLI dev server with our search attributes registered (SQLite file, or in memory when no file is given).
+import { spawnService, type Service } from './process.js';
+
+export const SEARCH_ATTRIBUTES = { OrderNumber: 'Keyword', CustomerEmail: 'Keyword', OrderStatus: 'Keyword' } as const;
+
+export interface TemporalDevServerOptions {
+  cliPath: string;
+  port: number;
+  uiPort?: number;
+  dbFile?: string;
+  log?: (line: string) => void;
+}
+
+export async function startTemporalDevServer(opts: TemporalDevServerOptions): Promise<Service & { address: string }> {
+  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(opts.port), '--log-level', 'error'];
+  args.push(...(opts.uiPort ? ['--ui-port', String(opts.uiPort)] : ['--headless']));
+  if (opts.dbFile) args.push('--db-filename', opts.dbFile);
+  for (const [name, type] of Object.entries(SEARCH_ATTRIBUTES)) args.push('--search-attribute', `${name}=${type}`);
+  // WAL and no fsync: Temporal's own CI settings for the SQLite store; a dev server trades durability on power loss for speed.
+  args.push('--sqlite-pragma', 'journal_mode=WAL', '--sqlite-pragma', 'synchronous=OFF');
+  args.push('--dynamic-config-value', 'frontend.enableExecuteMultiOperation=true');
+  const service = await spawnService('temporal', opts.cliPath, args, { readyPort: opts.port, log: opts.log });
+  return { ...service, address: `127.0.0.1:${opts.port}` };
+}

@@ -1,0 +1,42 @@
+// Worker entry (`npm run worker`): runs order workflows and activities on the configured task queue.
+import { loadConfig } from './config.js';
+import { createSql } from './db/client.js';
+import { migrate } from './db/migrate.js';
+import { createMailer } from './email/transport.js';
+import { endpoints } from './endpoints.js';
+import { createLogger } from './log.js';
+import { createPaymentProviders } from './payments/index.js';
+import { createOrderWorker } from './services.js';
+import { onShutdown } from './shutdown.js';
+
+const config = loadConfig();
+const log = createLogger(config.logLevel, 'worker');
+const at = endpoints(config);
+const sql = createSql(at.databaseUrl);
+await migrate(sql);
+const mailer = createMailer(at.smtpUrl, config.mailFrom);
+const { worker, connection } = await createOrderWorker({
+  temporalAddress: at.temporalAddress,
+  namespace: config.temporal.namespace,
+  taskQueue: config.temporal.taskQueue,
+  sql,
+  payments: createPaymentProviders(config, sql),
+  mailer,
+  publicUrl: config.publicUrl,
+  shutdownGraceMs: config.workerShutdownGraceMs,
+});
+const running = worker.run();
+log.info({ taskQueue: config.temporal.taskQueue, temporal: at.temporalAddress }, 'worker running');
+onShutdown(log, [
+  ['worker', async () => {
+    worker.shutdown();
+    await running;
+  }],
+  ['mailer', () => mailer.close()],
+  ['temporal', () => connection.close()],
+  ['database', () => sql.end({ timeout: 5 })],
+]);
+running.catch((err: unknown) => {
+  log.fatal({ err }, 'worker failed');
+  process.exit(1);
+});

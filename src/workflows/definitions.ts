@@ -1,0 +1,46 @@
+// Names both sides of the workflow boundary share: task queue, signals, queries, updates, search attributes.
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { Money } from '../domain/money.js';
+import type { Locale, OrderStatus, PaymentEvent, ProviderName } from '../domain/orders.js';
+
+export { orderWorkflowId } from '../domain/orders.js';
+
+export const DEFAULT_TASK_QUEUE = 'orders';
+
+export interface OrderWorkflowInput {
+  orderId: string;
+  email: string;
+  name: string;
+  locale: Locale;
+  provider: ProviderName;
+  packageIds: string[];
+  /** Hash of the checkout request: a reused Idempotency-Key with a different body is refused. */
+  fingerprint: string;
+  checkoutTtlMs: number;
+}
+
+export interface CheckoutView {
+  orderId: string;
+  orderNumber: string;
+  status: OrderStatus;
+  total: Money;
+  paymentUrl: string;
+}
+
+export interface OrderState {
+  status: OrderStatus;
+  orderNumber?: string;
+  total?: Money;
+  paymentUrl?: string;
+  heldReason?: string;
+  failure?: { code: string; message: string };
+}
+
+export const checkoutUpdate = defineUpdate<CheckoutView, [{ fingerprint: string }]>('checkout');
+export const paymentSignal = defineSignal<[PaymentEvent]>('payment');
+export const statusQuery = defineQuery<OrderState>('status');
+
+export const ORDER_NUMBER = defineSearchAttributeKey('OrderNumber', SearchAttributeType.KEYWORD);
+export const CUSTOMER_EMAIL = defineSearchAttributeKey('CustomerEmail', SearchAttributeType.KEYWORD);
+export const ORDER_STATUS = defineSearchAttributeKey('OrderStatus', SearchAttributeType.KEYWORD);
