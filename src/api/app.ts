@@ -1,6 +1,7 @@
 // Assembles the HTTP API from its feature routers; the only place that knows them all.
 import { swaggerUI } from '@hono/swagger-ui';
 import { randomUUID } from 'node:crypto';
+import { authRoutes } from './auth.js';
 import { catalogRoutes } from './catalog.js';
 import { checkoutRoutes } from './checkout.js';
 import type { ApiDeps } from './deps.js';
@@ -31,6 +32,7 @@ export function createApp(deps: ApiDeps) {
   app.route('/', checkoutRoutes(deps));
   app.route('/', orderRoutes(deps));
   app.route('/', webhookRoutes(deps));
+  app.route('/', authRoutes(deps));
   if (deps.payments.sandbox && deps.sandboxSecret) {
     app.route('/', sandboxRoutes(deps, deps.sandboxSecret));
     app.route('/', shopRoutes(deps));

@@ -1,0 +1,138 @@
+// Webhooks through the real endpoint: Stripe (SDK against stripe-mock) and sandbox, duplicates, forgeries, mismatches.
+import Stripe from 'stripe';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signSandboxPayload } from '../../src/payments/sandbox.js';
+import { activeEnrollments, checkout, emailsTo, eventually, packageId, startHarness, uniqueEmail, waitForStatus, type Harness } from '../support/harness.js';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness();
+});
+afterAll(async () => h?.close());
+
+function stripeEvent(type: string, object: Record<string, unknown>) {
+  return JSON.stringify({ id: `evt_${crypto.randomUUID().replaceAll('-', '')}`, object: 'event', type, api_version: '2025-01-01', created: Math.floor(Date.now() / 1000), data: { object } });
+}
+
+async function postStripe(body: string, signature = Stripe.webhooks.generateTestHeaderString({ payload: body, secret: h.config.stripe!.webhookSecret })) {
+  const res = await fetch(`${h.baseUrl}/api/v1/webhooks/stripe`, { method: 'POST', headers: { 'content-type': 'application/json', 'stripe-signature': signature }, body });
+  return { status: res.status, body: (await res.json()) as Record<string, any> };
+}
+
+async function postSandbox(event: Record<string, unknown>, secret = h.config.sandbox!.webhookSecret) {
+  const body = JSON.stringify(event);
+  const res = await fetch(`${h.baseUrl}/api/v1/webhooks/sandbox`, { method: 'POST', headers: { 'content-type': 'application/json', 'sandbox-signature': signSandboxPayload(body, secret) }, body });
+  return { status: res.status, body: (await res.json()) as Record<string, any> };
+}
+
+async function sandboxOrder(slug: string, email = uniqueEmail()) {
+  const res = await checkout(h, { packageIds: [await packageId(h.sql, slug)], email, locale: 'en' });
+  expect(res.status).toBe(201);
+  const [order] = await h.sql<{ provider_session_id: string }[]>`SELECT provider_session_id FROM orders WHERE id = ${res.body.orderId}`;
+  return { ...res.body, email, sessionId: order!.provider_session_id } as { orderId: string; orderNumber: string; email: string; sessionId: string; total: { amount: number; currency: string } };
+}
+
+const succeeded = (o: { orderId: string; sessionId: string }, amount: number, currency = 'PLN', id = `evt_${crypto.randomUUID()}`) => ({
+  id,
+  type: 'payment.succeeded',
+  created: Math.floor(Date.now() / 1000),
+  data: { sessionId: o.sessionId, orderId: o.orderId, amount, currency, paymentId: `pay_${id}` },
+});
+
+describe('Stripe', () => {
+  it('opens a Checkout Session through the SDK and fulfils on a signed checkout.session.completed', async () => {
+    const email = uniqueEmail('stripe');
+    const res = await checkout(h, { packageIds: [await packageId(h.sql, 'sales-automation')], email, provider: 'stripe', locale: 'en' });
+    expect(res.status).toBe(201);
+    expect(res.body.paymentUrl).toMatch(/^https?:\/\//);
+    const [order] = await h.sql`SELECT provider_session_id FROM orders WHERE id = ${res.body.orderId}`;
+    expect(order!.provider_session_id).toMatch(/^cs_/);
+
+    const body = stripeEvent('checkout.session.completed', {
+      id: order!.provider_session_id,
+      object: 'checkout.session',
+      client_reference_id: res.body.orderId,
+      metadata: { orderId: res.body.orderId, orderNumber: res.body.orderNumber },
+      payment_status: 'paid',
+      amount_total: 49700,
+      currency: 'pln',
+      payment_intent: 'pi_test_123',
+    });
+    expect(await postStripe(body)).toEqual({ status: 200, body: { received: true, outcome: 'signalled' } });
+    await waitForStatus(h, res.body.orderId, 'FULFILLED');
+    expect(await activeEnrollments(h.sql, email)).toEqual(['sales-automation']);
+    const [paid] = await h.sql`SELECT provider_payment_id, paid_amount FROM orders WHERE id = ${res.body.orderId}`;
+    expect(paid).toEqual({ provider_payment_id: 'pi_test_123', paid_amount: 49700 });
+  });
+
+  it('records but does not act on a completed session whose payment is still pending', async () => {
+    const res = await checkout(h, { packageIds: [await packageId(h.sql, 'biuro-autopilot')], email: uniqueEmail(), provider: 'stripe' });
+    const body = stripeEvent('checkout.session.completed', { id: 'cs_x', metadata: { orderId: res.body.orderId }, payment_status: 'unpaid', amount_total: 6900, currency: 'pln' });
+    expect((await postStripe(body)).body.outcome).toBe('ignored');
+    expect((await h.sql`SELECT status FROM orders WHERE id = ${res.body.orderId}`)[0]!.status).toBe('PENDING');
+  });
+
+  it('refuses a forged or stale signature with 400 and records nothing', async () => {
+    const body = stripeEvent('checkout.session.completed', { id: 'cs_forged', metadata: { orderId: crypto.randomUUID() }, payment_status: 'paid', amount_total: 1, currency: 'pln' });
+    const eventId = JSON.parse(body).id as string;
+    const forged = Stripe.webhooks.generateTestHeaderString({ payload: body, secret: 'whsec_not_ours' });
+    expect(await postStripe(body, forged)).toMatchObject({ status: 400, body: { error: { code: 'invalid_signature' } } });
+    const stale = Stripe.webhooks.generateTestHeaderString({ payload: body, secret: h.config.stripe!.webhookSecret, timestamp: Math.floor(Date.now() / 1000) - 600 });
+    expect((await postStripe(body, stale)).status).toBe(400);
+    const missing = await fetch(`${h.baseUrl}/api/v1/webhooks/stripe`, { method: 'POST', body });
+    expect(missing.status).toBe(400);
+    expect(await h.sql`SELECT 1 FROM webhook_events WHERE event_id = ${eventId}`).toHaveLength(0);
+  });
+});
+
+describe('sandbox webhooks', () => {
+  it('fulfils once when the same event arrives twice', async () => {
+    const o = await sandboxOrder('chatbot-rag');
+    const event = succeeded(o, 14900);
+    expect((await postSandbox(event)).body.outcome).toBe('signalled');
+    expect(await postSandbox(event)).toEqual({ status: 200, body: { received: true, outcome: 'duplicate' } });
+    await waitForStatus(h, o.orderId, 'FULFILLED');
+    // A second, different success event for the same order changes nothing either.
+    await postSandbox(succeeded(o, 14900));
+    await eventually(() => emailsTo(h, o.email), (m) => m.length > 0, 'the email');
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await emailsTo(h, o.email)).toHaveLength(1);
+    const events = await h.sql`SELECT to_status FROM order_events WHERE order_id = ${o.orderId}`;
+    expect(events.filter((e) => e.to_status === 'FULFILLED')).toHaveLength(1);
+    expect(await h.sql`SELECT 1 FROM webhook_events WHERE provider = 'sandbox' AND event_id = ${event.id}`).toHaveLength(1);
+  });
+
+  it('holds a payment whose amount differs from the order and grants nothing', async () => {
+    const o = await sandboxOrder('social-media');
+    await postSandbox(succeeded(o, 100));
+    await waitForStatus(h, o.orderId, 'HELD');
+    const [row] = await h.sql`SELECT held_reason, paid_amount FROM orders WHERE id = ${o.orderId}`;
+    expect(row).toEqual({ held_reason: 'amount_mismatch', paid_amount: 100 });
+    expect(await activeEnrollments(h.sql, o.email)).toEqual([]);
+  });
+
+  it('holds a payment in another currency', async () => {
+    const o = await sandboxOrder('social-media');
+    await postSandbox(succeeded(o, 39700, 'EUR'));
+    await waitForStatus(h, o.orderId, 'HELD');
+  });
+
+  it('refuses a sandbox event signed with another secret, and a body that is not an event', async () => {
+    const o = await sandboxOrder('biuro-autopilot');
+    expect((await postSandbox(succeeded(o, 6900), 'some-other-secret-of-enough-length')).status).toBe(400);
+    const bad = await postSandbox({ hello: 'world' });
+    expect(bad).toMatchObject({ status: 400, body: { error: { code: 'invalid_payload' } } });
+    expect((await h.sql`SELECT status FROM orders WHERE id = ${o.orderId}`)[0]!.status).toBe('PENDING');
+  });
+
+  it('keeps an event for an unknown order and answers 202', async () => {
+    const res = await postSandbox(succeeded({ orderId: crypto.randomUUID(), sessionId: 'sbx_unknown' }, 100));
+    expect(res).toEqual({ status: 202, body: { received: true, outcome: 'order_closed' } });
+  });
+
+  it('answers 404 for a provider that does not exist', async () => {
+    const res = await fetch(`${h.baseUrl}/api/v1/webhooks/paypal`, { method: 'POST', body: '{}' });
+    expect(res.status).toBe(404);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('provider_not_found');
+  });
+});

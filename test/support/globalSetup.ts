@@ -1,0 +1,69 @@
+// Starts the real parts once per test run: embedded PostgreSQL, the Temporal dev server, stripe-mock and an SMTP mailbox.
+import { serve } from '@hono/node-server';
+import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
+import { Hono } from 'hono';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TestProject } from 'vitest/node';
+import { mailboxRoutes } from '../../src/api/mailbox.js';
+import { loadToolsConfig } from '../../src/config.js';
+import { createSql } from '../../src/db/client.js';
+import { migrate } from '../../src/db/migrate.js';
+import { startDevMailbox } from '../../src/email/devMailbox.js';
+import { startEmbeddedPostgres } from '../../src/stack/postgres.js';
+import { freePort, spawnService } from '../../src/stack/process.js';
+import { startTemporalDevServer } from '../../src/stack/temporal.js';
+import { WORKFLOWS_PATH } from '../../src/services.js';
+import { resolveTool, STRIPE_MOCK, TEMPORAL_CLI } from '../../src/stack/tools.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    databaseUrl: string;
+    temporalAddress: string;
+    stripeMockPort: number;
+    smtpUrl: string;
+    mailboxUrl: string;
+    workflowCode: string;
+  }
+}
+
+const quietLogger = new DefaultLogger('WARN');
+
+export default async function setup(project: TestProject) {
+  const tools = loadToolsConfig();
+  const [temporalCli, stripeMock] = await Promise.all([resolveTool(TEMPORAL_CLI, tools), resolveTool(STRIPE_MOCK, tools)]);
+  const root = await mkdtemp(join(tmpdir(), 'checkout-it-'));
+  const [pgPort, temporalPort, stripePort] = await Promise.all([freePort(), freePort(), freePort()]);
+
+  const [pg, temporal, stripe, mailbox, bundle] = await Promise.all([
+    startEmbeddedPostgres({ dataDir: join(root, 'pg'), port: pgPort, database: 'checkout' }),
+    startTemporalDevServer({ cliPath: temporalCli, port: temporalPort }),
+    spawnService('stripe-mock', stripeMock, ['-http-addr', `127.0.0.1:${stripePort}`], { readyPort: stripePort }),
+    startDevMailbox({ port: 0 }),
+    // Bundled once and shared by every test file's worker.
+    bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger }),
+  ]);
+  const sql = createSql(pg.url, { max: 1 });
+  await migrate(sql);
+  await sql.end();
+
+  const viewer = new Hono().route('/', mailboxRoutes(mailbox));
+  const viewerPort = await freePort();
+  const http = serve({ fetch: viewer.fetch, hostname: '127.0.0.1', port: viewerPort });
+
+  project.provide('databaseUrl', pg.url);
+  project.provide('temporalAddress', temporal.address);
+  project.provide('stripeMockPort', stripePort);
+  project.provide('smtpUrl', `smtp://127.0.0.1:${mailbox.port}`);
+  project.provide('mailboxUrl', `http://127.0.0.1:${viewerPort}`);
+  project.provide('workflowCode', bundle.code);
+
+  return async () => {
+    http.close();
+    await mailbox.close();
+    await Promise.all([stripe.stop(), temporal.stop()]);
+    await pg.stop();
+    await rm(root, { recursive: true, force: true });
+  };
+}

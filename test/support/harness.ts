@@ -1,0 +1,151 @@
+// One test file's slice of the product on the shared real parts: its own worker (own task queue) and API server.
+import type { Client } from '@temporalio/client';
+import { Runtime, DefaultLogger, type Worker } from '@temporalio/worker';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { inject } from 'vitest';
+import { loadConfig, type Config } from '../../src/config.js';
+import { createSql, type Sql } from '../../src/db/client.js';
+import type { CapturedEmail } from '../../src/email/devMailbox.js';
+import { createMailer } from '../../src/email/transport.js';
+import { createLogger } from '../../src/log.js';
+import { createPaymentProviders } from '../../src/payments/index.js';
+import { apiDepsFrom, connectTemporal, createOrderWorker, startHttpServer } from '../../src/services.js';
+import { freePort } from '../../src/stack/process.js';
+
+let runtimeInstalled = false;
+
+export interface Harness {
+  baseUrl: string;
+  config: Config;
+  sql: Sql;
+  temporal: Client;
+  mailboxUrl: string;
+  close(): Promise<void>;
+}
+
+export async function startHarness(env: Record<string, string> = {}): Promise<Harness> {
+  if (!runtimeInstalled) {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+    runtimeInstalled = true;
+  }
+  const port = await freePort();
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    PORT: String(port),
+    PUBLIC_URL: `http://127.0.0.1:${port}`,
+    DATABASE_URL: inject('databaseUrl'),
+    TEMPORAL_ADDRESS: inject('temporalAddress'),
+    TEMPORAL_TASK_QUEUE: `test-${randomUUID()}`,
+    SMTP_URL: inject('smtpUrl'),
+    STRIPE_SECRET_KEY: 'sk_test_123',
+    STRIPE_WEBHOOK_SECRET: `whsec_${randomBytes(16).toString('hex')}`,
+    STRIPE_API_HOST: '127.0.0.1',
+    STRIPE_API_PORT: String(inject('stripeMockPort')),
+    STRIPE_API_PROTOCOL: 'http',
+    SANDBOX_WEBHOOK_SECRET: randomBytes(24).toString('hex'),
+    WORKER_SHUTDOWN_GRACE_SECONDS: '2',
+    ...env,
+  });
+  const sql = createSql(config.databaseUrl!, { max: 5 });
+  const payments = createPaymentProviders(config, sql);
+  const mailer = createMailer(config.smtpUrl!, config.mailFrom);
+  const { worker, connection } = await createOrderWorker({
+    temporalAddress: config.temporal.address!,
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
+    sql,
+    payments,
+    mailer,
+    publicUrl: config.publicUrl,
+    shutdownGraceMs: config.workerShutdownGraceMs,
+    workflowBundle: { code: inject('workflowCode') },
+    stickyQueueScheduleToStartTimeoutMs: 1000,
+  });
+  const running: Promise<void> = worker.run();
+  const temporal = await connectTemporal(config.temporal.address!, config.temporal.namespace);
+  const http = await startHttpServer(apiDepsFrom(config, { sql, temporal, payments, log: createLogger('silent') }), '127.0.0.1', port);
+
+  return {
+    baseUrl: config.publicUrl,
+    config,
+    sql,
+    temporal,
+    mailboxUrl: inject('mailboxUrl'),
+    async close() {
+      await http.close();
+      await stopWorker(worker, running);
+      mailer.close();
+      await temporal.connection.close();
+      await connection.close();
+      await sql.end({ timeout: 5 });
+    },
+  };
+}
+
+async function stopWorker(worker: Worker, running: Promise<void>) {
+  worker.shutdown();
+  await running;
+}
+
+export function uniqueEmail(tag = 'buyer'): string {
+  return `${tag}-${randomUUID().slice(0, 8)}@example.com`;
+}
+
+export async function packageId(sql: Sql, slug: string): Promise<string> {
+  const [row] = await sql<{ id: string }[]>`SELECT id FROM packages WHERE slug = ${slug}`;
+  if (!row) throw new Error(`no package ${slug}`);
+  return row.id;
+}
+
+export async function postJson(url: string, body: unknown, headers: Record<string, string> = {}) {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  return { status: res.status, body: (await res.json()) as Record<string, any> };
+}
+
+export async function checkout(h: Harness, body: Record<string, unknown>, key = `key-${randomUUID()}`) {
+  return postJson(`${h.baseUrl}/api/v1/checkout`, { provider: 'sandbox', name: 'Test Buyer', ...body }, { 'idempotency-key': key });
+}
+
+/** Clicks Pay or Decline on the sandbox hosted page, as a browser would. */
+export async function sandboxAction(paymentUrl: string, action: 'pay' | 'decline') {
+  const page = await fetch(paymentUrl);
+  if (page.status !== 200) throw new Error(`payment page answered ${page.status}`);
+  const html = await page.text();
+  const form = html.match(new RegExp(`action="([^"]*/${action})"`));
+  if (!form) throw new Error(`no ${action} button on the payment page`);
+  const res = await fetch(new URL(form[1]!, paymentUrl), { method: 'POST', redirect: 'manual' });
+  return { status: res.status, location: res.headers.get('location') };
+}
+
+export async function eventually<T>(probe: () => Promise<T>, accept: (v: T) => boolean, what: string, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T | undefined;
+  while (Date.now() < deadline) {
+    last = await probe();
+    if (accept(last)) return last;
+    await new Promise((r) => setTimeout(r, 150));
+  }
+  throw new Error(`timed out waiting for ${what}; last value: ${JSON.stringify(last)}`);
+}
+
+export async function orderStatus(h: Harness, orderId: string) {
+  const res = await fetch(`${h.baseUrl}/api/v1/orders/${orderId}/status`);
+  return (await res.json()) as { status: string; orderNumber: string; items: { slug: string }[] };
+}
+
+export async function waitForStatus(h: Harness, orderId: string, status: string, timeoutMs?: number) {
+  return eventually(() => orderStatus(h, orderId), (o) => o.status === status, `order ${orderId} to be ${status}`, timeoutMs);
+}
+
+export async function emailsTo(h: Harness, address: string): Promise<CapturedEmail[]> {
+  const res = await fetch(`${h.mailboxUrl}/dev/mailbox/messages?to=${encodeURIComponent(address)}`);
+  return ((await res.json()) as { messages: CapturedEmail[] }).messages;
+}
+
+export async function activeEnrollments(sql: Sql, email: string): Promise<string[]> {
+  const rows = await sql<{ slug: string }[]>`
+    SELECT p.slug FROM enrollments e JOIN users u ON u.id = e.user_id JOIN packages p ON p.id = e.package_id
+    WHERE u.email = ${email} AND e.status = 'active' ORDER BY p.slug`;
+  return rows.map((r) => r.slug);
+}
