@@ -1,0 +1,120 @@
+// Checkout over HTTP: idempotency, every refusal as a clear 4xx, and expiry after a short TTL.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { activeEnrollments, checkout, packageId, postJson, sandboxAction, startHarness, uniqueEmail, waitForStatus, type Harness } from '../support/harness.js';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness({ CHECKOUT_TTL_SECONDS: '3' });
+});
+afterAll(async () => h?.close());
+
+describe('checkout', () => {
+  it('returns the same order for the same Idempotency-Key, and refuses the key for another request', async () => {
+    const email = uniqueEmail();
+    const body = { packageIds: [await packageId(h.sql, 'chatbot-rag')], email };
+    const key = `same-key-${crypto.randomUUID()}`;
+    const [a, b] = await Promise.all([checkout(h, body, key), checkout(h, body, key)]);
+    expect(a.status).toBe(201);
+    expect(b.body).toEqual(a.body);
+    const again = await checkout(h, body, key);
+    expect(again.body).toEqual(a.body);
+    expect(await h.sql`SELECT 1 FROM orders WHERE email = ${email}`).toHaveLength(1);
+
+    const other = await checkout(h, { ...body, packageIds: [await packageId(h.sql, 'biuro-autopilot')] }, key);
+    expect(other).toMatchObject({ status: 422, body: { error: { code: 'idempotency_key_reused' } } });
+  });
+
+  it('answers a retried key with the stored order after the order has closed', async () => {
+    const email = uniqueEmail();
+    const body = { packageIds: [await packageId(h.sql, 'biuro-autopilot')], email };
+    const key = `closed-${crypto.randomUUID()}`;
+    const first = await checkout(h, body, key);
+    await sandboxAction(first.body.paymentUrl, 'pay');
+    await waitForStatus(h, first.body.orderId, 'FULFILLED');
+    const retry = await checkout(h, body, key);
+    expect(retry.status).toBe(201);
+    expect(retry.body).toMatchObject({ orderId: first.body.orderId, orderNumber: first.body.orderNumber, status: 'FULFILLED' });
+  });
+
+  it.each([
+    ['empty cart', { packageIds: [] }, 400, 'invalid_request'],
+    ['bad email', { email: 'not-an-email' }, 400, 'invalid_request'],
+    ['unknown field', { coupon: 'X' }, 400, 'invalid_request'],
+    ['unknown provider', { provider: 'paypal' }, 400, 'invalid_request'],
+    ['unknown package', { packageIds: ['00000000-0000-4000-8000-000000000000'] }, 422, 'package_unavailable'],
+  ])('refuses %s with a clear error', async (_name, override, status, code) => {
+    const res = await checkout(h, { packageIds: [await packageId(h.sql, 'chatbot-rag')], email: uniqueEmail(), ...override });
+    expect(res.status).toBe(status);
+    expect(res.body.error.code).toBe(code);
+    expect(typeof res.body.error.message).toBe('string');
+  });
+
+  it('refuses a checkout without an Idempotency-Key', async () => {
+    const res = await postJson(`${h.baseUrl}/api/v1/checkout`, { packageIds: [await packageId(h.sql, 'chatbot-rag')], email: uniqueEmail(), name: 'A', provider: 'sandbox' });
+    expect(res).toMatchObject({ status: 400, body: { error: { code: 'invalid_request' } } });
+  });
+
+  it('refuses an unpublished package', async () => {
+    await h.sql`INSERT INTO packages (slug, title, category, price_amount, currency, published) VALUES ('hidden-test', 'Hidden', 'Test', 100, 'PLN', false) ON CONFLICT (slug) DO NOTHING`;
+    const res = await checkout(h, { packageIds: [await packageId(h.sql, 'hidden-test')], email: uniqueEmail() });
+    expect(res).toMatchObject({ status: 422, body: { error: { code: 'package_unavailable' } } });
+  });
+
+  it('refuses packages in different currencies in one cart', async () => {
+    await h.sql`INSERT INTO packages (slug, title, category, price_amount, currency) VALUES ('euro-test', 'Euro', 'Test', 1000, 'EUR') ON CONFLICT (slug) DO NOTHING`;
+    const res = await checkout(h, { packageIds: [await packageId(h.sql, 'euro-test'), await packageId(h.sql, 'chatbot-rag')], email: uniqueEmail() });
+    expect(res).toMatchObject({ status: 422, body: { error: { code: 'mixed_currencies' } } });
+  });
+
+  it('refuses a cart the buyer already owns entirely, bundle included', async () => {
+    const email = uniqueEmail('owner');
+    const first = await checkout(h, { packageIds: [await packageId(h.sql, 'content-creator'), await packageId(h.sql, 'social-media')], email });
+    await sandboxAction(first.body.paymentUrl, 'pay');
+    await waitForStatus(h, first.body.orderId, 'FULFILLED');
+    const again = await checkout(h, { packageIds: [await packageId(h.sql, 'marketing-ai-bundle')], email });
+    expect(again).toMatchObject({ status: 409, body: { error: { code: 'already_owned' } } });
+    const mixed = await checkout(h, { packageIds: [await packageId(h.sql, 'social-media'), await packageId(h.sql, 'chatbot-rag')], email });
+    expect(mixed.status).toBe(201);
+  });
+
+  it('expires an unpaid order after the checkout TTL and closes its payment page', async () => {
+    const email = uniqueEmail('late');
+    const res = await checkout(h, { packageIds: [await packageId(h.sql, 'chatbot-rag')], email });
+    await waitForStatus(h, res.body.orderId, 'EXPIRED', 15_000);
+    const [session] = await h.sql`SELECT status FROM sandbox_sessions WHERE order_id = ${res.body.orderId}`;
+    expect(session!.status).toBe('expired');
+    const page = await (await fetch(res.body.paymentUrl)).text();
+    expect(page).not.toContain('/pay"');
+    expect(await activeEnrollments(h.sql, email)).toEqual([]);
+  });
+});
+
+describe('order status, health and docs', () => {
+  it('shows a customer their order, and 404 for an unknown one', async () => {
+    const res = await checkout(h, { packageIds: [await packageId(h.sql, 'marketing-ai-bundle')], email: uniqueEmail() });
+    const status = await (await fetch(`${h.baseUrl}/api/v1/orders/${res.body.orderId}/status`)).json();
+    expect(status).toEqual({ orderId: res.body.orderId, orderNumber: res.body.orderNumber, status: 'PENDING', total: { amount: 74900, currency: 'PLN' }, items: [expect.objectContaining({ slug: 'marketing-ai-bundle' })] });
+    expect((await fetch(`${h.baseUrl}/api/v1/orders/${crypto.randomUUID()}/status`)).status).toBe(404);
+    expect((await fetch(`${h.baseUrl}/api/v1/orders/not-a-uuid/status`)).status).toBe(400);
+  });
+
+  it('lists the catalog with filters and shows a bundle with its children', async () => {
+    const all = (await (await fetch(`${h.baseUrl}/api/v1/packages`)).json()) as { packages: { slug: string }[] };
+    expect(all.packages.map((p) => p.slug)).toEqual(expect.arrayContaining(['biuro-autopilot', 'chatbot-rag', 'sales-automation', 'content-creator', 'devops-autopilot', 'social-media', 'marketing-ai-bundle']));
+    const marketing = (await (await fetch(`${h.baseUrl}/api/v1/packages?category=Marketing&featured=false`)).json()) as { packages: { slug: string }[] };
+    expect(marketing.packages.map((p) => p.slug).sort()).toEqual(['content-creator', 'social-media']);
+    const bundle = (await (await fetch(`${h.baseUrl}/api/v1/packages/marketing-ai-bundle`)).json()) as { isBundle: boolean; children: { slug: string }[] };
+    expect(bundle.isBundle).toBe(true);
+    expect(bundle.children.map((c) => c.slug)).toEqual(['content-creator', 'social-media']);
+    expect((await fetch(`${h.baseUrl}/api/v1/packages/nope`)).status).toBe(404);
+    expect((await fetch(`${h.baseUrl}/api/v1/packages?featured=maybe`)).status).toBe(400);
+  });
+
+  it('is live and ready, and publishes its OpenAPI document', async () => {
+    expect(await (await fetch(`${h.baseUrl}/healthz`)).json()).toEqual({ status: 'ok' });
+    expect(await (await fetch(`${h.baseUrl}/readyz`)).json()).toEqual({ status: 'ok', checks: { database: 'ok', temporal: 'ok' } });
+    const doc = (await (await fetch(`${h.baseUrl}/openapi.json`)).json()) as { paths: Record<string, unknown> };
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/v1/checkout', '/api/v1/packages', '/api/v1/packages/{slug}', '/api/v1/orders/{orderId}/status', '/api/v1/webhooks/{provider}', '/healthz', '/readyz']));
+    expect((await fetch(`${h.baseUrl}/docs`)).status).toBe(200);
+  });
+});
