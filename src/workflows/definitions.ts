@@ -34,7 +34,8 @@ export interface OrderState {
   total?: Money;
   paymentUrl?: string;
   heldReason?: string;
-  failure?: { code: string; message: string };
+  /** Why checkout could not open; `kind` is set for business errors (see domain/errors.ts). */
+  failure?: { code: string; message: string; kind?: string };
 }
 
 export const checkoutUpdate = defineUpdate<CheckoutView, [{ fingerprint: string }]>('checkout');

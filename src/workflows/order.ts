@@ -40,7 +40,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
     checkoutUpdate,
     async (): Promise<CheckoutView> => {
       await condition(() => state.paymentUrl !== undefined || state.failure !== undefined);
-      if (state.failure) throw ApplicationFailure.nonRetryable(state.failure.message, state.failure.code);
+      if (state.failure) throw ApplicationFailure.nonRetryable(state.failure.message, state.failure.code, { kind: state.failure.kind });
       return { orderId, orderNumber: state.orderNumber!, status: state.status, total: state.total!, paymentUrl: state.paymentUrl! };
     },
     {
@@ -75,10 +75,13 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
       return true;
     } catch (err) {
       if (isCancellation(err)) throw err;
-      const cause = err instanceof ApplicationFailure ? err : (err as { cause?: unknown }).cause;
-      state.failure = cause instanceof ApplicationFailure && cause.type
-        ? { code: cause.type, message: cause.message }
-        : { code: 'checkout_unavailable', message: 'The order could not be opened. Please try again.' };
+      const failure = err instanceof ApplicationFailure ? err : (err as { cause?: unknown }).cause;
+      const kind = failure instanceof ApplicationFailure ? (failure.details?.[0] as { kind?: string } | undefined)?.kind : undefined;
+      // Only business errors (they carry a kind) reach the buyer as such; anything else is an outage.
+      state.failure =
+        failure instanceof ApplicationFailure && failure.type && kind
+          ? { code: failure.type, message: failure.message, kind }
+          : { code: 'checkout_unavailable', message: 'The order could not be opened. Please try again.' };
       if (state.orderNumber) await transition('FAILED', 'checkout_failed', { details: { ...state.failure } });
       return false;
     }

@@ -2,7 +2,7 @@
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signSandboxPayload } from '../../src/payments/sandbox.js';
-import { activeEnrollments, checkout, emailsTo, eventually, packageId, startHarness, uniqueEmail, waitForStatus, type Harness } from '../support/harness.js';
+import { activeEnrollments, checkout, emailsTo, eventually, packageId, post, startHarness, uniqueEmail, waitForStatus, type Harness } from '../support/harness.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -14,15 +14,12 @@ function stripeEvent(type: string, object: Record<string, unknown>) {
   return JSON.stringify({ id: `evt_${crypto.randomUUID().replaceAll('-', '')}`, object: 'event', type, api_version: '2025-01-01', created: Math.floor(Date.now() / 1000), data: { object } });
 }
 
-async function postStripe(body: string, signature = Stripe.webhooks.generateTestHeaderString({ payload: body, secret: h.config.stripe!.webhookSecret })) {
-  const res = await fetch(`${h.baseUrl}/api/v1/webhooks/stripe`, { method: 'POST', headers: { 'content-type': 'application/json', 'stripe-signature': signature }, body });
-  return { status: res.status, body: (await res.json()) as Record<string, any> };
-}
+const postStripe = (body: string, signature = Stripe.webhooks.generateTestHeaderString({ payload: body, secret: h.config.stripe!.webhookSecret })) =>
+  post(`${h.baseUrl}/api/v1/webhooks/stripe`, body, { 'stripe-signature': signature });
 
-async function postSandbox(event: Record<string, unknown>, secret = h.config.sandbox!.webhookSecret) {
+function postSandbox(event: Record<string, unknown>, secret = h.config.sandbox!.webhookSecret) {
   const body = JSON.stringify(event);
-  const res = await fetch(`${h.baseUrl}/api/v1/webhooks/sandbox`, { method: 'POST', headers: { 'content-type': 'application/json', 'sandbox-signature': signSandboxPayload(body, secret) }, body });
-  return { status: res.status, body: (await res.json()) as Record<string, any> };
+  return post(`${h.baseUrl}/api/v1/webhooks/sandbox`, body, { 'sandbox-signature': signSandboxPayload(body, secret) });
 }
 
 async function sandboxOrder(slug: string, email = uniqueEmail()) {

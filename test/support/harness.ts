@@ -98,10 +98,13 @@ export async function packageId(sql: Sql, slug: string): Promise<string> {
   return row.id;
 }
 
-export async function postJson(url: string, body: unknown, headers: Record<string, string> = {}) {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+/** POSTs an exact body (webhooks are signed over these bytes) and returns the status and parsed JSON answer. */
+export async function post(url: string, rawBody: string, headers: Record<string, string> = {}) {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: rawBody });
   return { status: res.status, body: (await res.json()) as Record<string, any> };
 }
+
+export const postJson = (url: string, body: unknown, headers: Record<string, string> = {}) => post(url, JSON.stringify(body), headers);
 
 export async function checkout(h: Harness, body: Record<string, unknown>, key = `key-${randomUUID()}`) {
   return postJson(`${h.baseUrl}/api/v1/checkout`, { provider: 'sandbox', name: 'Test Buyer', ...body }, { 'idempotency-key': key });

@@ -1,0 +1,224 @@
+// orderWorkflow's decisions on a local Temporal server, with every activity replaced by a recording fake.
+import { WithStartWorkflowOperation, WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type WorkflowBundle } from '@temporalio/worker';
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Activities } from '../../src/activities/index.js';
+import { loadToolsConfig } from '../../src/config.js';
+import type { PaymentEvent } from '../../src/domain/orders.js';
+import { WORKFLOWS_PATH } from '../../src/services.js';
+import { resolveTool, TEMPORAL_CLI } from '../../src/stack/tools.js';
+import { checkoutUpdate, CUSTOMER_EMAIL, ORDER_NUMBER, ORDER_STATUS, orderWorkflowId, paymentSignal, statusQuery, type OrderWorkflowInput } from '../../src/workflows/definitions.js';
+import type { orderWorkflow } from '../../src/workflows/order.js';
+
+let env: TestWorkflowEnvironment;
+let bundle: WorkflowBundle;
+
+beforeAll(async () => {
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  const path = await resolveTool(TEMPORAL_CLI, loadToolsConfig());
+  [env, bundle] = await Promise.all([
+    TestWorkflowEnvironment.createLocal({ server: { executable: { type: 'existing-path', path }, searchAttributes: [ORDER_NUMBER, CUSTOMER_EMAIL, ORDER_STATUS] } }),
+    bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') }),
+  ]);
+});
+afterAll(async () => env?.teardown());
+
+type Call = [name: string, input: Record<string, unknown>];
+
+function fakes(overrides: Partial<Record<keyof Activities, (input: never) => Promise<unknown>>> = {}) {
+  const calls: Call[] = [];
+  const base: Record<keyof Activities, (input: never) => Promise<unknown>> = {
+    createOrder: async (i: { orderId: string }) => ({ orderId: i.orderId, orderNumber: 'ORD-20260101-ABCD', status: 'PENDING', total: { amount: 6900, currency: 'PLN' }, items: [] }),
+    createPaymentSession: async () => ({ sessionId: 'sess_1', paymentUrl: 'https://pay.example/sess_1' }),
+    expirePaymentSession: async () => undefined,
+    transitionOrder: async () => ({ changed: true }),
+    findOrCreateUser: async () => ({ userId: 'user_1', created: true }),
+    grantEnrollments: async () => ({ granted: ['p1'], skipped: [] }),
+    sendOrderEmail: async () => ({ status: 'sent' }),
+  };
+  const activities = Object.fromEntries(
+    Object.entries({ ...base, ...overrides }).map(([name, fn]) => [
+      name,
+      async (input: Record<string, unknown>) => {
+        calls.push([name, input]);
+        return fn(input as never);
+      },
+    ]),
+  );
+  return { activities, calls, names: () => calls.map(([n, i]) => (n === 'transitionOrder' ? `transitionOrder:${String(i.to)}` : n === 'sendOrderEmail' ? `sendOrderEmail:${String(i.kind)}` : n)) };
+}
+
+function input(overrides: Partial<OrderWorkflowInput> = {}): OrderWorkflowInput {
+  return { orderId: randomUUID(), email: 'a@example.com', name: 'A', locale: 'pl', provider: 'sandbox', packageIds: ['p1'], fingerprint: 'fp-1', checkoutTtlMs: 60_000, ...overrides };
+}
+
+const paid = (orderId: string, amount = 6900, currency = 'PLN', eventId = `evt_${randomUUID()}`): PaymentEvent => ({ provider: 'sandbox', eventId, kind: 'succeeded', orderId, paymentId: 'pay_1', amount: { amount, currency } });
+
+/** Opens the order exactly as the API does (update-with-start) and returns the checkout view and the handle. */
+async function open(taskQueue: string, args: OrderWorkflowInput, fingerprint = args.fingerprint) {
+  const start = new WithStartWorkflowOperation<typeof orderWorkflow>('orderWorkflow', {
+    workflowId: orderWorkflowId(args.orderId),
+    taskQueue,
+    args: [args],
+    workflowIdConflictPolicy: 'USE_EXISTING',
+  });
+  const view = await env.client.workflow.executeUpdateWithStart(checkoutUpdate, { args: [{ fingerprint }], startWorkflowOperation: start });
+  return { view, handle: await start.workflowHandle() };
+}
+
+async function withWorker<T>(activities: Record<string, unknown>, fn: (taskQueue: string) => Promise<T>): Promise<T> {
+  const taskQueue = `wf-${randomUUID()}`;
+  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities, stickyQueueScheduleToStartTimeout: '1s' });
+  return worker.runUntil(fn(taskQueue));
+}
+
+describe('orderWorkflow', () => {
+  it('opens checkout, then fulfils a new customer: paid, user, enrollments, welcome email, fulfilled', async () => {
+    const f = fakes();
+    const args = input();
+    const result = await withWorker(f.activities, async (tq) => {
+      const { view, handle } = await open(tq, args);
+      expect(view).toEqual({ orderId: args.orderId, orderNumber: 'ORD-20260101-ABCD', status: 'PENDING', total: { amount: 6900, currency: 'PLN' }, paymentUrl: 'https://pay.example/sess_1' });
+      await handle.signal(paymentSignal, paid(args.orderId));
+      const out = await handle.result();
+      const described = await handle.describe();
+      expect(described.typedSearchAttributes.get(ORDER_STATUS)).toBe('FULFILLED');
+      expect(described.typedSearchAttributes.get(ORDER_NUMBER)).toBe('ORD-20260101-ABCD');
+      return out;
+    });
+    expect(result.status).toBe('FULFILLED');
+    expect(f.names()).toEqual(['createOrder', 'createPaymentSession', 'transitionOrder:PAID', 'findOrCreateUser', 'grantEnrollments', 'sendOrderEmail:welcome', 'transitionOrder:FULFILLED']);
+    const paidCall = f.calls.find(([n, i]) => n === 'transitionOrder' && i.to === 'PAID')!;
+    expect(paidCall[1]).toMatchObject({ payment: { paymentId: 'pay_1', amount: { amount: 6900, currency: 'PLN' } } });
+  });
+
+  it('sends a returning customer a purchase confirmation', async () => {
+    const f = fakes({ findOrCreateUser: async () => ({ userId: 'user_2', created: false }) });
+    const args = input();
+    await withWorker(f.activities, async (tq) => {
+      const { handle } = await open(tq, args);
+      await handle.signal(paymentSignal, paid(args.orderId));
+      await handle.result();
+    });
+    expect(f.names()).toContain('sendOrderEmail:purchase_confirmation');
+    expect(f.names()).not.toContain('sendOrderEmail:welcome');
+  });
+
+  it('marks a declined payment FAILED and sends the failure email, creating no user', async () => {
+    const f = fakes();
+    const args = input();
+    const out = await withWorker(f.activities, async (tq) => {
+      const { handle } = await open(tq, args);
+      await handle.signal(paymentSignal, { ...paid(args.orderId), kind: 'failed' });
+      return handle.result();
+    });
+    expect(out.status).toBe('FAILED');
+    expect(f.names().slice(2)).toEqual(['transitionOrder:FAILED', 'sendOrderEmail:payment_failed']);
+  });
+
+  it('expires the provider session when the checkout TTL passes without payment', async () => {
+    const f = fakes();
+    const out = await withWorker(f.activities, async (tq) => (await open(tq, input({ checkoutTtlMs: 1000 }))).handle.result());
+    expect(out.status).toBe('EXPIRED');
+    expect(f.names().slice(2)).toEqual(['expirePaymentSession', 'transitionOrder:EXPIRED']);
+  });
+
+  it('takes the provider at its word when it reports the session expired', async () => {
+    const f = fakes();
+    const args = input();
+    const out = await withWorker(f.activities, async (tq) => {
+      const { handle } = await open(tq, args);
+      await handle.signal(paymentSignal, { provider: 'stripe', eventId: 'evt_exp', kind: 'expired', orderId: args.orderId });
+      return handle.result();
+    });
+    expect(out.status).toBe('EXPIRED');
+    expect(f.names().slice(2)).toEqual(['transitionOrder:EXPIRED']);
+  });
+
+  it.each([
+    ['a different amount', 6800, 'PLN'],
+    ['a different currency', 6900, 'EUR'],
+  ])('holds a payment of %s for an operator and grants nothing', async (_what, amount, currency) => {
+    const f = fakes();
+    const args = input();
+    const out = await withWorker(f.activities, async (tq) => {
+      const { handle } = await open(tq, args);
+      await handle.signal(paymentSignal, paid(args.orderId, amount, currency));
+      return handle.result();
+    });
+    expect(out).toMatchObject({ status: 'HELD', heldReason: 'amount_mismatch' });
+    expect(f.names().slice(2)).toEqual(['transitionOrder:HELD']);
+    expect(f.calls[2]![1]).toMatchObject({ heldReason: 'amount_mismatch', details: { expected: { amount: 6900, currency: 'PLN' }, received: { amount, currency } } });
+  });
+
+  it('fulfils once however often the payment is signalled, and ignores events for other orders', async () => {
+    const f = fakes();
+    const args = input();
+    await withWorker(f.activities, async (tq) => {
+      const { handle } = await open(tq, args);
+      await handle.signal(paymentSignal, paid(randomUUID()));
+      expect((await handle.query(statusQuery)).status).toBe('PENDING');
+      const event = paid(args.orderId);
+      await handle.signal(paymentSignal, event);
+      await handle.signal(paymentSignal, event);
+      await handle.signal(paymentSignal, { ...paid(args.orderId), kind: 'failed' });
+      await handle.result();
+    });
+    expect(f.names().filter((n) => n === 'grantEnrollments')).toHaveLength(1);
+    expect(f.names()).not.toContain('transitionOrder:FAILED');
+  });
+
+  it('answers a repeated checkout with the same view and refuses a different request on the same key', async () => {
+    const f = fakes();
+    const args = input();
+    await withWorker(f.activities, async (tq) => {
+      const first = await open(tq, args);
+      const again = await open(tq, args);
+      expect(again.view).toEqual(first.view);
+      const err = await open(tq, args, 'another-fingerprint').catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
+      expect(((err as WorkflowUpdateFailedError).cause as ApplicationFailure).type).toBe('idempotency_key_reused');
+      await first.handle.signal(paymentSignal, paid(args.orderId));
+      await first.handle.result();
+    });
+    expect(f.names().filter((n) => n === 'createOrder')).toHaveLength(1);
+  });
+
+  it('fails checkout with the business error when the order cannot be created, and ends', async () => {
+    const f = fakes({
+      createOrder: async () => {
+        throw ApplicationFailure.nonRetryable('Some packages do not exist or are not for sale.', 'package_unavailable', { kind: 'unprocessable' });
+      },
+    });
+    const args = input();
+    await withWorker(f.activities, async (tq) => {
+      const err = await open(tq, args).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
+      const failure = (err as WorkflowUpdateFailedError).cause as ApplicationFailure;
+      expect(failure.type).toBe('package_unavailable');
+      expect(failure.details?.[0]).toEqual({ kind: 'unprocessable' });
+      const out = await env.client.workflow.getHandle(orderWorkflowId(args.orderId)).result();
+      expect(out.failure).toEqual({ code: 'package_unavailable', message: 'Some packages do not exist or are not for sale.', kind: 'unprocessable' });
+    });
+    expect(f.names()).toEqual(['createOrder']);
+  });
+
+  it('marks the order FAILED when the payment session cannot be opened', async () => {
+    const f = fakes({
+      createPaymentSession: async () => {
+        throw ApplicationFailure.nonRetryable('Payment provider stripe is not configured.', 'provider_unavailable', { kind: 'unprocessable' });
+      },
+    });
+    const args = input();
+    await withWorker(f.activities, async (tq) => {
+      const err = await open(tq, args).catch((e: unknown) => e);
+      expect(((err as WorkflowUpdateFailedError).cause as ApplicationFailure).type).toBe('provider_unavailable');
+      const out = await env.client.workflow.getHandle(orderWorkflowId(args.orderId)).result();
+      expect(out.status).toBe('FAILED');
+    });
+    expect(f.names()).toEqual(['createOrder', 'createPaymentSession', 'transitionOrder:FAILED']);
+  });
+});
