@@ -22,14 +22,14 @@ export function toolsCacheDir(cfg: ToolsConfig): string {
   return cfg.cacheDir ?? join(cfg.xdgCacheHome ?? join(homedir(), '.cache'), 'durable-checkout', 'tools');
 }
 
-async function isExecutable(path: string): Promise<boolean> {
+export async function isExecutable(path: string): Promise<boolean> {
   return access(path, constants.X_OK).then(
     () => true,
     () => false,
   );
 }
 
-async function findOnPath(name: string, searchPath: string): Promise<string | undefined> {
+export async function findOnPath(name: string, searchPath: string): Promise<string | undefined> {
   for (const dir of searchPath.split(delimiter).filter(Boolean)) {
     if (await isExecutable(join(dir, name))) return join(dir, name);
   }

@@ -1,0 +1,192 @@
+// docker-compose.yml is validated and resolved by a real Compose parser: Debian's docker-compose (1.29),
+// via `docker-compose config`, which needs no Docker engine. scripts/compose-parser.ts finds or installs it.
+import { describe, it, expect, beforeAll } from 'vitest';
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
+import { ensureComposeParser } from '../../scripts/compose-parser.js';
+import { loadConfig, loadToolsConfig } from '../../src/config.js';
+
+const ROOT = resolve(fileURLToPath(new URL('../../', import.meta.url)));
+const COMPOSE_FILE = join(ROOT, 'docker-compose.yml');
+const APP_SERVICES = ['api', 'worker'] as const;
+
+/** The shape `docker-compose config` (1.29) prints: short-syntax ports and volumes, string-valued environments. */
+interface Service {
+  image?: string;
+  build?: { context: string; dockerfile?: string };
+  command?: string[] | string;
+  entrypoint?: string[] | string;
+  environment?: Record<string, string>;
+  depends_on?: Record<string, { condition: string }>;
+  healthcheck?: { test?: string[] };
+  ports?: string[];
+  volumes?: string[];
+}
+interface Project {
+  services: Record<string, Service>;
+  volumes?: Record<string, unknown>;
+}
+
+interface Output {
+  stdout: string;
+  stderr: string;
+}
+
+let parser: string;
+let scratch: string;
+
+/**
+ * Runs the parser on `file` with a clean environment (only PATH plus `env`) and an empty env file, so neither a
+ * developer's exported variables nor a local .env can change the outcome.
+ */
+function compose(file: string, args: string[], env: Record<string, string> = {}): Promise<Output> {
+  const argv = ['--env-file', join(scratch, 'empty.env'), '-f', file, ...args];
+  return new Promise((resolvePromise, reject) => {
+    execFile(parser, argv, { cwd: dirname(file), env: { PATH: loadToolsConfig().searchPath, ...env }, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`docker-compose ${argv.join(' ')} failed:\n${stderr.trim() || err.message}`));
+      else resolvePromise({ stdout, stderr });
+    });
+  });
+}
+
+async function load(file: string, options: { env?: Record<string, string>; interpolate?: boolean } = {}): Promise<Project> {
+  const { stdout, stderr } = await compose(file, options.interpolate === false ? ['config', '--no-interpolate'] : ['config'], options.env);
+  // docker-compose reports ignored keys and unset variables as warnings, not errors.
+  expect(stderr.trim()).toBe('');
+  return parse(stdout) as Project;
+}
+
+function service(project: Project, name: string): Service {
+  const s = project.services[name];
+  if (!s) throw new Error(`docker-compose.yml has no service "${name}"`);
+  return s;
+}
+
+describe('docker-compose.yml', () => {
+  let project: Project;
+  let uninterpolated: Project;
+
+  beforeAll(async () => {
+    // No skip: when the parser is missing and cannot be installed, this throws with what to install.
+    parser = await ensureComposeParser((line) => console.log(`[compose-parser] ${line}`));
+    scratch = await mkdtemp(join(tmpdir(), 'compose-check-'));
+    await writeFile(join(scratch, 'empty.env'), '');
+    project = await load(COMPOSE_FILE);
+    uninterpolated = await load(COMPOSE_FILE, { interpolate: false });
+    return () => rm(scratch, { recursive: true, force: true });
+  }, 300_000);
+
+  it('passes `docker-compose config -q` without warnings', async () => {
+    await expect(compose(COMPOSE_FILE, ['config', '-q'])).resolves.toEqual({ stdout: '', stderr: '' });
+  });
+
+  it('is checked by a parser that rejects broken files', async () => {
+    const dir = await mkdtemp(join(scratch, 'broken-'));
+    const broken = join(dir, 'docker-compose.yml');
+    await writeFile(broken, 'services:\n  a:\n    image: busybox\n    depends_on: [ghost]\n');
+    await expect(load(broken)).rejects.toThrow(/depends on service 'ghost' which is undefined/);
+    await writeFile(broken, 'services:\n  a:\n    image: busybox\n    restart_policy: always\n');
+    await expect(load(broken)).rejects.toThrow(/Unsupported config option for services\.a: 'restart_policy'/);
+    await writeFile(broken, 'services:\n  a:\n    image: busybox\nbogus: true\n');
+    await expect(load(broken)).rejects.toThrow(/'bogus' does not match any of the regexes/);
+  });
+
+  it('defines the whole stack', () => {
+    const names = ['postgres', 'temporal-schema', 'temporal', 'temporal-admin-tools', 'temporal-ui', 'mailpit', 'api', 'worker'];
+    expect(Object.keys(project.services).sort()).toEqual([...names].sort());
+    expect(service(project, 'postgres').image).toBe('postgres:16');
+    expect(service(project, 'postgres').healthcheck?.test?.join(' ')).toContain('pg_isready');
+    expect(service(project, 'postgres').volumes).toEqual(['pgdata:/var/lib/postgresql/data:rw']);
+    expect(project.volumes).toHaveProperty(['pgdata']);
+    expect(service(project, 'temporal').image).toBe('temporalio/server:1.30.1');
+    expect(service(project, 'temporal-ui').ports).toEqual(['127.0.0.1:8233:8080/tcp']);
+    expect(service(project, 'mailpit').ports).toEqual(expect.arrayContaining(['127.0.0.1:8025:8025/tcp', '127.0.0.1:1025:1025/tcp']));
+    // Temporal, its UI and Mailpit have no authentication: nothing may listen beyond localhost.
+    for (const [name, s] of Object.entries(project.services)) {
+      for (const port of s.ports ?? []) expect(port, name).toMatch(/^127\.0\.0\.1:/);
+    }
+  });
+
+  it('gives Temporal its dynamic config from a file in the repository', async () => {
+    const temporal = service(project, 'temporal');
+    const dir = join(ROOT, 'deploy/temporal/dynamicconfig');
+    expect(temporal.volumes).toEqual([`${dir}:/etc/temporal/config/dynamicconfig:ro`]);
+    expect(temporal.environment?.DYNAMIC_CONFIG_FILE_PATH).toBe('config/dynamicconfig/docker.yaml');
+    const dynamic = parse(await readFile(join(dir, 'docker.yaml'), 'utf8')) as Record<string, { value: unknown }[]>;
+    expect(dynamic['limit.maxIDLength']?.[0]?.value).toBe(255);
+    expect(dynamic['system.forceSearchAttributesCacheRefreshOnRead']?.[0]?.value).toBe(true);
+  });
+
+  it('builds api and worker from the repository Dockerfile and picks their entry points', () => {
+    expect(existsSync(join(ROOT, 'Dockerfile'))).toBe(true);
+    for (const name of APP_SERVICES) {
+      expect(service(project, name).build, name).toEqual({ context: ROOT, dockerfile: 'Dockerfile' });
+    }
+    expect(service(project, 'api').command).toEqual(['node', 'dist/api/main.js']);
+    expect(service(project, 'worker').command).toEqual(['node', 'dist/worker.js']);
+  });
+
+  it('takes every secret from the host environment, none from the file', async () => {
+    const raw = await readFile(COMPOSE_FILE, 'utf8');
+    expect(raw).toContain('STRIPE_SECRET_KEY: ${STRIPE_SECRET_KEY:-}');
+    expect(raw).toContain('STRIPE_WEBHOOK_SECRET: ${STRIPE_WEBHOOK_SECRET:-}');
+    expect(raw).not.toMatch(/\b(sk|rk|pk)_(test|live)_|\bwhsec_/);
+    for (const name of APP_SERVICES) {
+      const env = uninterpolated.services[name]?.environment ?? {};
+      expect(env.STRIPE_SECRET_KEY, name).toBe('${STRIPE_SECRET_KEY:-}');
+      expect(env.STRIPE_WEBHOOK_SECRET, name).toBe('${STRIPE_WEBHOOK_SECRET:-}');
+      for (const [key, value] of Object.entries(env).filter(([key]) => /SECRET|KEY|TOKEN|PASSWORD/.test(key))) {
+        expect(value, `${name}.${key}`).toMatch(new RegExp(`^\\$\\{${key}(:?[-?][^}]*)?\\}$`));
+      }
+      expect(service(project, name).environment?.STRIPE_SECRET_KEY, name).toBe('');
+    }
+    const exported = await load(COMPOSE_FILE, { env: { STRIPE_SECRET_KEY: 'sk_test_probe', STRIPE_WEBHOOK_SECRET: 'whsec_probe' } });
+    for (const name of APP_SERVICES) {
+      expect(service(exported, name).environment, name).toMatchObject({ STRIPE_SECRET_KEY: 'sk_test_probe', STRIPE_WEBHOOK_SECRET: 'whsec_probe' });
+    }
+  });
+
+  it('gives api and worker an environment the app configuration accepts', () => {
+    for (const name of APP_SERVICES) {
+      const config = loadConfig(service(project, name).environment ?? {});
+      expect(config, name).toMatchObject({
+        env: 'production',
+        host: '0.0.0.0',
+        port: 3000,
+        publicUrl: 'http://localhost:3000',
+        databaseUrl: 'postgres://checkout:checkout@postgres:5432/checkout',
+        temporal: { address: 'temporal:7233', namespace: 'default', uiUrl: 'http://localhost:8233' },
+        smtpUrl: 'smtp://mailpit:1025',
+      });
+      expect(config.sandbox, name).toBeDefined();
+      expect(config.stripe, name).toBeUndefined();
+    }
+  });
+
+  it('starts every service only after what it needs', () => {
+    const needs = { postgres: 'service_healthy', temporal: 'service_healthy', 'temporal-admin-tools': 'service_completed_successfully' };
+    for (const name of APP_SERVICES) {
+      for (const [dependency, condition] of Object.entries(needs)) {
+        expect(service(project, name).depends_on?.[dependency]?.condition, `${name} → ${dependency}`).toBe(condition);
+      }
+    }
+    expect(service(project, 'worker').depends_on?.mailpit?.condition).toBe('service_healthy');
+    expect(service(project, 'temporal').depends_on).toEqual({
+      postgres: { condition: 'service_healthy' },
+      'temporal-schema': { condition: 'service_completed_successfully' },
+    });
+    expect(service(project, 'temporal-admin-tools').depends_on).toEqual({ temporal: { condition: 'service_healthy' } });
+    expect(service(project, 'api').healthcheck?.test?.join(' ')).toContain('/readyz');
+  });
+
+  it('registers the order search attributes as Keyword before the app starts', () => {
+    const script = [service(project, 'temporal-admin-tools').command ?? []].flat().join('\n');
+    expect(script).toMatch(/for name in OrderNumber CustomerEmail OrderStatus; do/);
+    expect(script).toMatch(/search-attribute create --namespace default --name \S+ --type Keyword/);
+  });
+});
