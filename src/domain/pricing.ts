@@ -32,15 +32,20 @@ export function priceCart(requestedIds: string[], catalog: CatalogPackage[], own
     throw new DomainError('package_unavailable', 'Some packages do not exist or are not for sale.', 'unprocessable', { packageIds: missing });
   }
   const packages = ids.map((id) => byId.get(id)!);
-  const currencies = new Set(packages.map((p) => p.currency));
+  const currencies = new Set(packages.map((p) => p.currency.toUpperCase()));
   if (currencies.size > 1) {
     throw new DomainError('mixed_currencies', 'All packages in one order must share a currency.', 'unprocessable', { currencies: [...currencies] });
   }
   const grants = [...new Set(packages.flatMap((p) => p.grants))];
+  // A bundle and one of its own children in one cart would charge twice for the same access.
+  const overlapping = packages.filter((p) => !p.isBundle && packages.some((b) => b.isBundle && b.grants.includes(p.id)));
+  if (overlapping.length > 0) {
+    throw new DomainError('bundle_overlap', 'The cart holds a bundle and a package the bundle already includes.', 'unprocessable', { packageIds: overlapping.map((p) => p.id) });
+  }
   if (grants.length > 0 && grants.every((id) => ownedPackageIds.has(id))) {
     throw new DomainError('already_owned', 'This email already owns every package in the cart.', 'conflict');
   }
   const lines = packages.map((p) => ({ packageId: p.id, slug: p.slug, title: p.title, unitAmount: p.priceAmount, currency: p.currency }));
-  const total = { amount: lines.reduce((sum, l) => sum + l.unitAmount, 0), currency: packages[0]!.currency };
+  const total = { amount: lines.reduce((sum, l) => sum + l.unitAmount, 0), currency: packages[0]!.currency.toUpperCase() };
   return { lines, total, grants };
 }

@@ -116,7 +116,8 @@ export function normaliseStripeEvent(event: Stripe.Event): VerifiedWebhook {
   const orderId = session.metadata?.orderId ?? session.client_reference_id ?? undefined;
   if (!orderId) return base;
   // A completed session with a delayed method (e.g. bank transfer) is not paid yet: async_payment_succeeded follows.
-  if (mapped === 'completed' && session.payment_status !== 'paid') return { ...base, orderId };
+  // A free order (no_payment_required) gets no later event, so completion is its success.
+  if (mapped === 'completed' && session.payment_status === 'unpaid') return { ...base, orderId };
   const kind = mapped === 'completed' ? 'succeeded' : mapped;
   const paymentIntent = typeof session.payment_intent === 'string' ? session.payment_intent : session.payment_intent?.id;
   const amount = session.amount_total != null && session.currency ? { amount: session.amount_total, currency: session.currency.toUpperCase() } : undefined;

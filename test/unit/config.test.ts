@@ -1,0 +1,143 @@
+// loadConfig is the only reader of the environment: defaults, overrides and refusals, from a plain object.
+import { describe, it, expect } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+
+const SECRET = 'a-sandbox-secret-of-32-characters';
+
+/** Runs loadConfig and returns its error message, failing if it does not throw. */
+function configError(env: Record<string, string>): string {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    expect(err).toBeInstanceOf(Error);
+    return (err as Error).message;
+  }
+  throw new Error(`expected loadConfig(${JSON.stringify(env)}) to throw`);
+}
+
+describe('loadConfig defaults', () => {
+  it('runs a development configuration from an empty environment', () => {
+    const config = loadConfig({});
+    expect(config.env).toBe('development');
+    expect(config.host).toBe('127.0.0.1');
+    expect(config.port).toBe(3000);
+    expect(config.publicUrl).toBe('http://localhost:3000');
+    expect(config.logLevel).toBe('info');
+    expect(config.checkoutTtlMs).toBe(86_400_000);
+    expect(config.workerShutdownGraceMs).toBe(20_000);
+    expect(config.temporal).toEqual({ address: undefined, namespace: 'default', taskQueue: 'orders', uiUrl: 'http://localhost:8233' });
+    expect(config.stripe).toBeUndefined();
+    expect(config.stack).toEqual({ dataDir: '.data', pgPort: 5433, temporalPort: 7233, temporalUiPort: 8233, smtpPort: 1025 });
+  });
+
+  it('enables the sandbox in development with a built-in secret long enough to be accepted as configured', () => {
+    const sandbox = loadConfig({}).sandbox;
+    expect(sandbox).toBeDefined();
+    expect(sandbox!.webhookSecret.length).toBeGreaterThanOrEqual(16);
+    expect(loadConfig({ NODE_ENV: 'test' }).sandbox).toEqual(sandbox);
+  });
+
+  it('derives the public URL from PORT when PUBLIC_URL is unset', () => {
+    const config = loadConfig({ PORT: '8080' });
+    expect(config.port).toBe(8080);
+    expect(config.publicUrl).toBe('http://localhost:8080');
+  });
+
+  it('converts CHECKOUT_TTL_SECONDS and WORKER_SHUTDOWN_GRACE_SECONDS to milliseconds', () => {
+    const config = loadConfig({ CHECKOUT_TTL_SECONDS: '90', WORKER_SHUTDOWN_GRACE_SECONDS: '0' });
+    expect(config.checkoutTtlMs).toBe(90_000);
+    expect(config.workerShutdownGraceMs).toBe(0);
+  });
+});
+
+describe('loadConfig overrides', () => {
+  it('removes a trailing slash from PUBLIC_URL and TEMPORAL_UI_URL', () => {
+    const config = loadConfig({ PUBLIC_URL: 'https://shop.example.com/', TEMPORAL_UI_URL: 'https://temporal.example.com/' });
+    expect(config.publicUrl).toBe('https://shop.example.com');
+    expect(config.temporal.uiUrl).toBe('https://temporal.example.com');
+    expect(loadConfig({ PUBLIC_URL: 'https://shop.example.com' }).publicUrl).toBe('https://shop.example.com');
+  });
+
+  it('uses the configured sandbox secret', () => {
+    expect(loadConfig({ SANDBOX_WEBHOOK_SECRET: SECRET }).sandbox).toEqual({ webhookSecret: SECRET });
+  });
+
+  it('turns the sandbox off in development when SANDBOX_ENABLED is false or 0', () => {
+    expect(loadConfig({ SANDBOX_ENABLED: 'false' }).sandbox).toBeUndefined();
+    expect(loadConfig({ SANDBOX_ENABLED: '0' }).sandbox).toBeUndefined();
+  });
+
+  it('configures Stripe when both keys are set', () => {
+    const config = loadConfig({
+      STRIPE_SECRET_KEY: 'sk_test_x',
+      STRIPE_WEBHOOK_SECRET: 'whsec_x',
+      STRIPE_API_HOST: 'localhost',
+      STRIPE_API_PORT: '12111',
+      STRIPE_API_PROTOCOL: 'http',
+    });
+    expect(config.stripe).toEqual({ secretKey: 'sk_test_x', webhookSecret: 'whsec_x', host: 'localhost', port: 12111, protocol: 'http' });
+  });
+});
+
+describe('loadConfig in production', () => {
+  it('leaves the sandbox off unless it is enabled', () => {
+    const config = loadConfig({ NODE_ENV: 'production' });
+    expect(config.env).toBe('production');
+    expect(config.sandbox).toBeUndefined();
+    expect(loadConfig({ NODE_ENV: 'production', SANDBOX_ENABLED: 'false' }).sandbox).toBeUndefined();
+  });
+
+  it('refuses an enabled sandbox without SANDBOX_WEBHOOK_SECRET', () => {
+    const message = configError({ NODE_ENV: 'production', SANDBOX_ENABLED: 'true' });
+    expect(message).toMatch(/^Invalid configuration:/);
+    expect(message).toContain('SANDBOX_WEBHOOK_SECRET');
+    expect(configError({ NODE_ENV: 'production', SANDBOX_ENABLED: '1' })).toContain('SANDBOX_WEBHOOK_SECRET');
+  });
+
+  it('runs an enabled sandbox with its own secret', () => {
+    expect(loadConfig({ NODE_ENV: 'production', SANDBOX_ENABLED: 'true', SANDBOX_WEBHOOK_SECRET: SECRET }).sandbox).toEqual({ webhookSecret: SECRET });
+  });
+});
+
+describe('loadConfig refusals', () => {
+  it('refuses STRIPE_SECRET_KEY without STRIPE_WEBHOOK_SECRET, and the reverse', () => {
+    expect(configError({ STRIPE_SECRET_KEY: 'sk_test_x' })).toContain('STRIPE_WEBHOOK_SECRET');
+    expect(configError({ STRIPE_WEBHOOK_SECRET: 'whsec_x' })).toContain('STRIPE_SECRET_KEY');
+  });
+
+  it('reports several invalid values in one error', () => {
+    const message = configError({ PORT: 'abc', LOG_LEVEL: 'loud' });
+    expect(message).toMatch(/^Invalid configuration:/);
+    expect(message).toMatch(/^ {2}PORT: /m);
+    expect(message).toMatch(/^ {2}LOG_LEVEL: /m);
+  });
+
+  it('reports several inconsistent settings in one error', () => {
+    const message = configError({ NODE_ENV: 'production', SANDBOX_ENABLED: 'true', STRIPE_SECRET_KEY: 'sk_live_x' });
+    expect(message).toContain('STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET go together');
+    expect(message).toContain('SANDBOX_WEBHOOK_SECRET: required when the sandbox provider is enabled in production');
+  });
+
+  it('reports a malformed value and an inconsistent pair together', () => {
+    const message = configError({ PORT: 'abc', STRIPE_SECRET_KEY: 'sk_test_x' });
+    expect(message).toContain('PORT');
+    expect(message).toContain('STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET go together');
+  });
+
+  it('treats an empty value as unset and strips every trailing slash', () => {
+    const config = loadConfig({ PORT: '', PUBLIC_URL: 'https://shop.example//' });
+    expect(config.port).toBe(3000);
+    expect(config.publicUrl).toBe('https://shop.example');
+  });
+
+  it('refuses out-of-range and malformed values', () => {
+    expect(configError({ PORT: '70000' })).toContain('PORT');
+    expect(configError({ PORT: '80.5' })).toContain('PORT');
+    expect(configError({ PUBLIC_URL: 'shop.example.com' })).toContain('PUBLIC_URL');
+    expect(configError({ NODE_ENV: 'staging' })).toContain('NODE_ENV');
+    expect(configError({ SANDBOX_ENABLED: 'yes' })).toContain('SANDBOX_ENABLED');
+    expect(configError({ SANDBOX_WEBHOOK_SECRET: 'short' })).toContain('SANDBOX_WEBHOOK_SECRET');
+    expect(configError({ CHECKOUT_TTL_SECONDS: '0' })).toContain('CHECKOUT_TTL_SECONDS');
+    expect(configError({ STRIPE_API_PROTOCOL: 'ftp', STRIPE_SECRET_KEY: 'sk', STRIPE_WEBHOOK_SECRET: 'wh' })).toContain('STRIPE_API_PROTOCOL');
+  });
+});
