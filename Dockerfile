@@ -10,10 +10,8 @@ COPY package.json package-lock.json ./
 RUN npm ci
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
-# tsc emits only .js: carry the other files under src/ (SQL migrations, templates)
-# to the same place in dist/, where the code looks them up next to itself.
-RUN npm run build \
- && cd src && find . -type f ! -name '*.ts' -exec cp --parents {} ../dist/ \;
+# The build also copies the SQL migrations next to the compiled migrator.
+RUN npm run build
 
 # Production dependencies in their own stage, so the build toolchain never reaches the runtime image.
 FROM ${NODE_IMAGE} AS deps

@@ -3,9 +3,10 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
+    reporters: ['default', './test/support/summaryReporter.ts'],
     projects: [
-      { test: { name: 'unit', include: ['test/unit/**/*.test.ts'], testTimeout: 60_000 } },
-      { test: { name: 'workflow', include: ['test/workflow/**/*.test.ts'], testTimeout: 60_000, hookTimeout: 120_000 } },
+      { test: { name: 'unit', include: ['test/unit/**/*.test.ts'], testTimeout: 60_000, sequence: { groupOrder: 0 } } },
+      { test: { name: 'workflow', include: ['test/workflow/**/*.test.ts'], testTimeout: 60_000, hookTimeout: 120_000, sequence: { groupOrder: 1 } } },
       {
         test: {
           name: 'integration',
@@ -15,6 +16,7 @@ export default defineConfig({
           hookTimeout: 180_000,
           // Files share one PostgreSQL, Temporal and SMTP server; two at a time suits a 2-core machine.
           maxWorkers: 2,
+          sequence: { groupOrder: 2 },
         },
       },
     ],
