@@ -15,12 +15,24 @@ export interface EmbeddedPostgresOptions {
 const USER = 'postgres';
 const PASSWORD = 'postgres';
 
+/** Fails early, and says what to do, when the `postgres` user could not reach a data folder under a private home. */
+async function requireTraversable(dir: string): Promise<void> {
+  for (let d = dirname(dir); d !== dirname(d); d = dirname(d)) {
+    if (((await stat(d)).mode & 0o001) === 0) {
+      throw new Error(`PostgreSQL runs as the postgres user, which cannot enter ${d}. Set DATA_DIR to a folder outside it (e.g. DATA_DIR=/var/tmp/durable-checkout).`);
+    }
+  }
+}
+
 export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Promise<Service & { url: string }> {
   const dataDir = resolve(opts.dataDir);
   // As root, PostgreSQL runs as a `postgres` user that must be able to reach the data folder.
   const asRoot = process.getuid?.() === 0;
   await mkdir(dirname(dataDir), { recursive: true });
-  if (asRoot) await chmod(dirname(dataDir), 0o755);
+  if (asRoot) {
+    await chmod(dirname(dataDir), 0o755);
+    await requireTraversable(dirname(dataDir));
+  }
   const pg = new EmbeddedPostgres({
     databaseDir: dataDir,
     port: opts.port,
