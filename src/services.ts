@@ -30,29 +30,28 @@ export async function connectTemporal(address: string, namespace: string): Promi
 
 export interface WorkerParts {
   temporalAddress: string;
-  namespace: string;
-  taskQueue: string;
   sql: Sql;
   payments: PaymentProviders;
   mailer: Mailer;
-  publicUrl: string;
-  shutdownGraceMs: number;
+}
+
+export interface WorkerTuning {
   /** Tests bundle the workflows once and hand the bundle to every worker. */
   workflowBundle?: WorkflowBundle;
   stickyQueueScheduleToStartTimeoutMs?: number;
 }
 
-export async function createOrderWorker(p: WorkerParts): Promise<{ worker: Worker; connection: NativeConnection }> {
+export async function createOrderWorker(config: Config, p: WorkerParts, tuning: WorkerTuning = {}): Promise<{ worker: Worker; connection: NativeConnection }> {
   const connection = await NativeConnection.connect({ address: p.temporalAddress });
   const worker = await Worker.create({
     connection,
-    namespace: p.namespace,
-    taskQueue: p.taskQueue,
-    ...(p.workflowBundle ? { workflowBundle: p.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
-    activities: createActivities({ sql: p.sql, payments: p.payments, mailer: p.mailer, publicUrl: p.publicUrl }),
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
+    ...(tuning.workflowBundle ? { workflowBundle: tuning.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    activities: createActivities({ sql: p.sql, payments: p.payments, mailer: p.mailer, publicUrl: config.publicUrl }),
     // Without a grace period, in-flight activities are cancelled the moment shutdown starts.
-    shutdownGraceTime: p.shutdownGraceMs,
-    ...(p.stickyQueueScheduleToStartTimeoutMs ? { stickyQueueScheduleToStartTimeout: p.stickyQueueScheduleToStartTimeoutMs } : {}),
+    shutdownGraceTime: config.workerShutdownGraceMs,
+    ...(tuning.stickyQueueScheduleToStartTimeoutMs ? { stickyQueueScheduleToStartTimeout: tuning.stickyQueueScheduleToStartTimeoutMs } : {}),
   });
   return { worker, connection };
 }

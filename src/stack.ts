@@ -42,16 +42,7 @@ const sql = createSql(at.databaseUrl);
 await migrate(sql);
 const payments = createPaymentProviders(config, sql);
 const mailer = createMailer(at.smtpUrl, config.mailFrom);
-const { worker, connection } = await createOrderWorker({
-  temporalAddress: at.temporalAddress,
-  namespace: config.temporal.namespace,
-  taskQueue: config.temporal.taskQueue,
-  sql,
-  payments,
-  mailer,
-  publicUrl: config.publicUrl,
-  shutdownGraceMs: config.workerShutdownGraceMs,
-});
+const { worker, connection } = await createOrderWorker(config, { temporalAddress: at.temporalAddress, sql, payments, mailer });
 const running = worker.run();
 const temporal = await connectTemporal(at.temporalAddress, config.temporal.namespace);
 const http = await startHttpServer({ ...apiDepsFrom(config, { sql, temporal, payments, log }), mailbox }, config.host, config.port);

@@ -16,16 +16,7 @@ const at = endpoints(config);
 const sql = createSql(at.databaseUrl);
 await migrate(sql);
 const mailer = createMailer(at.smtpUrl, config.mailFrom);
-const { worker, connection } = await createOrderWorker({
-  temporalAddress: at.temporalAddress,
-  namespace: config.temporal.namespace,
-  taskQueue: config.temporal.taskQueue,
-  sql,
-  payments: createPaymentProviders(config, sql),
-  mailer,
-  publicUrl: config.publicUrl,
-  shutdownGraceMs: config.workerShutdownGraceMs,
-});
+const { worker, connection } = await createOrderWorker(config, { temporalAddress: at.temporalAddress, sql, payments: createPaymentProviders(config, sql), mailer });
 const running = worker.run();
 log.info({ taskQueue: config.temporal.taskQueue, temporal: at.temporalAddress }, 'worker running');
 onShutdown(log, [

@@ -3,26 +3,16 @@ import { randomInt } from 'node:crypto';
 import { loadCatalogFor, ownedPackageIds } from '../db/catalog.js';
 import { getOrder, transitionOrder, type Transition } from '../db/orders.js';
 import { DomainError } from '../domain/errors.js';
-import { formatOrderNumber, type Locale, type OrderSummary, type ProviderName } from '../domain/orders.js';
+import { formatOrderNumber, type OrderRequest, type OrderSummary } from '../domain/orders.js';
 import { priceCart } from '../domain/pricing.js';
 import type { ActivityDeps } from './deps.js';
-
-export interface CreateOrderInput {
-  orderId: string;
-  email: string;
-  name: string;
-  locale: Locale;
-  provider: ProviderName;
-  packageIds: string[];
-  fingerprint: string;
-}
 
 const ORDER_NUMBER_ATTEMPTS = 8;
 
 export function orderActivities({ sql }: ActivityDeps) {
   return {
     /** Idempotent on orderId: a retry returns the order the first attempt created. */
-    async createOrder(input: CreateOrderInput): Promise<OrderSummary> {
+    async createOrder(input: OrderRequest): Promise<OrderSummary> {
       const existing = await getOrder(sql, input.orderId);
       if (existing) return summary(existing);
       await sql.begin(async (tx) => {

@@ -13,6 +13,18 @@ export type Locale = (typeof LOCALES)[number];
 export const EMAIL_KINDS = ['welcome', 'purchase_confirmation', 'payment_failed'] as const;
 export type EmailKind = (typeof EMAIL_KINDS)[number];
 
+/** What a buyer asked for at checkout, as the workflow and the createOrder activity receive it. */
+export interface OrderRequest {
+  orderId: string;
+  email: string;
+  name: string;
+  locale: Locale;
+  provider: ProviderName;
+  packageIds: string[];
+  /** Hash of the checkout request: a reused Idempotency-Key with a different body is refused. */
+  fingerprint: string;
+}
+
 export interface OrderLine {
   packageId: string;
   slug: string;

@@ -24,7 +24,6 @@ interface Copy {
   greeting: (d: EmailData) => string;
   body: string[];
   action?: { label: string; url: (d: EmailData) => string };
-  showItems: boolean;
 }
 
 const NUMBER_LOCALE: Record<Locale, string> = { pl: 'pl-PL', en: 'en-GB' };
@@ -36,21 +35,18 @@ const COPY: Record<Locale, Record<EmailKind, Copy>> = {
       greeting: (d) => `Cześć ${d.customerName},`,
       body: ['dziękujemy za zakup. Założyliśmy dla Ciebie konto i masz już dostęp do zakupionych pakietów.', 'Ustaw hasło, aby się zalogować. Link jest ważny przez 1 godzinę.'],
       action: { label: 'Ustaw hasło', url: (d) => d.setupUrl ?? d.shopUrl },
-      showItems: true,
     },
     purchase_confirmation: {
       subject: (d) => `Potwierdzenie zamówienia ${d.orderNumber}`,
       greeting: (d) => `Cześć ${d.customerName},`,
       body: ['dziękujemy za zakup. Nowe pakiety są już dostępne na Twoim koncie.'],
       action: { label: 'Przejdź do sklepu', url: (d) => d.shopUrl },
-      showItems: true,
     },
     payment_failed: {
       subject: (d) => `Płatność za zamówienie ${d.orderNumber} nie powiodła się`,
       greeting: (d) => `Cześć ${d.customerName},`,
       body: ['płatność za Twoje zamówienie nie została zrealizowana i nie pobraliśmy żadnych środków.', 'Możesz spróbować ponownie w każdej chwili.'],
       action: { label: 'Spróbuj ponownie', url: (d) => d.shopUrl },
-      showItems: true,
     },
   },
   en: {
@@ -59,21 +55,18 @@ const COPY: Record<Locale, Record<EmailKind, Copy>> = {
       greeting: (d) => `Hi ${d.customerName},`,
       body: ['thank you for your purchase. We have created an account for you and you already have access to your packages.', 'Set a password to log in. The link is valid for 1 hour.'],
       action: { label: 'Set your password', url: (d) => d.setupUrl ?? d.shopUrl },
-      showItems: true,
     },
     purchase_confirmation: {
       subject: (d) => `Order confirmation ${d.orderNumber}`,
       greeting: (d) => `Hi ${d.customerName},`,
       body: ['thank you for your purchase. Your new packages are now available in your account.'],
       action: { label: 'Go to the shop', url: (d) => d.shopUrl },
-      showItems: true,
     },
     payment_failed: {
       subject: (d) => `Payment for order ${d.orderNumber} failed`,
       greeting: (d) => `Hi ${d.customerName},`,
       body: ['the payment for your order did not go through and nothing was charged.', 'You can try again at any time.'],
       action: { label: 'Try again', url: (d) => d.shopUrl },
-      showItems: true,
     },
   },
 };
@@ -92,13 +85,11 @@ export async function renderEmail(kind: EmailKind, locale: Locale, data: EmailDa
   const labels = LABELS[locale];
   const money = (m: Money) => formatMoney(m, NUMBER_LOCALE[locale]);
   const rows = data.items.map((i) => `<tr><td style="padding:4px 0">${escapeHtml(i.title)}</td><td style="padding:4px 0;text-align:right">${money(i.amount)}</td></tr>`);
-  const itemsTable = copy.showItems
-    ? `<mj-table>${rows.join('')}<tr style="border-top:1px solid #ddd;font-weight:bold"><td style="padding:8px 0">${labels.total}</td><td style="padding:8px 0;text-align:right">${money(data.total)}</td></tr></mj-table>`
-    : '';
+  const itemsTable = `<mj-table>${rows.join('')}<tr style="border-top:1px solid #ddd;font-weight:bold"><td style="padding:8px 0">${labels.total}</td><td style="padding:8px 0;text-align:right">${money(data.total)}</td></tr></mj-table>`;
   const button = copy.action
     ? `<mj-button background-color="#2f54eb" href="${escapeHtml(copy.action.url(data))}">${escapeHtml(copy.action.label)}</mj-button>`
     : '';
-  const source = `<mjml><mj-head><mj-attributes><mj-all font-family="Helvetica, Arial, sans-serif" /><mj-text font-size="15px" line-height="22px" color="#1f1f1f" /></mj-attributes></mj-head>
+  const source = `<mjml lang="${locale}"><mj-head><mj-attributes><mj-all font-family="Helvetica, Arial, sans-serif" /><mj-text font-size="15px" line-height="22px" color="#1f1f1f" /></mj-attributes></mj-head>
 <mj-body background-color="#f4f5f7"><mj-section background-color="#ffffff" padding="24px"><mj-column>
 <mj-text font-size="13px" color="#8c8c8c">${labels.order} ${escapeHtml(data.orderNumber)}</mj-text>
 <mj-text>${escapeHtml(copy.greeting(data))}</mj-text>
@@ -116,7 +107,9 @@ ${button}
     '',
     ...copy.body,
     '',
-    ...(copy.showItems ? [...data.items.map((i) => `- ${i.title}: ${money(i.amount)}`), `${labels.total}: ${money(data.total)}`, ''] : []),
+    ...data.items.map((i) => `- ${i.title}: ${money(i.amount)}`),
+    `${labels.total}: ${money(data.total)}`,
+    '',
     ...(copy.action ? [`${copy.action.label}: ${copy.action.url(data)}`] : []),
   ].join('\n');
   return { subject: copy.subject(data), html, text };

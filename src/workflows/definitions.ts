@@ -2,21 +2,13 @@
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { Money } from '../domain/money.js';
-import type { Locale, OrderStatus, PaymentEvent, ProviderName } from '../domain/orders.js';
+import type { OrderRequest, OrderStatus, PaymentEvent } from '../domain/orders.js';
 
 export { orderWorkflowId } from '../domain/orders.js';
 
 export const DEFAULT_TASK_QUEUE = 'orders';
 
-export interface OrderWorkflowInput {
-  orderId: string;
-  email: string;
-  name: string;
-  locale: Locale;
-  provider: ProviderName;
-  packageIds: string[];
-  /** Hash of the checkout request: a reused Idempotency-Key with a different body is refused. */
-  fingerprint: string;
+export interface OrderWorkflowInput extends OrderRequest {
   checkoutTtlMs: number;
 }
 

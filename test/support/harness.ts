@@ -50,18 +50,11 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
   const sql = createSql(config.databaseUrl!, { max: 5 });
   const payments = createPaymentProviders(config, sql);
   const mailer = createMailer(config.smtpUrl!, config.mailFrom);
-  const { worker, connection } = await createOrderWorker({
-    temporalAddress: config.temporal.address!,
-    namespace: config.temporal.namespace,
-    taskQueue: config.temporal.taskQueue,
-    sql,
-    payments,
-    mailer,
-    publicUrl: config.publicUrl,
-    shutdownGraceMs: config.workerShutdownGraceMs,
-    workflowBundle: { code: inject('workflowCode') },
-    stickyQueueScheduleToStartTimeoutMs: 1000,
-  });
+  const { worker, connection } = await createOrderWorker(
+    config,
+    { temporalAddress: config.temporal.address!, sql, payments, mailer },
+    { workflowBundle: { code: inject('workflowCode') }, stickyQueueScheduleToStartTimeoutMs: 1000 },
+  );
   const running: Promise<void> = worker.run();
   const temporal = await connectTemporal(config.temporal.address!, config.temporal.namespace);
   const http = await startHttpServer(apiDepsFrom(config, { sql, temporal, payments, log: createLogger('silent') }), '127.0.0.1', port);

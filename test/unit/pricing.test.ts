@@ -1,6 +1,6 @@
 // priceCart decides what an order costs and enrols from catalog rows alone; money helpers compare and display amounts.
 import { describe, it, expect } from 'vitest';
-import { DomainError } from '../../src/domain/errors.js';
+import { domainError } from '../support/domainError.js';
 import { formatMoney, sameMoney } from '../../src/domain/money.js';
 import { priceCart, type CatalogPackage } from '../../src/domain/pricing.js';
 
@@ -16,16 +16,6 @@ const draft = pkg('draft', 1000, { published: false });
 const euro = pkg('euro', 2500, { currency: 'EUR' });
 const catalog = [typescript, node, sql, bundle, draft, euro];
 
-/** Runs `fn`, expects a DomainError and returns it for field-by-field assertions. */
-function domainError(fn: () => unknown): DomainError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(DomainError);
-    return err as DomainError;
-  }
-  throw new Error('expected a DomainError, but nothing was thrown');
-}
 
 describe('priceCart refusals', () => {
   it('refuses an empty cart as a bad request', () => {

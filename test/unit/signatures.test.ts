@@ -1,23 +1,13 @@
 // Webhook authenticity: the sandbox's own HMAC scheme, and Stripe's, checked with headers made by the real Stripe library.
 import { describe, it, expect } from 'vitest';
+import { domainError } from '../support/domainError.js';
 import Stripe from 'stripe';
-import { DomainError } from '../../src/domain/errors.js';
 import { WEBHOOK_TOLERANCE_SECONDS, WebhookSignatureError, type HeaderLookup } from '../../src/payments/provider.js';
 import { signSandboxPayload, verifySandboxSignature } from '../../src/payments/sandbox.js';
 import { createStripeProvider, normaliseStripeEvent } from '../../src/payments/stripe.js';
 
 const ORDER_ID = '5f0c1d2e-3a4b-8c5d-9e6f-0a1b2c3d4e5f';
 
-/** Runs `fn`, expects a DomainError and returns it. */
-function domainError(fn: () => unknown): DomainError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(DomainError);
-    return err as DomainError;
-  }
-  throw new Error('expected a DomainError, but nothing was thrown');
-}
 
 function expectInvalidSignature(fn: () => unknown, reason?: RegExp): void {
   const err = domainError(fn);
