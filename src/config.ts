@@ -10,6 +10,7 @@ const envSchema = z.object({
   HOST: z.string().default('127.0.0.1'),
   PORT: port.default(3000),
   PUBLIC_URL: z.string().url().optional(),
+  SHOP_URL: z.string().url().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
   DATABASE_URL: optionalUrl,
@@ -54,6 +55,8 @@ export interface Config {
   host: string;
   port: number;
   publicUrl: string;
+  /** The storefront that emails link back to (buy again, go to the shop). */
+  shopUrl: string;
   logLevel: Env['LOG_LEVEL'];
   databaseUrl?: string;
   temporal: { address?: string; namespace: string; taskQueue: string; uiUrl: string };
@@ -104,6 +107,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     host: e.HOST,
     port: e.PORT,
     publicUrl,
+    shopUrl: e.SHOP_URL ?? `${publicUrl}/shop`,
     logLevel: e.LOG_LEVEL,
     databaseUrl: e.DATABASE_URL,
     temporal: {

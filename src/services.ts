@@ -48,7 +48,7 @@ export async function createOrderWorker(config: Config, p: WorkerParts, tuning: 
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     ...(tuning.workflowBundle ? { workflowBundle: tuning.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
-    activities: createActivities({ sql: p.sql, payments: p.payments, mailer: p.mailer, publicUrl: config.publicUrl }),
+    activities: createActivities({ sql: p.sql, payments: p.payments, mailer: p.mailer, publicUrl: config.publicUrl, shopUrl: config.shopUrl }),
     // Without a grace period, in-flight activities are cancelled the moment shutdown starts.
     shutdownGraceTime: config.workerShutdownGraceMs,
     ...(tuning.stickyQueueScheduleToStartTimeoutMs ? { stickyQueueScheduleToStartTimeout: tuning.stickyQueueScheduleToStartTimeoutMs } : {}),

@@ -1,16 +1,21 @@
-// Runs cleanup steps once, in order, on SIGINT/SIGTERM; a second signal forces exit.
+// Runs cleanup steps once, in order, on SIGINT/SIGTERM; a signal repeated later forces exit.
 import type { Logger } from './log.js';
 
+const REPEAT_WINDOW_MS = 1500;
+
 export function onShutdown(log: Logger, steps: Array<[string, () => Promise<unknown> | unknown]>): void {
-  let stopping = false;
+  let stoppingSince: number | undefined;
   const stop = async (signal: string) => {
-    if (stopping) {
+    if (stoppingSince !== undefined) {
+      // One Ctrl-C reaches us twice (from the terminal and relayed by npm): only a later one means "now".
+      if (Date.now() - stoppingSince < REPEAT_WINDOW_MS) return;
       log.warn('second signal: exiting now');
       process.exit(1);
     }
-    stopping = true;
+    stoppingSince = Date.now();
     log.info({ signal }, 'shutting down');
     for (const [name, step] of steps) {
+      log.debug({ step: name }, 'stopping');
       try {
         await step();
       } catch (err) {

@@ -8,4 +8,5 @@ export interface ActivityDeps {
   payments: PaymentProviders;
   mailer: Mailer;
   publicUrl: string;
+  shopUrl: string;
 }

@@ -20,7 +20,7 @@ export async function issueSetupToken(sql: Sql, userId: string): Promise<string>
   return token;
 }
 
-export function emailActivities({ sql, mailer, publicUrl }: ActivityDeps) {
+export function emailActivities({ sql, mailer, publicUrl, shopUrl }: ActivityDeps) {
   return {
     async sendOrderEmail(input: { orderId: string; kind: EmailKind }): Promise<{ status: 'sent' | 'already_sent' }> {
       const order = await requireOrder(sql, input.orderId);
@@ -40,7 +40,7 @@ export function emailActivities({ sql, mailer, publicUrl }: ActivityDeps) {
         orderNumber: order.orderNumber,
         items: order.items.map((i) => ({ title: i.title, amount: { amount: i.unitAmount, currency: i.currency } })),
         total: order.total,
-        shopUrl: publicUrl,
+        shopUrl,
         setupUrl,
       });
       const { messageId } = await mailer.send(order.email, rendered, { 'X-Order-Number': order.orderNumber });

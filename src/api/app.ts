@@ -1,9 +1,9 @@
 // Assembles the HTTP API from its feature routers; the only place that knows them all.
-import { swaggerUI } from '@hono/swagger-ui';
 import { randomUUID } from 'node:crypto';
 import { authRoutes } from './auth.js';
 import { catalogRoutes } from './catalog.js';
 import { checkoutRoutes } from './checkout.js';
+import { docsRoutes } from './docs.js';
 import type { ApiDeps } from './deps.js';
 import { errorHandler } from './errors.js';
 import { newRouter } from './router.js';
@@ -43,7 +43,9 @@ export function createApp(deps: ApiDeps) {
     openapi: '3.1.0',
     info: { title: 'Durable checkout API', version: '0.1.0', description: 'Checkout, order status and payment webhooks for digital packages; every order is a Temporal workflow.' },
   });
-  app.get('/docs', swaggerUI({ url: '/openapi.json' }));
+  app.route('/', docsRoutes());
+  app.get('/', (c) => c.redirect(deps.payments.sandbox ? '/shop' : '/docs'));
+  app.get('/favicon.ico', (c) => c.body(null, 204));
   return app;
 }
 

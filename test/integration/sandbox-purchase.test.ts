@@ -96,6 +96,8 @@ describe('sandbox purchase', () => {
     expect(await activeEnrollments(h.sql, email)).toEqual([]);
     const mails = await eventually(() => emailsTo(h, email), (m) => m.length > 0, 'the payment-failed email');
     expect(mails[0]!.subject).toMatch(/^Payment for order .* failed/);
+    expect(mails[0]!.text).toContain(`Try again: ${h.baseUrl}/shop`);
+    expect((await fetch(`${h.baseUrl}/shop`)).status).toBe(200);
     expect((await h.sql`SELECT 1 FROM users WHERE email = ${email}`).length).toBe(0);
   });
 });
