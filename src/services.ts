@@ -62,7 +62,6 @@ export function apiDepsFrom(config: Config, parts: { sql: Sql; temporal: Client;
     publicUrl: config.publicUrl,
     taskQueue: config.temporal.taskQueue,
     checkoutTtlMs: config.checkoutTtlMs,
-    temporalUiUrl: config.temporal.uiUrl,
     sandboxSecret: config.sandbox?.webhookSecret,
   };
 }

@@ -4,7 +4,7 @@ import { WithStartWorkflowOperation } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { createHash } from 'node:crypto';
 import { loadCatalogFor, ownedPackageIds } from '../db/catalog.js';
-import { getOrder } from '../db/orders.js';
+import { getOrder, type OrderRecord } from '../db/orders.js';
 import { DomainError } from '../domain/errors.js';
 import { LOCALES, orderWorkflowId, PROVIDERS } from '../domain/orders.js';
 import { priceCart } from '../domain/pricing.js';
@@ -59,6 +59,11 @@ function fingerprint(body: z.infer<typeof CheckoutRequest>): string {
   return createHash('sha256').update(canonical).digest('hex');
 }
 
+function storedView(order: OrderRecord): CheckoutView {
+  if (!order.paymentUrl) throw new DomainError('order_closed', `Order ${order.orderNumber} is ${order.status} and cannot be paid.`, 'conflict');
+  return { orderId: order.orderId, orderNumber: order.orderNumber, status: order.status, total: order.total, paymentUrl: order.paymentUrl };
+}
+
 export function checkoutRoutes(deps: ApiDeps) {
   const { sql, temporal, payments } = deps;
   return newRouter().openapi(route, async (c) => {
@@ -71,6 +76,8 @@ export function checkoutRoutes(deps: ApiDeps) {
     if (existing && existing.fingerprint !== print) {
       throw new DomainError('idempotency_key_reused', 'This Idempotency-Key was already used for a different checkout request.', 'unprocessable');
     }
+    // A settled order answers from the database: its workflow is closed (and may be gone after retention).
+    if (existing && existing.status !== 'PENDING') return c.json(storedView(existing), 201);
     if (!existing) {
       if (!payments[body.provider]) throw new DomainError('provider_unavailable', `Payment provider ${body.provider} is not enabled.`, 'unprocessable');
       // Refuse a bad cart here, before a workflow exists for it; the workflow prices it again from the catalog.
@@ -83,8 +90,8 @@ export function checkoutRoutes(deps: ApiDeps) {
       taskQueue: deps.taskQueue,
       args: [input],
       workflowIdConflictPolicy: 'USE_EXISTING',
-      // A closed order is never restarted by a retried request: the stored order answers instead.
-      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      // Only a run that failed (an outage while opening checkout) may start again; a closed order answers from the database.
+      workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
       typedSearchAttributes: [
         { key: CUSTOMER_EMAIL, value: body.email },
         { key: ORDER_STATUS, value: 'PENDING' },
@@ -94,8 +101,10 @@ export function checkoutRoutes(deps: ApiDeps) {
     try {
       view = await temporal.workflow.executeUpdateWithStart(checkoutUpdate, { args: [{ fingerprint: print }], startWorkflowOperation: start });
     } catch (err) {
-      if (!(err instanceof WorkflowExecutionAlreadyStartedError) || !existing?.paymentUrl) throw err;
-      view = { orderId, orderNumber: existing.orderNumber, status: existing.status, total: existing.total, paymentUrl: existing.paymentUrl };
+      // The workflow closed between our read and the update (e.g. it just expired).
+      const closed = err instanceof WorkflowExecutionAlreadyStartedError ? await getOrder(sql, orderId) : undefined;
+      if (!closed) throw err;
+      view = storedView(closed);
     }
     log.info({ orderNumber: view.orderNumber, provider: body.provider }, 'checkout opened');
     return c.json(view, 201);

@@ -13,7 +13,6 @@ export interface ApiDeps {
   publicUrl: string;
   taskQueue: string;
   checkoutTtlMs: number;
-  temporalUiUrl: string;
   /** Present when the sandbox provider is enabled: its secret signs the hosted page's webhooks. */
   sandboxSecret?: string;
   /** Present only in the embedded stack: the captured emails, shown at /dev/mailbox. */

@@ -42,7 +42,7 @@ function fromFailure(err: ApplicationFailure): Mapped {
   return { status: 503, code: err.type ?? 'unavailable', message: err.message };
 }
 
-function isPostgresDown(err: unknown): boolean {
+export function isPostgresDown(err: unknown): boolean {
   const code = (err as { code?: string }).code;
   return typeof code === 'string' && ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'CONNECT_TIMEOUT', 'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED', '57P01', '57P03'].includes(code);
 }

@@ -1,8 +1,7 @@
 // A minimal, dependency-free page shell for the few HTML pages (sandbox checkout, order page, dev mailbox).
-export function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
+import { escapeHtml } from '../domain/html.js';
 
+export { escapeHtml };
 export function page(title: string, body: string): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>${escapeHtml(title)}</title>

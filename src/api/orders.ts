@@ -49,7 +49,7 @@ async function poll() {
   st.querySelector('#status').textContent = o.status;
   for (const i of o.items) { const p = document.createElement('p'); p.textContent = i.title + ' — ' + fmt(i.price); box.append(p); }
   const t = document.createElement('p'); t.textContent = 'Total: ' + fmt(o.total); box.append(t);
-  const notes = { FAILED: 'The payment did not go through; nothing was charged.', EXPIRED: 'This order was not paid in time.', HELD: 'We are checking your payment; we will email you.' };
+  const notes = { FAILED: 'The payment did not go through; nothing was charged.', EXPIRED: 'This order was not paid in time.', HELD: 'Your payment is being checked by our team.' };
   if (notes[o.status]) { const n = document.createElement('p'); n.textContent = notes[o.status] + ' '; const a = document.createElement('a'); a.href = '/'; a.textContent = 'Back to the shop'; n.append(a); box.append(n); }
   if (!settled.includes(o.status)) setTimeout(poll, 1000);
 }

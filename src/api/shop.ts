@@ -23,7 +23,9 @@ fetch('/api/v1/packages').then((r) => r.json()).then(({ packages }) => {
     select.add(o);
   }
 });
-const key = crypto.randomUUID();
+// One key per purchase attempt: a double submit reuses it, a new purchase (also after going back) gets a new one.
+let key = crypto.randomUUID();
+window.addEventListener('pageshow', () => { key = crypto.randomUUID(); });
 document.getElementById('buy').addEventListener('submit', async (e) => {
   e.preventDefault();
   const res = await fetch('/api/v1/checkout', {

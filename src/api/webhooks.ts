@@ -6,7 +6,7 @@ import { orderWorkflowId, PROVIDERS, type ProviderName } from '../domain/orders.
 import type { VerifiedWebhook } from '../payments/provider.js';
 import { paymentSignal } from '../workflows/definitions.js';
 import type { ApiDeps } from './deps.js';
-import { errorResponse, ServiceUnavailable } from './errors.js';
+import { errorResponse, isPostgresDown, ServiceUnavailable } from './errors.js';
 import { newRouter } from './router.js';
 
 const Ack = z.object({ received: z.literal(true), outcome: z.enum(['signalled', 'duplicate', 'ignored', 'order_closed']) }).openapi('WebhookAck');
@@ -24,7 +24,8 @@ async function record(sql: ApiDeps['sql'], provider: ProviderName, hook: Verifie
     const [row] = await sql<{ outcome: string | null }[]>`SELECT outcome FROM webhook_events WHERE provider = ${provider} AND event_id = ${hook.eventId}`;
     return { fresh: false, outcome: row?.outcome ?? null };
   } catch (err) {
-    throw new ServiceUnavailable('event_not_recorded', `The event could not be recorded; retry later. (${(err as Error).message})`);
+    if (isPostgresDown(err)) throw new ServiceUnavailable('event_not_recorded', 'The event could not be recorded; retry later.');
+    throw err;
   }
 }
 

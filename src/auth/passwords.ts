@@ -1,5 +1,5 @@
 // Password policy and argon2id hashing for customer accounts.
-import { hash, verify } from '@node-rs/argon2';
+import { hash } from '@node-rs/argon2';
 import { DomainError } from '../domain/errors.js';
 
 export const PASSWORD_MIN = 10;
@@ -17,4 +17,3 @@ export function checkPasswordPolicy(password: string, email: string): void {
 
 // argon2id with the library's defaults (19 MiB, t=2, p=1: OWASP's minimum recommendation).
 export const hashPassword = (password: string) => hash(password);
-export const verifyPassword = (hashed: string, password: string) => verify(hashed, password);

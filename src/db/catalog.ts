@@ -1,4 +1,5 @@
 // Catalog queries: listing, one package with its bundle children, and the rows pricing needs.
+import { isUuid } from '../domain/orders.js';
 import type { CatalogPackage } from '../domain/pricing.js';
 import type { Db, Sql } from './client.js';
 
@@ -62,7 +63,7 @@ export async function getPackageBySlug(sql: Sql, slug: string): Promise<(Package
 
 /** The requested packages with what each grants (a bundle its children); unknown ids are simply absent. */
 export async function loadCatalogFor(sql: Db, ids: string[]): Promise<CatalogPackage[]> {
-  const valid = ids.filter((id) => /^[0-9a-f-]{36}$/i.test(id));
+  const valid = ids.filter(isUuid);
   if (valid.length === 0) return [];
   const rows = await sql<(DbPackage & { published: boolean; children: string[] | null })[]>`
     SELECT p.*, (SELECT array_agg(b.child_id ORDER BY b.position) FROM bundle_items b WHERE b.bundle_id = p.id) AS children

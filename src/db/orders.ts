@@ -1,6 +1,7 @@
 // Order rows: reading an order, and status transitions that always leave an order event behind.
 import type { Money } from '../domain/money.js';
-import type { Locale, OrderLine, OrderStatus, ProviderName } from '../domain/orders.js';
+import { DomainError } from '../domain/errors.js';
+import { isUuid, NEXT_STATUSES, type Locale, type OrderLine, type OrderStatus, type ProviderName } from '../domain/orders.js';
 import type { Sql } from './client.js';
 
 export interface OrderRecord {
@@ -22,7 +23,7 @@ export interface OrderRecord {
 }
 
 export async function getOrder(sql: Sql, orderId: string): Promise<OrderRecord | undefined> {
-  if (!/^[0-9a-f-]{36}$/i.test(orderId)) return undefined;
+  if (!isUuid(orderId)) return undefined;
   const [o] = await sql`SELECT * FROM orders WHERE id = ${orderId}`;
   if (!o) return undefined;
   const items = await sql`
@@ -61,11 +62,14 @@ export async function transitionOrder(sql: Sql, orderId: string, t: Transition):
     const [row] = await tx<{ status: OrderStatus }[]>`SELECT status FROM orders WHERE id = ${orderId} FOR UPDATE`;
     if (!row) throw new Error(`order ${orderId} does not exist`);
     if (row.status === t.to) return { changed: false, from: row.status };
+    if (!NEXT_STATUSES[row.status].includes(t.to)) {
+      throw new DomainError('illegal_transition', `Order ${orderId} cannot go from ${row.status} to ${t.to}.`, 'conflict', { from: row.status, to: t.to });
+    }
     await tx`
       UPDATE orders SET
         status = ${t.to},
         updated_at = now(),
-        held_reason = ${t.heldReason ?? null},
+        held_reason = coalesce(${t.heldReason ?? null}, held_reason),
         paid_at = CASE WHEN ${t.payment !== undefined} THEN coalesce(paid_at, now()) ELSE paid_at END,
         provider_payment_id = coalesce(${t.payment?.paymentId ?? null}, provider_payment_id),
         paid_amount = coalesce(${t.payment?.amount?.amount ?? null}, paid_amount),

@@ -4,6 +4,22 @@ import type { Money } from './money.js';
 export const ORDER_STATUSES = ['PENDING', 'PAID', 'FULFILLED', 'HELD', 'FAILED', 'EXPIRED', 'CANCELLED', 'REFUNDED', 'PARTIALLY_REFUNDED'] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
 
+/** Where each status may go next; anything else is a bug or a stale retry, and is refused. */
+export const NEXT_STATUSES: Record<OrderStatus, readonly OrderStatus[]> = {
+  PENDING: ['PAID', 'HELD', 'FAILED', 'EXPIRED', 'CANCELLED'],
+  PAID: ['FULFILLED', 'HELD', 'REFUNDED', 'PARTIALLY_REFUNDED'],
+  HELD: ['PAID', 'REFUNDED', 'CANCELLED'],
+  FULFILLED: ['REFUNDED', 'PARTIALLY_REFUNDED'],
+  PARTIALLY_REFUNDED: ['PARTIALLY_REFUNDED', 'REFUNDED'],
+  REFUNDED: [],
+  FAILED: [],
+  EXPIRED: [],
+  CANCELLED: [],
+};
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export const isUuid = (s: string | null | undefined): s is string => typeof s === 'string' && UUID.test(s);
+
 export const PROVIDERS = ['stripe', 'sandbox'] as const;
 export type ProviderName = (typeof PROVIDERS)[number];
 

@@ -27,7 +27,8 @@ export function priceCart(requestedIds: string[], catalog: CatalogPackage[], own
   if (ids.length === 0) throw new DomainError('cart_empty', 'The cart is empty.', 'bad_request');
 
   const byId = new Map(catalog.map((p) => [p.id, p]));
-  const missing = ids.filter((id) => !byId.get(id)?.published);
+  // A bundle without children would sell nothing.
+  const missing = ids.filter((id) => !byId.get(id)?.published || byId.get(id)!.grants.length === 0);
   if (missing.length > 0) {
     throw new DomainError('package_unavailable', 'Some packages do not exist or are not for sale.', 'unprocessable', { packageIds: missing });
   }

@@ -1,5 +1,6 @@
 // The order emails in Polish and English: MJML for the HTML part, the same words as plain text.
 import mjml2html from 'mjml';
+import { escapeHtml } from '../domain/html.js';
 import { formatMoney, type Money } from '../domain/money.js';
 import type { EmailKind, Locale } from '../domain/orders.js';
 
@@ -75,10 +76,6 @@ const LABELS: Record<Locale, { order: string; total: string }> = {
   pl: { order: 'Zamówienie', total: 'Razem' },
   en: { order: 'Order', total: 'Total' },
 };
-
-function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
 
 export async function renderEmail(kind: EmailKind, locale: Locale, data: EmailData): Promise<RenderedEmail> {
   const copy = COPY[locale][kind];

@@ -27,7 +27,6 @@ export interface VerifiedWebhook {
   eventType: string;
   orderId?: string;
   event?: PaymentEvent;
-  payload: unknown;
 }
 
 export interface RefundInput {

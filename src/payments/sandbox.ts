@@ -75,7 +75,6 @@ export function createSandboxProvider(sql: Sql, settings: { webhookSecret: strin
         eventId: e.id,
         eventType: e.type,
         orderId: e.data.orderId,
-        payload: e,
         event: {
           provider: 'sandbox',
           eventId: e.id,

@@ -2,7 +2,7 @@
 import Stripe from 'stripe';
 import { z } from 'zod';
 import { DomainError } from '../domain/errors.js';
-import type { PaymentEvent } from '../domain/orders.js';
+import { isUuid, type PaymentEvent } from '../domain/orders.js';
 import { WEBHOOK_TOLERANCE_SECONDS, WebhookSignatureError, type CreateSessionInput, type HeaderLookup, type PaymentProvider, type RefundInput, type VerifiedWebhook } from './provider.js';
 
 export interface StripeSettings {
@@ -104,16 +104,18 @@ const SESSION_EVENTS: Record<string, PaymentEvent['kind'] | 'completed'> = {
 };
 
 export function normaliseStripeEvent(event: Stripe.Event): VerifiedWebhook {
-  const base = { eventId: event.id, eventType: event.type, payload: event };
+  const base = { eventId: event.id, eventType: event.type };
   const mapped = SESSION_EVENTS[event.type];
   if (!mapped) {
     const other = anyObject.safeParse(event.data.object);
-    return { ...base, orderId: other.success ? (other.data.metadata?.orderId ?? undefined) : undefined };
+    const id = other.success ? other.data.metadata?.orderId : undefined;
+    return { ...base, orderId: isUuid(id) ? id : undefined };
   }
   const parsed = sessionObject.safeParse(event.data.object);
   if (!parsed.success) throw new DomainError('invalid_payload', `The ${event.type} event has no usable checkout session.`, 'bad_request', parsed.error.issues);
   const session = parsed.data;
-  const orderId = session.metadata?.orderId ?? session.client_reference_id ?? undefined;
+  // Sessions made by other integrations on the same Stripe account carry no order of ours.
+  const orderId = [session.metadata?.orderId, session.client_reference_id].find(isUuid);
   if (!orderId) return base;
   // A completed session with a delayed method (e.g. bank transfer) is not paid yet: async_payment_succeeded follows.
   // A free order (no_payment_required) gets no later event, so completion is its success.

@@ -6,8 +6,6 @@ import type { OrderRequest, OrderStatus, PaymentEvent } from '../domain/orders.j
 
 export { orderWorkflowId } from '../domain/orders.js';
 
-export const DEFAULT_TASK_QUEUE = 'orders';
-
 export interface OrderWorkflowInput extends OrderRequest {
   checkoutTtlMs: number;
 }

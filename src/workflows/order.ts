@@ -82,7 +82,8 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
         failure instanceof ApplicationFailure && failure.type && kind
           ? { code: failure.type, message: failure.message, kind }
           : { code: 'checkout_unavailable', message: 'The order could not be opened. Please try again.' };
-      if (state.orderNumber) await transition('FAILED', 'checkout_failed', { details: { ...state.failure } });
+      // A refused order is FAILED for good; after an outage the order stays PENDING for a retry with the same key.
+      if (state.failure.kind && state.orderNumber) await transition('FAILED', 'checkout_failed', { details: { ...state.failure } });
       return false;
     }
   }
@@ -94,6 +95,8 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
 
   async function expire(cause: string) {
     await durable.expirePaymentSession({ orderId });
+    // The buyer may have paid just before the session closed: that payment settles the order, not the timer.
+    if (payment) return settle(payment);
     await transition('EXPIRED', cause);
   }
 
@@ -131,5 +134,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
     await (p ? settle(p) : expire('checkout_ttl'));
   }
   await condition(allHandlersFinished);
+  // Failing the run (rather than completing it) lets a retried checkout with the same key start afresh.
+  if (state.failure && !state.failure.kind) throw ApplicationFailure.nonRetryable(state.failure.message, state.failure.code);
   return { ...state };
 }

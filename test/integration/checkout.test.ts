@@ -1,5 +1,6 @@
 // Checkout over HTTP: idempotency, every refusal as a clear 4xx, and expiry after a short TTL.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { transitionOrder } from '../../src/db/orders.js';
 import { activeEnrollments, checkout, packageId, postJson, sandboxAction, startHarness, uniqueEmail, waitForStatus, type Harness } from '../support/harness.js';
 
 let h: Harness;
@@ -34,6 +35,16 @@ describe('checkout', () => {
     const retry = await checkout(h, body, key);
     expect(retry.status).toBe(201);
     expect(retry.body).toMatchObject({ orderId: first.body.orderId, orderNumber: first.body.orderNumber, status: 'FULFILLED' });
+  });
+
+  it('moves orders only along the status table: a fulfilled order cannot expire', async () => {
+    const res = await checkout(h, { packageIds: [await packageId(h.sql, 'biuro-autopilot')], email: uniqueEmail() });
+    await sandboxAction(res.body.paymentUrl, 'pay');
+    await waitForStatus(h, res.body.orderId, 'FULFILLED');
+    const err = await transitionOrder(h.sql, res.body.orderId, { to: 'EXPIRED', cause: 'stale retry' }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'illegal_transition', details: { from: 'FULFILLED', to: 'EXPIRED' } });
+    expect(await transitionOrder(h.sql, res.body.orderId, { to: 'FULFILLED', cause: 'repeat' })).toEqual({ changed: false, from: 'FULFILLED' });
+    expect((await h.sql`SELECT status FROM orders WHERE id = ${res.body.orderId}`)[0]!.status).toBe('FULFILLED');
   });
 
   it.each([

@@ -87,6 +87,23 @@ describe('sandbox purchase', () => {
     expect(mails.find((m) => m.subject.startsWith('Order'))!.subject).toContain(second.body.orderNumber);
   });
 
+  it('grants access again to a buyer whose earlier access was revoked', async () => {
+    const email = uniqueEmail('again');
+    const first = await checkout(h, { packageIds: [await packageId(h.sql, 'chatbot-rag')], email });
+    await sandboxAction(first.body.paymentUrl, 'pay');
+    await waitForStatus(h, first.body.orderId, 'FULFILLED');
+    await h.sql`UPDATE enrollments SET status = 'revoked', revoked_at = now() WHERE order_id = ${first.body.orderId}`;
+    expect(await activeEnrollments(h.sql, email)).toEqual([]);
+
+    const second = await checkout(h, { packageIds: [await packageId(h.sql, 'chatbot-rag')], email });
+    expect(second.status).toBe(201);
+    await sandboxAction(second.body.paymentUrl, 'pay');
+    await waitForStatus(h, second.body.orderId, 'FULFILLED');
+    expect(await activeEnrollments(h.sql, email)).toEqual(['chatbot-rag']);
+    const [row] = await h.sql`SELECT e.order_id FROM enrollments e JOIN users u ON u.id = e.user_id WHERE u.email = ${email}`;
+    expect(row!.order_id).toBe(second.body.orderId);
+  });
+
   it('marks a declined payment FAILED, grants nothing and tells the buyer', async () => {
     const email = uniqueEmail('declined');
     const res = await checkout(h, { packageIds: [await packageId(h.sql, 'devops-autopilot')], email, locale: 'en' });

@@ -69,6 +69,12 @@ describe('Stripe', () => {
     expect((await h.sql`SELECT status FROM orders WHERE id = ${res.body.orderId}`)[0]!.status).toBe('PENDING');
   });
 
+  it('records and ignores an event for a session another integration made (no order id of ours)', async () => {
+    const body = stripeEvent('checkout.session.completed', { id: 'cs_other', client_reference_id: 'cart-77', metadata: { orderId: 'not-a-uuid' }, payment_status: 'paid', amount_total: 100, currency: 'pln' });
+    expect(await postStripe(body)).toEqual({ status: 200, body: { received: true, outcome: 'ignored' } });
+    expect(await h.sql`SELECT order_id, outcome FROM webhook_events WHERE event_id = ${JSON.parse(body).id}`).toEqual([{ order_id: null, outcome: 'ignored' }]);
+  });
+
   it('refuses a forged or stale signature with 400 and records nothing', async () => {
     const body = stripeEvent('checkout.session.completed', { id: 'cs_forged', metadata: { orderId: crypto.randomUUID() }, payment_status: 'paid', amount_total: 1, currency: 'pln' });
     const eventId = JSON.parse(body).id as string;

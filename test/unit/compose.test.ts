@@ -163,7 +163,7 @@ describe('docker-compose.yml', () => {
         temporal: { address: 'temporal:7233', namespace: 'default', uiUrl: 'http://localhost:8233' },
         smtpUrl: 'smtp://mailpit:1025',
       });
-      expect(config.sandbox, name).toBeDefined();
+      expect(config.sandbox, `${name}: the sandbox stays off unless asked for`).toBeUndefined();
       expect(config.stripe, name).toBeUndefined();
     }
   });

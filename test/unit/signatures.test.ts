@@ -175,7 +175,6 @@ describe('normaliseStripeEvent', () => {
     expect(normaliseStripeEvent(e)).toEqual({
       eventId: 'evt_checkout.session.completed',
       eventType: 'checkout.session.completed',
-      payload: e,
       orderId: ORDER_ID,
       event: {
         provider: 'stripe',
@@ -237,7 +236,7 @@ describe('normaliseStripeEvent', () => {
 
   it('records an unrelated event type with the orderId from its metadata and no event', () => {
     const e = event('charge.refunded', { id: 'ch_1', object: 'charge', amount_refunded: 6900, metadata: { orderId: ORDER_ID } });
-    expect(normaliseStripeEvent(e)).toEqual({ eventId: 'evt_charge.refunded', eventType: 'charge.refunded', payload: e, orderId: ORDER_ID });
+    expect(normaliseStripeEvent(e)).toEqual({ eventId: 'evt_charge.refunded', eventType: 'charge.refunded', orderId: ORDER_ID });
   });
 
   it('records an unrelated event without metadata with no orderId', () => {

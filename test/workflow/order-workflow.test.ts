@@ -64,6 +64,7 @@ async function open(taskQueue: string, args: OrderWorkflowInput, fingerprint = a
     taskQueue,
     args: [args],
     workflowIdConflictPolicy: 'USE_EXISTING',
+    workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
   });
   const view = await env.client.workflow.executeUpdateWithStart(checkoutUpdate, { args: [{ fingerprint }], startWorkflowOperation: start });
   return { view, handle: await start.workflowHandle() };
@@ -125,6 +126,42 @@ describe('orderWorkflow', () => {
     expect(out.status).toBe('EXPIRED');
     expect(f.names().slice(2)).toEqual(['expirePaymentSession', 'transitionOrder:EXPIRED']);
   });
+
+  it('settles a payment that arrives while the expired session is being closed', async () => {
+    const f = fakes({
+      expirePaymentSession: async (i: { orderId: string }) => {
+        await env.client.workflow.getHandle(orderWorkflowId(i.orderId)).signal(paymentSignal, paid(i.orderId));
+      },
+    });
+    const out = await withWorker(f.activities, async (tq) => (await open(tq, input({ checkoutTtlMs: 500 }))).handle.result());
+    expect(out.status).toBe('FULFILLED');
+    expect(f.names().slice(2, 4)).toEqual(['expirePaymentSession', 'transitionOrder:PAID']);
+    expect(f.names()).not.toContain('transitionOrder:EXPIRED');
+  });
+
+  it('after an outage while opening checkout, fails the run so a retry with the same key opens the order', async () => {
+    let outage = true;
+    const f = fakes({
+      createPaymentSession: async () => {
+        if (outage) throw new Error('provider unreachable');
+        return { sessionId: 'sess_2', paymentUrl: 'https://pay.example/sess_2' };
+      },
+    });
+    const args = input();
+    await withWorker(f.activities, async (tq) => {
+      const err = await open(tq, args).catch((e: unknown) => e);
+      expect(((err as WorkflowUpdateFailedError).cause as ApplicationFailure).type).toBe('checkout_unavailable');
+      const firstRun = await env.client.workflow.getHandle(orderWorkflowId(args.orderId)).result().catch((e: unknown) => e);
+      expect(firstRun).toBeInstanceOf(Error);
+      outage = false;
+      const retry = await open(tq, args);
+      expect(retry.view.paymentUrl).toBe('https://pay.example/sess_2');
+      await retry.handle.signal(paymentSignal, paid(args.orderId));
+      expect((await retry.handle.result()).status).toBe('FULFILLED');
+    });
+    expect(f.names()).not.toContain('transitionOrder:FAILED');
+    expect(f.names().filter((n) => n === 'createPaymentSession').length).toBeGreaterThan(5);
+  }, 30_000);
 
   it('takes the provider at its word when it reports the session expired', async () => {
     const f = fakes();
