@@ -1,6 +1,7 @@
 // The dev mailbox viewer: captured emails newest first, each with its HTML rendered and its text part.
 import type { DevMailbox } from '../email/devMailbox.js';
-import { escapeHtml, page } from './html.js';
+import { escapeHtml } from '../domain/html.js';
+import { page } from './html.js';
 import { newRouter } from './router.js';
 
 export function mailboxRoutes(mailbox: DevMailbox) {

@@ -3,7 +3,8 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { getOrder } from '../db/orders.js';
 import type { ApiDeps } from './deps.js';
 import { errorResponse } from './errors.js';
-import { escapeHtml, page } from './html.js';
+import { escapeHtml } from '../domain/html.js';
+import { page } from './html.js';
 import { newRouter } from './router.js';
 import { MoneySchema, OrderStatusSchema } from './schemas.js';
 

@@ -3,7 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { formatMoney } from '../domain/money.js';
 import { signSandboxPayload, SANDBOX_SIGNATURE_HEADER, type SandboxEvent } from '../payments/sandbox.js';
 import type { ApiDeps } from './deps.js';
-import { escapeHtml, page } from './html.js';
+import { escapeHtml } from '../domain/html.js';
+import { page } from './html.js';
 import { newRouter } from './router.js';
 
 interface SessionRow {
