@@ -31,6 +31,17 @@ const envSchema = z.object({
   SANDBOX_WEBHOOK_SECRET: z.string().min(16).optional(),
 
   CHECKOUT_TTL_SECONDS: z.coerce.number().int().positive().default(24 * 60 * 60),
+  // How long fulfilment (user, enrolment) keeps retrying after payment before the order is compensated.
+  FULFILMENT_RETRY_SECONDS: z.coerce.number().int().positive().default(4 * 60 * 60),
+  // A payment that arrives after the order expired or was cancelled: give the money back, or deliver.
+  LATE_PAYMENT_POLICY: z.enum(['refund', 'fulfil']).default('refund'),
+  // The reconciliation schedule: how often it runs, and how old a PENDING order must be before the provider is asked.
+  RECONCILE_INTERVAL_SECONDS: z.coerce.number().int().positive().default(5 * 60),
+  RECONCILE_AFTER_SECONDS: z.coerce.number().int().nonnegative().default(15 * 60),
+
+  ADMIN_TOKEN: z.string().min(24).optional(),
+  JWT_SECRET: z.string().min(32).optional(),
+  JWT_TTL_SECONDS: z.coerce.number().int().positive().default(15 * 60),
   WORKER_SHUTDOWN_GRACE_SECONDS: z.coerce.number().int().nonnegative().default(20),
 
   // Embedded stack only (npm start): where its parts keep data and listen.
@@ -65,6 +76,12 @@ export interface Config {
   stripe?: { secretKey: string; webhookSecret: string; host?: string; port?: number; protocol?: 'http' | 'https' };
   sandbox?: { webhookSecret: string };
   checkoutTtlMs: number;
+  fulfilmentRetryMs: number;
+  latePaymentPolicy: Env['LATE_PAYMENT_POLICY'];
+  reconcile: { intervalMs: number; afterMs: number };
+  /** Bearer token of the admin API; without it the admin API refuses every request. */
+  adminToken?: string;
+  jwt: { secret: string; ttlSeconds: number };
   workerShutdownGraceMs: number;
   stack: { dataDir: string; pgPort: number; temporalPort: number; temporalUiPort: number; smtpPort: number };
 }
@@ -84,6 +101,9 @@ function crossChecks(env: Record<string, string>): string[] {
   if (Boolean(env.STRIPE_SECRET_KEY) !== Boolean(env.STRIPE_WEBHOOK_SECRET)) {
     problems.push('STRIPE_WEBHOOK_SECRET: STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET go together: set both or neither');
   }
+  if (env.NODE_ENV === 'production' && !env.JWT_SECRET) {
+    problems.push('JWT_SECRET: required in production (at least 32 characters) to sign customer access tokens');
+  }
   if (isSandboxEnabled(env) && env.NODE_ENV === 'production' && !env.SANDBOX_WEBHOOK_SECRET) {
     problems.push('SANDBOX_WEBHOOK_SECRET: required when the sandbox provider is enabled in production');
   }
@@ -92,6 +112,7 @@ function crossChecks(env: Record<string, string>): string[] {
 
 // A fixed development secret keeps `npm start` zero-config; production must set its own.
 const DEV_SANDBOX_SECRET = 'sandbox-dev-secret-not-for-production';
+const DEV_JWT_SECRET = 'jwt-dev-secret-not-for-production-0123456789';
 
 export function loadConfig(source: Record<string, string | undefined> = process.env): Config {
   const env = withoutEmptyValues(source);
@@ -130,6 +151,11 @@ export function loadConfig(source: Record<string, string | undefined> = process.
         : undefined,
     sandbox: sandboxEnabled ? { webhookSecret: e.SANDBOX_WEBHOOK_SECRET ?? DEV_SANDBOX_SECRET } : undefined,
     checkoutTtlMs: e.CHECKOUT_TTL_SECONDS * 1000,
+    fulfilmentRetryMs: e.FULFILMENT_RETRY_SECONDS * 1000,
+    latePaymentPolicy: e.LATE_PAYMENT_POLICY,
+    reconcile: { intervalMs: e.RECONCILE_INTERVAL_SECONDS * 1000, afterMs: e.RECONCILE_AFTER_SECONDS * 1000 },
+    adminToken: e.ADMIN_TOKEN,
+    jwt: { secret: e.JWT_SECRET ?? DEV_JWT_SECRET, ttlSeconds: e.JWT_TTL_SECONDS },
     workerShutdownGraceMs: e.WORKER_SHUTDOWN_GRACE_SECONDS * 1000,
     stack: {
       dataDir: e.DATA_DIR,

@@ -26,8 +26,13 @@ export type ProviderName = (typeof PROVIDERS)[number];
 export const LOCALES = ['pl', 'en'] as const;
 export type Locale = (typeof LOCALES)[number];
 
-export const EMAIL_KINDS = ['welcome', 'purchase_confirmation', 'payment_failed'] as const;
+/** Order emails (sent once per order and kind, refunds once per refund) and the account's own setup_link. */
+export const EMAIL_KINDS = ['welcome', 'purchase_confirmation', 'payment_failed', 'checkout_expired', 'refund_issued', 'setup_link'] as const;
 export type EmailKind = (typeof EMAIL_KINDS)[number];
+
+/** Why money went back; the refund email explains each in its own words. */
+export const REFUND_REASONS = ['requested', 'fulfilment_failed', 'late_payment', 'held_payment', 'provider', 'dispute'] as const;
+export type RefundReason = (typeof REFUND_REASONS)[number];
 
 /** What a buyer asked for at checkout, as the workflow and the createOrder activity receive it. */
 export interface OrderRequest {

@@ -54,6 +54,8 @@ function compose(file: string, args: string[], env: Record<string, string> = {})
   });
 }
 
+const PROBE_JWT_SECRET = 'probe-jwt-secret-0123456789abcdef0123456789';
+
 async function load(file: string, options: { env?: Record<string, string>; interpolate?: boolean } = {}): Promise<Project> {
   const { stdout, stderr } = await compose(file, options.interpolate === false ? ['config', '--no-interpolate'] : ['config'], options.env);
   // docker-compose reports ignored keys and unset variables as warnings, not errors.
@@ -76,13 +78,13 @@ describe('docker-compose.yml', () => {
     parser = await ensureComposeParser((line) => console.log(`[compose-parser] ${line}`));
     scratch = await mkdtemp(join(tmpdir(), 'compose-check-'));
     await writeFile(join(scratch, 'empty.env'), '');
-    project = await load(COMPOSE_FILE);
+    project = await load(COMPOSE_FILE, { env: { JWT_SECRET: PROBE_JWT_SECRET } });
     uninterpolated = await load(COMPOSE_FILE, { interpolate: false });
     return () => rm(scratch, { recursive: true, force: true });
   }, 300_000);
 
   it('passes `docker-compose config -q` without warnings', async () => {
-    await expect(compose(COMPOSE_FILE, ['config', '-q'])).resolves.toEqual({ stdout: '', stderr: '' });
+    await expect(compose(COMPOSE_FILE, ['config', '-q'], { JWT_SECRET: PROBE_JWT_SECRET })).resolves.toEqual({ stdout: '', stderr: '' });
   });
 
   it('is checked by a parser that rejects broken files', async () => {
@@ -145,10 +147,14 @@ describe('docker-compose.yml', () => {
       }
       expect(service(project, name).environment?.STRIPE_SECRET_KEY, name).toBe('');
     }
-    const exported = await load(COMPOSE_FILE, { env: { STRIPE_SECRET_KEY: 'sk_test_probe', STRIPE_WEBHOOK_SECRET: 'whsec_probe' } });
+    const exported = await load(COMPOSE_FILE, { env: { JWT_SECRET: PROBE_JWT_SECRET, STRIPE_SECRET_KEY: 'sk_test_probe', STRIPE_WEBHOOK_SECRET: 'whsec_probe' } });
     for (const name of APP_SERVICES) {
       expect(service(exported, name).environment, name).toMatchObject({ STRIPE_SECRET_KEY: 'sk_test_probe', STRIPE_WEBHOOK_SECRET: 'whsec_probe' });
     }
+  });
+
+  it('refuses to start without a JWT secret of the operator’s own', async () => {
+    await expect(load(COMPOSE_FILE)).rejects.toThrow(/export JWT_SECRET/);
   });
 
   it('gives api and worker an environment the app configuration accepts', () => {

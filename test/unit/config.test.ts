@@ -79,23 +79,29 @@ describe('loadConfig overrides', () => {
   });
 });
 
+const JWT = 'production-jwt-secret-0123456789abcdef';
+
 describe('loadConfig in production', () => {
+  it('refuses to sign customer tokens with the development secret', () => {
+    expect(configError({ NODE_ENV: 'production' })).toContain('JWT_SECRET: required in production');
+  });
+
   it('leaves the sandbox off unless it is enabled', () => {
-    const config = loadConfig({ NODE_ENV: 'production' });
+    const config = loadConfig({ NODE_ENV: 'production', JWT_SECRET: JWT });
     expect(config.env).toBe('production');
     expect(config.sandbox).toBeUndefined();
-    expect(loadConfig({ NODE_ENV: 'production', SANDBOX_ENABLED: 'false' }).sandbox).toBeUndefined();
+    expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: JWT, SANDBOX_ENABLED: 'false' }).sandbox).toBeUndefined();
   });
 
   it('refuses an enabled sandbox without SANDBOX_WEBHOOK_SECRET', () => {
-    const message = configError({ NODE_ENV: 'production', SANDBOX_ENABLED: 'true' });
+    const message = configError({ NODE_ENV: 'production', JWT_SECRET: JWT, SANDBOX_ENABLED: 'true' });
     expect(message).toMatch(/^Invalid configuration:/);
     expect(message).toContain('SANDBOX_WEBHOOK_SECRET');
-    expect(configError({ NODE_ENV: 'production', SANDBOX_ENABLED: '1' })).toContain('SANDBOX_WEBHOOK_SECRET');
+    expect(configError({ NODE_ENV: 'production', JWT_SECRET: JWT, SANDBOX_ENABLED: '1' })).toContain('SANDBOX_WEBHOOK_SECRET');
   });
 
   it('runs an enabled sandbox with its own secret', () => {
-    expect(loadConfig({ NODE_ENV: 'production', SANDBOX_ENABLED: 'true', SANDBOX_WEBHOOK_SECRET: SECRET }).sandbox).toEqual({ webhookSecret: SECRET });
+    expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: JWT, SANDBOX_ENABLED: 'true', SANDBOX_WEBHOOK_SECRET: SECRET }).sandbox).toEqual({ webhookSecret: SECRET });
   });
 });
 
@@ -113,7 +119,7 @@ describe('loadConfig refusals', () => {
   });
 
   it('reports several inconsistent settings in one error', () => {
-    const message = configError({ NODE_ENV: 'production', SANDBOX_ENABLED: 'true', STRIPE_SECRET_KEY: 'sk_live_x' });
+    const message = configError({ NODE_ENV: 'production', JWT_SECRET: JWT, SANDBOX_ENABLED: 'true', STRIPE_SECRET_KEY: 'sk_live_x' });
     expect(message).toContain('STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET go together');
     expect(message).toContain('SANDBOX_WEBHOOK_SECRET: required when the sandbox provider is enabled in production');
   });

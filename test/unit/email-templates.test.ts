@@ -10,6 +10,7 @@ const data: EmailData = {
   total: { amount: 14900, currency: 'PLN' },
   shopUrl: 'https://shop.example',
   setupUrl: 'https://shop.example/account/setup-password?token=abc123',
+  refund: { amount: { amount: 14900, currency: 'PLN' }, full: true, reason: 'requested', revokedTitles: ['Pakiet wdrożeniowy: chatbot RAG'] },
 };
 
 describe('renderEmail', () => {
@@ -17,7 +18,7 @@ describe('renderEmail', () => {
     for (const kind of EMAIL_KINDS) {
       it(`renders ${kind} in ${locale}`, async () => {
         const email = await renderEmail(kind, locale, data);
-        expect(email.subject).toContain('ORD-20261123-ABCD');
+        if (kind !== 'setup_link') expect(email.subject).toContain('ORD-20261123-ABCD');
         expect(email.html).toMatch(/^<!doctype html>/i);
         expect(email.html).toContain(`<html lang="${locale}"`);
         for (const part of [email.html, email.text]) {
@@ -27,7 +28,7 @@ describe('renderEmail', () => {
         }
         expect(email.html).not.toContain('<script>');
         expect(email.html).toContain('Ala &#60;script&#62;');
-        const link = kind === 'welcome' ? data.setupUrl! : data.shopUrl;
+        const link = kind === 'welcome' || kind === 'setup_link' ? data.setupUrl! : data.shopUrl;
         expect(email.text).toContain(link);
         expect(email.html).toContain(`href="${link}"`);
       });
