@@ -1,6 +1,6 @@
 // Builds the long-lived parts (database pool, Temporal client, worker, HTTP server) from configuration.
 import { serve, type ServerType } from '@hono/node-server';
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, ScheduleAlreadyRunning, ScheduleOverlapPolicy, type ScheduleOptionsAction } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel, type WorkflowBundle } from '@temporalio/worker';
 import { fileURLToPath } from 'node:url';
 import { createActivities } from './activities/index.js';
@@ -11,6 +11,7 @@ import type { Sql } from './db/client.js';
 import type { Mailer } from './email/transport.js';
 import type { Logger } from './log.js';
 import type { PaymentProviders } from './payments/index.js';
+import { reconcileScheduleId, type ReconcileInput } from './workflows/definitions.js';
 
 // Running from src/ under tsx the workflows are .ts; from the compiled dist/ they are .js.
 export const WORKFLOWS_PATH = fileURLToPath(new URL(`./workflows/index${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url));
@@ -56,12 +57,46 @@ export async function createOrderWorker(config: Config, p: WorkerParts, tuning: 
   return { worker, connection };
 }
 
+/**
+ * The reconciliation Schedule for this task queue: created on worker start, updated when the settings change.
+ * Overlapping runs are skipped, so a slow provider never piles up passes.
+ */
+export async function ensureReconcileSchedule(client: Client, config: Config): Promise<string> {
+  const scheduleId = reconcileScheduleId(config.temporal.taskQueue);
+  const input: ReconcileInput = {
+    olderThanMs: config.reconcile.afterMs,
+    checkoutTtlMs: config.checkoutTtlMs,
+    limit: 100,
+    fulfilmentRetryMs: config.fulfilmentRetryMs,
+    latePaymentPolicy: config.latePaymentPolicy,
+  };
+  const action: ScheduleOptionsAction = {
+    type: 'startWorkflow',
+    workflowType: 'reconcileWorkflow',
+    workflowId: scheduleId,
+    taskQueue: config.temporal.taskQueue,
+    args: [input],
+    workflowExecutionTimeout: '10m',
+  };
+  const spec = { intervals: [{ every: config.reconcile.intervalMs }] };
+  try {
+    await client.schedule.create({ scheduleId, spec, action, policies: { overlap: ScheduleOverlapPolicy.SKIP } });
+  } catch (err) {
+    if (!(err instanceof ScheduleAlreadyRunning)) throw err;
+    await client.schedule.getHandle(scheduleId).update((previous) => ({ ...previous, spec, action }));
+  }
+  return scheduleId;
+}
+
 export function apiDepsFrom(config: Config, parts: { sql: Sql; temporal: Client; payments: PaymentProviders; log: Logger }): ApiDeps {
   return {
     ...parts,
     publicUrl: config.publicUrl,
     taskQueue: config.temporal.taskQueue,
     checkoutTtlMs: config.checkoutTtlMs,
+    orderSettings: { fulfilmentRetryMs: config.fulfilmentRetryMs, latePaymentPolicy: config.latePaymentPolicy },
+    adminToken: config.adminToken,
+    temporalUi: { url: config.temporal.uiUrl, namespace: config.temporal.namespace },
     sandboxSecret: config.sandbox?.webhookSecret,
   };
 }

@@ -1,6 +1,7 @@
 // `npm start`: the whole product on one machine. Embedded PostgreSQL, Temporal dev server and dev mailbox
 // start unless DATABASE_URL / TEMPORAL_ADDRESS / SMTP_URL point elsewhere; then the worker and the API.
-import { mkdir } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { loadConfig, loadToolsConfig } from './config.js';
 import { createSql } from './db/client.js';
@@ -10,7 +11,7 @@ import { createMailer } from './email/transport.js';
 import { EMBEDDED_DATABASE, endpoints } from './endpoints.js';
 import { createLogger } from './log.js';
 import { createPaymentProviders } from './payments/index.js';
-import { apiDepsFrom, connectTemporal, createOrderWorker, installTemporalRuntime, startHttpServer } from './services.js';
+import { apiDepsFrom, connectTemporal, createOrderWorker, ensureReconcileSchedule, installTemporalRuntime, startHttpServer } from './services.js';
 import { onShutdown } from './shutdown.js';
 import { startEmbeddedPostgres } from './stack/postgres.js';
 import type { Service } from './stack/process.js';
@@ -45,7 +46,18 @@ const mailer = createMailer(at.smtpUrl, config.mailFrom);
 const { worker, connection } = await createOrderWorker(config, { temporalAddress: at.temporalAddress, sql, payments, mailer });
 const running = worker.run();
 const temporal = await connectTemporal(at.temporalAddress, config.temporal.namespace);
-const http = await startHttpServer({ ...apiDepsFrom(config, { sql, temporal, payments, log }), mailbox }, config.host, config.port);
+await ensureReconcileSchedule(temporal, config);
+// Zero-config operators: without ADMIN_TOKEN the stack makes one and keeps it with its data (never printed).
+const adminToken = config.adminToken ?? (await localAdminToken(join(dataDir, 'admin-token')));
+const http = await startHttpServer({ ...apiDepsFrom(config, { sql, temporal, payments, log }), mailbox, adminToken }, config.host, config.port);
+
+async function localAdminToken(file: string): Promise<string> {
+  const kept = await readFile(file, 'utf8').catch(() => '');
+  if (kept.trim().length >= 24) return kept.trim();
+  const token = randomBytes(24).toString('base64url');
+  await writeFile(file, `${token}\n`, { mode: 0o600 });
+  return token;
+}
 
 const [firstPackage] = await sql<{ slug: string }[]>`SELECT slug FROM packages WHERE published ORDER BY featured DESC, price_amount LIMIT 1`;
 console.log(
@@ -54,6 +66,7 @@ console.log(
     'Durable checkout is running:',
     `  API            ${config.publicUrl}   (docs: ${config.publicUrl}/docs)`,
     `  Temporal UI    ${config.temporal.uiUrl}`,
+    `  Admin API      ${config.publicUrl}/api/v1/admin/orders   (Authorization: Bearer ${config.adminToken ? '$ADMIN_TOKEN' : `$(cat ${join(config.stack.dataDir, 'admin-token')})`})`,
     ...(mailbox ? [`  Mailbox        ${config.publicUrl}/dev/mailbox   (SMTP on 127.0.0.1:${mailbox.port})`] : []),
     ...(payments.sandbox ? [`  Try a purchase ${config.publicUrl}/shop${firstPackage ? `?package=${firstPackage.slug}` : ''}   (sandbox payments)`] : []),
     '',

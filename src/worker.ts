@@ -6,7 +6,8 @@ import { createMailer } from './email/transport.js';
 import { endpoints } from './endpoints.js';
 import { createLogger } from './log.js';
 import { createPaymentProviders } from './payments/index.js';
-import { createOrderWorker, installTemporalRuntime } from './services.js';
+import { Client } from '@temporalio/client';
+import { createOrderWorker, ensureReconcileSchedule, installTemporalRuntime } from './services.js';
 import { onShutdown } from './shutdown.js';
 
 const config = loadConfig();
@@ -18,6 +19,7 @@ await migrate(sql);
 const mailer = createMailer(at.smtpUrl, config.mailFrom);
 const { worker, connection } = await createOrderWorker(config, { temporalAddress: at.temporalAddress, sql, payments: createPaymentProviders(config, sql), mailer });
 const running = worker.run();
+await ensureReconcileSchedule(new Client({ connection, namespace: config.temporal.namespace }), config);
 log.info({ taskQueue: config.temporal.taskQueue, temporal: at.temporalAddress }, 'worker running');
 onShutdown(log, [
   ['worker', async () => {

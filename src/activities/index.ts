@@ -6,6 +6,7 @@ import { emailActivities } from './email.js';
 import { enrollmentActivities } from './enrollments.js';
 import { orderActivities } from './orders.js';
 import { paymentActivities } from './payments.js';
+import { refundActivities } from './refunds.js';
 import { userActivities } from './users.js';
 
 export type { ActivityDeps } from './deps.js';
@@ -34,6 +35,7 @@ export function createActivities(deps: ActivityDeps) {
     ...userActivities(deps),
     ...enrollmentActivities(deps),
     ...emailActivities(deps),
+    ...refundActivities(deps),
   });
 }
 

@@ -1,9 +1,10 @@
 // Order activities: create the order row from the catalog, and record status transitions.
 import { randomInt } from 'node:crypto';
 import { loadCatalogFor, ownedPackageIds } from '../db/catalog.js';
-import { getOrder, transitionOrder, type Transition } from '../db/orders.js';
+import { appendOrderEvent, getOrder, transitionOrder, type Transition } from '../db/orders.js';
+import type { Money } from '../domain/money.js';
 import { DomainError } from '../domain/errors.js';
-import { formatOrderNumber, type OrderRequest, type OrderSummary } from '../domain/orders.js';
+import { formatOrderNumber, type EmailKind, type OrderRequest, type OrderSummary, type ProviderName } from '../domain/orders.js';
 import { priceCart } from '../domain/pricing.js';
 import type { ActivityDeps } from './deps.js';
 
@@ -42,6 +43,49 @@ export function orderActivities({ sql }: ActivityDeps) {
     async transitionOrder(input: { orderId: string } & Transition): Promise<{ changed: boolean }> {
       const { orderId, ...t } = input;
       return transitionOrder(sql, orderId, t);
+    },
+
+    /** Where a resumed run starts: the order as the database knows it. */
+    async loadOrderState(input: { orderId: string }): Promise<{ state: { status: OrderSummary['status']; orderNumber: string; total: Money; heldReason?: string }; paymentId: string | null }> {
+      const order = await requireOrder(sql, input.orderId);
+      const [row] = await sql<{ held_reason: string | null }[]>`SELECT held_reason FROM orders WHERE id = ${input.orderId}`;
+      return {
+        state: { status: order.status, orderNumber: order.orderNumber, total: order.total, ...(order.status === 'HELD' && row?.held_reason ? { heldReason: row.held_reason } : {}) },
+        paymentId: order.paymentId,
+      };
+    },
+
+    /** A timeline entry for operators that leaves the status as it is. */
+    async recordOrderEvent(input: { orderId: string; cause: string; details?: Record<string, unknown> }): Promise<void> {
+      await appendOrderEvent(sql, input.orderId, input.cause, input.details);
+    },
+
+    /** Money that reached a closed order: recorded on it (so it can be refunded) without reopening it. */
+    async recordLatePayment(input: { orderId: string; eventId: string; paymentId?: string; amount: Money }): Promise<void> {
+      await sql.begin(async (tx) => {
+        const [row] = await tx`
+          UPDATE orders SET provider_payment_id = coalesce(provider_payment_id, ${input.paymentId ?? null}),
+                 paid_amount = coalesce(paid_amount, ${input.amount.amount}), paid_currency = coalesce(paid_currency, ${input.amount.currency}),
+                 paid_at = coalesce(paid_at, now()), updated_at = now()
+          WHERE id = ${input.orderId} AND paid_amount IS NULL RETURNING id`;
+        if (row) await appendOrderEvent(tx, input.orderId, 'late_payment', { eventId: input.eventId, paymentId: input.paymentId ?? null, amount: input.amount });
+      });
+    },
+
+    /** PENDING orders old enough that their buyer has either paid or given up: reconciliation asks the provider. */
+    async findStalePendingOrders(input: { olderThanMs: number; checkoutTtlMs: number; limit: number }): Promise<{ orderId: string; provider: ProviderName; pastTtl: boolean }[]> {
+      const rows = await sql<{ id: string; provider: ProviderName; past_ttl: boolean }[]>`
+        SELECT id, provider, created_at < now() - make_interval(secs => ${(input.checkoutTtlMs + input.olderThanMs) / 1000}) AS past_ttl
+        FROM orders WHERE status = 'PENDING' AND provider_session_id IS NOT NULL
+          AND created_at < now() - make_interval(secs => ${input.olderThanMs / 1000})
+        ORDER BY created_at LIMIT ${input.limit}`;
+      return rows.map((r) => ({ orderId: r.id, provider: r.provider, pastTtl: r.past_ttl }));
+    },
+
+    /** The newest email of an order, for an operator's resend. */
+    async lastOrderEmail(input: { orderId: string }): Promise<{ kind: EmailKind; ref: string } | null> {
+      const [row] = await sql<{ kind: EmailKind; ref: string }[]>`SELECT kind, ref FROM sent_emails WHERE order_id = ${input.orderId} ORDER BY id DESC LIMIT 1`;
+      return row ?? null;
     },
   };
 }

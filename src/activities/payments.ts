@@ -1,15 +1,19 @@
-// Payment activities: open and close the provider's checkout session for an order.
+// Payment activities: open, close and look up the provider's checkout session for an order.
 import { DomainError } from '../domain/errors.js';
+import type { PaymentEvent } from '../domain/orders.js';
+import type { PaymentProviders } from '../payments/index.js';
 import type { PaymentProvider } from '../payments/provider.js';
 import type { ActivityDeps } from './deps.js';
 import { requireOrder } from './orders.js';
 
+export function providerFor(payments: PaymentProviders, name: string): PaymentProvider {
+  const p = payments[name as keyof PaymentProviders];
+  if (!p) throw new DomainError('provider_unavailable', `Payment provider ${name} is not configured.`, 'unprocessable');
+  return p;
+}
+
 export function paymentActivities({ sql, payments, publicUrl }: ActivityDeps) {
-  function provider(name: string): PaymentProvider {
-    const p = payments[name as keyof typeof payments];
-    if (!p) throw new DomainError('provider_unavailable', `Payment provider ${name} is not configured.`, 'unprocessable');
-    return p;
-  }
+  const provider = (name: string) => providerFor(payments, name);
 
   return {
     /** Idempotent: the provider call carries `session:<orderId>`, and a session already stored is returned as is. */
@@ -35,6 +39,27 @@ export function paymentActivities({ sql, payments, publicUrl }: ActivityDeps) {
     async expirePaymentSession(input: { orderId: string }): Promise<void> {
       const order = await requireOrder(sql, input.orderId);
       if (order.sessionId) await provider(order.provider).expireSession(order.sessionId);
+    },
+
+    /**
+     * Asks the provider what became of the order's session, for orders whose webhook may have been lost.
+     * Returns the payment event the webhook would have carried, or null while nothing decisive happened.
+     */
+    async lookUpPayment(input: { orderId: string }): Promise<PaymentEvent | null> {
+      const order = await requireOrder(sql, input.orderId);
+      if (!order.sessionId) return null;
+      const found = await provider(order.provider).retrieveSession(order.sessionId);
+      if (found.state === 'open') return null;
+      return {
+        provider: order.provider,
+        // One id per session and outcome: a webhook that arrives after all is a different event, and the first decisive one wins.
+        eventId: `reconcile:${order.sessionId}:${found.state}`,
+        kind: found.state === 'paid' ? 'succeeded' : found.state,
+        orderId: order.orderId,
+        sessionId: order.sessionId,
+        paymentId: found.paymentId,
+        amount: found.amount,
+      };
     },
   };
 }

@@ -1,4 +1,5 @@
 // Finds the buyer's account by email, or creates one with no usable password.
+import { DomainError } from '../domain/errors.js';
 import type { ActivityDeps } from './deps.js';
 import { requireOrder } from './orders.js';
 
@@ -14,7 +15,10 @@ export function userActivities({ sql }: ActivityDeps) {
         INSERT INTO users (email, name, password_hash, role, created_by_order_id)
         VALUES (${order.email}, ${order.customerName}, NULL, 'customer', ${order.orderId})
         ON CONFLICT (email) DO NOTHING`;
-      const [user] = await sql<{ id: string; created_by_order_id: string | null }[]>`SELECT id, created_by_order_id FROM users WHERE email = ${order.email}`;
+      const [user] = await sql<{ id: string; created_by_order_id: string | null; disabled_at: Date | null }[]>`
+        SELECT id, created_by_order_id, disabled_at FROM users WHERE email = ${order.email}`;
+      // An operator closed this account: nothing is delivered to it, and the order is refunded.
+      if (user!.disabled_at) throw new DomainError('account_disabled', `The account ${order.email} is disabled and cannot receive purchases.`, 'conflict');
       await sql`UPDATE orders SET user_id = ${user!.id}, updated_at = now() WHERE id = ${order.orderId} AND user_id IS NULL`;
       return { userId: user!.id, created: user!.created_by_order_id === order.orderId };
     },

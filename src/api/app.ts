@@ -1,5 +1,6 @@
 // Assembles the HTTP API from its feature routers; the only place that knows them all.
 import { randomUUID } from 'node:crypto';
+import { adminRoutes } from './admin.js';
 import { authRoutes } from './auth.js';
 import { catalogRoutes } from './catalog.js';
 import { checkoutRoutes } from './checkout.js';
@@ -33,6 +34,7 @@ export function createApp(deps: ApiDeps) {
   app.route('/', orderRoutes(deps));
   app.route('/', webhookRoutes(deps));
   app.route('/', authRoutes(deps));
+  app.route('/', adminRoutes(deps));
   if (deps.payments.sandbox && deps.sandboxSecret) {
     app.route('/', sandboxRoutes(deps, deps.sandboxSecret));
     app.route('/', shopRoutes(deps));

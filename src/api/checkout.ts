@@ -84,7 +84,7 @@ export function checkoutRoutes(deps: ApiDeps) {
       priceCart(body.packageIds, await loadCatalogFor(sql, body.packageIds), await ownedPackageIds(sql, body.email));
     }
 
-    const input: OrderWorkflowInput = { orderId, ...body, fingerprint: print, checkoutTtlMs: deps.checkoutTtlMs };
+    const input: OrderWorkflowInput = { orderId, ...body, fingerprint: print, checkoutTtlMs: deps.checkoutTtlMs, ...deps.orderSettings };
     const start = new WithStartWorkflowOperation<typeof orderWorkflow>('orderWorkflow', {
       workflowId: orderWorkflowId(orderId),
       taskQueue: deps.taskQueue,

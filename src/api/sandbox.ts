@@ -21,8 +21,10 @@ interface SessionRow {
 }
 
 const ACTIONS = {
-  pay: { type: 'payment.succeeded', status: 'paid' },
-  decline: { type: 'payment.failed', status: 'declined' },
+  pay: { type: 'payment.succeeded', status: 'paid', notify: true },
+  decline: { type: 'payment.failed', status: 'declined', notify: true },
+  // Takes the money but never tells the shop, as when a provider's webhooks are lost: reconciliation must find it.
+  'pay-silently': { type: 'payment.succeeded', status: 'paid', notify: false },
 } as const;
 
 export function sandboxRoutes({ sql, publicUrl, log }: ApiDeps, secret: string) {
@@ -36,7 +38,8 @@ export function sandboxRoutes({ sql, publicUrl, log }: ApiDeps, secret: string) 
     const amount = formatMoney({ amount: s.amount, currency: s.currency }, 'pl-PL');
     const actions = open
       ? `<form method="post" action="/sandbox/pay/${s.id}/pay" style="display:inline"><button class="pay" type="submit">Pay ${escapeHtml(amount)}</button></form>
-         <form method="post" action="/sandbox/pay/${s.id}/decline" style="display:inline"><button class="decline" type="submit">Decline</button></form>`
+         <form method="post" action="/sandbox/pay/${s.id}/decline" style="display:inline"><button class="decline" type="submit">Decline</button></form>
+         <form method="post" action="/sandbox/pay/${s.id}/pay-silently"><button type="submit" title="The payment succeeds but no webhook is sent; the reconciliation schedule finds it">Pay without notifying the shop (lost webhook)</button></form>`
       : `<p>This session is <span class="badge">${escapeHtml(s.status === 'open' ? 'expired' : s.status)}</span> and can no longer be paid.</p>`;
     return c.html(
       page(
@@ -47,7 +50,7 @@ export function sandboxRoutes({ sql, publicUrl, log }: ApiDeps, secret: string) 
     );
   });
 
-  router.post('/sandbox/pay/:sessionId/:action{pay|decline}', async (c) => {
+  router.post('/sandbox/pay/:sessionId/:action{pay|decline|pay-silently}', async (c) => {
     const s = await load(c.req.param('sessionId'));
     const action = ACTIONS[c.req.param('action') as keyof typeof ACTIONS];
     if (!s) return c.html(page('Not found', '<h1>No such payment session</h1>'), 404);
@@ -60,6 +63,11 @@ export function sandboxRoutes({ sql, publicUrl, log }: ApiDeps, secret: string) 
       created: Math.floor(Date.now() / 1000),
       data: { sessionId: s.id, orderId: s.order_id, amount: s.amount, currency: s.currency, paymentId: action.status === 'paid' ? `pay_${randomUUID()}` : undefined },
     };
+    const paid = async () => {
+      await sql`UPDATE sandbox_sessions SET status = ${action.status}, payment_id = ${event.data.paymentId ?? null} WHERE id = ${s.id} AND status = 'open'`;
+      return c.redirect(action.status === 'paid' ? s.success_url : s.cancel_url, 303);
+    };
+    if (!action.notify) return paid();
     const body = JSON.stringify(event);
     const res = await fetch(`${publicUrl}/api/v1/webhooks/sandbox`, {
       method: 'POST',
@@ -70,8 +78,7 @@ export function sandboxRoutes({ sql, publicUrl, log }: ApiDeps, secret: string) 
       log.warn({ sessionId: s.id, status: res.status }, 'sandbox webhook delivery failed');
       return c.html(page('Delivery failed', `<h1>The shop did not accept the payment notification (${res.status}).</h1><p><a href="/sandbox/pay/${s.id}">Try again</a></p>`), 502);
     }
-    await sql`UPDATE sandbox_sessions SET status = ${action.status} WHERE id = ${s.id} AND status = 'open'`;
-    return c.redirect(action.status === 'paid' ? s.success_url : s.cancel_url, 303);
+    return paid();
   });
 
   return router;

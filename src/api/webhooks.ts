@@ -1,15 +1,18 @@
-// Provider webhooks: verify on the raw body, record once, signal the order's workflow, then acknowledge.
+// Provider webhooks: verify on the raw body, record once, hand to the order's workflow (or a refund workflow), then acknowledge.
 import { z } from '@hono/zod-openapi';
-import { WorkflowNotFoundError } from '@temporalio/common';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { DomainError } from '../domain/errors.js';
-import { orderWorkflowId, PROVIDERS, type ProviderName } from '../domain/orders.js';
-import type { VerifiedWebhook } from '../payments/provider.js';
-import { paymentSignal } from '../workflows/definitions.js';
+import { isUuid, orderWorkflowId, PROVIDERS, type PaymentEvent, type ProviderName } from '../domain/orders.js';
+import type { RefundNotice, VerifiedWebhook } from '../payments/provider.js';
+import { paymentSignal, type ResumeInput } from '../workflows/definitions.js';
+import type { orderWorkflow } from '../workflows/order.js';
 import type { ApiDeps } from './deps.js';
 import { errorResponse, isPostgresDown, ServiceUnavailable } from './errors.js';
+import { recordProviderRefund } from './refunds.js';
 import { newRouter } from './router.js';
 
-const Ack = z.object({ received: z.literal(true), outcome: z.enum(['signalled', 'duplicate', 'ignored', 'order_closed']) }).openapi('WebhookAck');
+const OUTCOMES = ['signalled', 'refund_started', 'duplicate', 'ignored', 'unmatched'] as const;
+const Ack = z.object({ received: z.literal(true), outcome: z.enum(OUTCOMES) }).openapi('WebhookAck');
 type Outcome = z.infer<typeof Ack>['outcome'];
 
 type Recorded = { fresh: boolean; outcome: string | null };
@@ -29,8 +32,55 @@ async function record(sql: ApiDeps['sql'], provider: ProviderName, hook: Verifie
   }
 }
 
-export function webhookRoutes({ sql, temporal, payments }: ApiDeps) {
+/** The order an event belongs to: named in it, or found by the provider's payment id. */
+async function findOrder(sql: ApiDeps['sql'], provider: ProviderName, orderId: string | undefined, paymentId: string | undefined): Promise<string | undefined> {
+  try {
+    if (isUuid(orderId)) return (await sql<{ id: string }[]>`SELECT id FROM orders WHERE id = ${orderId}`)[0]?.id;
+    if (!paymentId) return undefined;
+    return (await sql<{ id: string }[]>`SELECT id FROM orders WHERE provider = ${provider} AND provider_payment_id = ${paymentId}`)[0]?.id;
+  } catch (err) {
+    if (isPostgresDown(err)) throw new ServiceUnavailable('event_not_recorded', 'The event could not be matched to its order; retry later.');
+    throw err;
+  }
+}
+
+export function webhookRoutes(deps: ApiDeps) {
+  const { sql, temporal, payments } = deps;
   const router = newRouter();
+
+  /**
+   * Signal-with-start: a running order gets the event; an order whose run has closed (expired, cancelled, fulfilled,
+   * or ended by an outage) gets a resumed run that handles it — a late payment is never lost nor silently kept.
+   */
+  async function deliverPayment(event: PaymentEvent) {
+    const resume: ResumeInput = { orderId: event.orderId, resume: true, events: [], ...deps.orderSettings };
+    await temporal.workflow.signalWithStart<typeof orderWorkflow, [PaymentEvent]>('orderWorkflow', {
+      workflowId: orderWorkflowId(event.orderId),
+      taskQueue: deps.taskQueue,
+      args: [resume],
+      signal: paymentSignal,
+      signalArgs: [event],
+      workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+    });
+  }
+
+  async function deliverRefund(provider: ProviderName, orderId: string, notice: RefundNotice) {
+    const source = notice.kind === 'refund' ? 'provider' : 'dispute';
+    try {
+      await recordProviderRefund(deps, {
+        orderId,
+        key: notice.key,
+        source,
+        reason: source,
+        note: `${provider} ${notice.kind}`,
+        ...(notice.kind === 'refund' ? { providerTotal: notice.amount.amount } : { amount: notice.amount.amount }),
+      });
+    } catch (err) {
+      // Already running for this very refund: that run records it.
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    }
+  }
+
   // Documented by hand: a body validator would parse (and re-serialise) the JSON before the signature is checked.
   router.openAPIRegistry.registerPath({
     method: 'post',
@@ -40,7 +90,7 @@ export function webhookRoutes({ sql, temporal, payments }: ApiDeps) {
     request: { params: z.object({ provider: z.enum(PROVIDERS) }), body: { content: { 'application/json': { schema: z.object({}).loose() } } } },
     responses: {
       200: { content: { 'application/json': { schema: Ack } }, description: 'Recorded (and signalled, when the order acts on it)' },
-      202: { content: { 'application/json': { schema: Ack } }, description: 'Recorded; the order is closed and an operator reconciles it' },
+      202: { content: { 'application/json': { schema: Ack } }, description: 'Recorded; it names no order of ours, so an operator looks at it' },
       400: errorResponse('Missing or invalid signature, or not an event of this provider; nothing recorded'),
       404: errorResponse('Unknown or disabled provider'),
       503: errorResponse('Could not record or signal; the provider should retry'),
@@ -58,25 +108,32 @@ export function webhookRoutes({ sql, temporal, payments }: ApiDeps) {
     const recorded = await record(sql, name, hook, rawBody);
     const ack = (outcome: Outcome, status: 200 | 202 = 200) => c.json({ received: true as const, outcome }, status);
     if (recorded.outcome) return ack('duplicate');
-    if (!hook.event) {
-      await sql`UPDATE webhook_events SET outcome = 'ignored' WHERE provider = ${name} AND event_id = ${hook.eventId}`;
+    const setOutcome = (outcome: Outcome) =>
+      sql`UPDATE webhook_events SET outcome = ${outcome}, signalled_at = CASE WHEN ${outcome === 'signalled' || outcome === 'refund_started'} THEN now() END
+          WHERE provider = ${name} AND event_id = ${hook.eventId}`;
+    if (!hook.event && !hook.refund) {
+      await setOutcome('ignored');
       return ack('ignored');
     }
-    // Not yet signalled (new, or an earlier delivery failed to signal): signal now. The workflow ignores repeats.
-    try {
-      await temporal.workflow.getHandle(orderWorkflowId(hook.event.orderId)).signal(paymentSignal, hook.event);
-    } catch (err) {
-      if (!(err instanceof WorkflowNotFoundError)) {
-        log.warn({ err }, 'webhook recorded but not signalled; answering 503 so the provider retries');
-        throw new ServiceUnavailable('event_not_signalled', 'The event was recorded but could not be delivered to its order; retry later.');
-      }
-      await sql`UPDATE webhook_events SET outcome = 'order_closed' WHERE provider = ${name} AND event_id = ${hook.eventId}`;
-      log.warn('webhook for an order whose workflow is closed or unknown; kept for reconciliation');
-      return ack('order_closed', 202);
+    const orderId = await findOrder(sql, name, hook.event?.orderId ?? hook.refund?.orderId, hook.refund?.paymentId);
+    if (!orderId) {
+      // Money for no order of ours is kept on record for operators (GET /api/v1/admin/webhook-events?outcome=unmatched).
+      await setOutcome('unmatched');
+      log.warn('webhook names no known order; kept for operators');
+      return ack('unmatched', 202);
     }
-    await sql`UPDATE webhook_events SET outcome = 'signalled', signalled_at = now() WHERE provider = ${name} AND event_id = ${hook.eventId}`;
-    log.info({ kind: hook.event.kind, fresh: recorded.fresh }, 'webhook signalled');
-    return ack('signalled');
+    // Not yet handed over (new, or an earlier delivery failed to): do it now. Workflows ignore repeats.
+    try {
+      if (hook.event) await deliverPayment({ ...hook.event, orderId });
+      else await deliverRefund(name, orderId, hook.refund!);
+    } catch (err) {
+      log.warn({ err }, 'webhook recorded but not delivered to its workflow; answering 503 so the provider retries');
+      throw new ServiceUnavailable('event_not_signalled', 'The event was recorded but could not be delivered to its order; retry later.');
+    }
+    const outcome = hook.event ? 'signalled' : 'refund_started';
+    await setOutcome(outcome);
+    log.info({ kind: hook.event?.kind ?? hook.refund?.kind, fresh: recorded.fresh }, `webhook ${outcome}`);
+    return ack(outcome);
   });
   return router;
 }

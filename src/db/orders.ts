@@ -2,7 +2,8 @@
 import type { Money } from '../domain/money.js';
 import { DomainError } from '../domain/errors.js';
 import { isUuid, NEXT_STATUSES, type Locale, type OrderLine, type OrderStatus, type ProviderName } from '../domain/orders.js';
-import type { Sql } from './client.js';
+import type { RefundLedger } from '../domain/refunds.js';
+import type { Db, Sql } from './client.js';
 
 export interface OrderRecord {
   orderId: string;
@@ -62,6 +63,8 @@ export async function transitionOrder(sql: Sql, orderId: string, t: Transition):
     const [row] = await tx<{ status: OrderStatus }[]>`SELECT status FROM orders WHERE id = ${orderId} FOR UPDATE`;
     if (!row) throw new Error(`order ${orderId} does not exist`);
     if (row.status === t.to) return { changed: false, from: row.status };
+    // A refund that landed while fulfilment was finishing outranks it: the order stays refunded.
+    if (t.to === 'FULFILLED' && (row.status === 'REFUNDED' || row.status === 'PARTIALLY_REFUNDED')) return { changed: false, from: row.status };
     if (!NEXT_STATUSES[row.status].includes(t.to)) {
       throw new DomainError('illegal_transition', `Order ${orderId} cannot go from ${row.status} to ${t.to}.`, 'conflict', { from: row.status, to: t.to });
     }
@@ -80,4 +83,26 @@ export async function transitionOrder(sql: Sql, orderId: string, t: Transition):
       VALUES (${orderId}, ${row.status}, ${t.to}, ${t.cause}, ${t.details ? tx.json(t.details as never) : null})`;
     return { changed: true, from: row.status };
   });
+}
+
+/** A timeline entry that does not change the status (a refund requested, an email that failed). */
+export async function appendOrderEvent(sql: Db, orderId: string, cause: string, details?: Record<string, unknown>): Promise<void> {
+  await sql`
+    INSERT INTO order_events (order_id, from_status, to_status, cause, details)
+    SELECT id, status, status, ${cause}, ${details ? sql.json(details as never) : null} FROM orders WHERE id = ${orderId}`;
+}
+
+/** Everything refund rules need, read inside the caller's transaction after it locked the order row. */
+export async function loadRefundLedger(tx: Db, orderId: string): Promise<RefundLedger | undefined> {
+  const [o] = await tx`SELECT id, status, paid_amount, paid_currency FROM orders WHERE id = ${orderId}`;
+  if (!o) return undefined;
+  const items = await tx<{ package_id: string; unit_amount: number }[]>`SELECT package_id, unit_amount FROM order_items WHERE order_id = ${orderId}`;
+  const refunds = await tx<{ amount: number; package_ids: string[] }[]>`SELECT amount, package_ids FROM refunds WHERE order_id = ${orderId}`;
+  return {
+    orderId,
+    status: o.status,
+    paid: o.paid_amount == null ? null : { amount: o.paid_amount, currency: o.paid_currency },
+    items: items.map((i) => ({ packageId: i.package_id, unitAmount: i.unit_amount })),
+    refunds: refunds.map((r) => ({ amount: r.amount, packageIds: r.package_ids })),
+  };
 }

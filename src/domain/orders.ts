@@ -4,18 +4,25 @@ import type { Money } from './money.js';
 export const ORDER_STATUSES = ['PENDING', 'PAID', 'FULFILLED', 'HELD', 'FAILED', 'EXPIRED', 'CANCELLED', 'REFUNDED', 'PARTIALLY_REFUNDED'] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
 
-/** Where each status may go next; anything else is a bug or a stale retry, and is refused. */
+/**
+ * Where each status may go next; anything else is a bug or a stale retry, and is refused.
+ * A closed order (EXPIRED, CANCELLED, FAILED) can still be paid late: that money is refunded or, by policy, fulfilled.
+ * HELD waits for an operator (or for a compensation that keeps failing) and ends paid or refunded.
+ */
 export const NEXT_STATUSES: Record<OrderStatus, readonly OrderStatus[]> = {
   PENDING: ['PAID', 'HELD', 'FAILED', 'EXPIRED', 'CANCELLED'],
   PAID: ['FULFILLED', 'HELD', 'REFUNDED', 'PARTIALLY_REFUNDED'],
-  HELD: ['PAID', 'REFUNDED', 'CANCELLED'],
+  HELD: ['PAID', 'REFUNDED', 'PARTIALLY_REFUNDED', 'CANCELLED'],
   FULFILLED: ['REFUNDED', 'PARTIALLY_REFUNDED'],
   PARTIALLY_REFUNDED: ['PARTIALLY_REFUNDED', 'REFUNDED'],
   REFUNDED: [],
-  FAILED: [],
-  EXPIRED: [],
-  CANCELLED: [],
+  FAILED: ['PAID', 'HELD', 'REFUNDED'],
+  EXPIRED: ['PAID', 'HELD', 'REFUNDED'],
+  CANCELLED: ['PAID', 'HELD', 'REFUNDED'],
 };
+
+/** Statuses in which the order workflow has nothing left to do. */
+export const SETTLED_STATUSES: readonly OrderStatus[] = ['FULFILLED', 'FAILED', 'EXPIRED', 'CANCELLED', 'REFUNDED', 'PARTIALLY_REFUNDED'];
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const isUuid = (s: string | null | undefined): s is string => typeof s === 'string' && UUID.test(s);
@@ -62,7 +69,7 @@ export interface OrderSummary {
   items: OrderLine[];
 }
 
-/** A provider webhook reduced to what the order workflow acts on. */
+/** A provider webhook reduced to what the order workflow acts on (refunds and disputes go to refund workflows). */
 export type PaymentEventKind = 'succeeded' | 'failed' | 'expired';
 
 export interface PaymentEvent {

@@ -21,12 +21,32 @@ export interface PaymentSession {
   url: string;
 }
 
-/** A verified webhook: always recorded; `event` is set only when the order workflow must act on it. */
+/** Money the provider moved back on its own: a refund made in its dashboard, or a dispute (chargeback). */
+export interface RefundNotice {
+  kind: 'refund' | 'dispute';
+  /** Names what happened at the provider, stable across redeliveries: it becomes the refund's idempotency key. */
+  key: string;
+  orderId?: string;
+  /** The provider's payment id, to find the order when the event carries no order id. */
+  paymentId?: string;
+  /** refund: the charge's cumulative refunded amount; dispute: the disputed amount. */
+  amount: Money;
+}
+
+/** A verified webhook: always recorded; `event` when the order workflow acts on it, `refund` when money went back. */
 export interface VerifiedWebhook {
   eventId: string;
   eventType: string;
   orderId?: string;
   event?: PaymentEvent;
+  refund?: RefundNotice;
+}
+
+/** What the provider says became of a checkout session (reconciliation asks when a webhook may be lost). */
+export interface SessionOutcome {
+  state: 'open' | 'paid' | 'failed' | 'expired';
+  paymentId?: string;
+  amount?: Money;
 }
 
 export interface RefundInput {
@@ -47,6 +67,7 @@ export interface PaymentProvider {
   /** Verifies the signature over the raw body; throws WebhookSignatureError when it does not hold. */
   verifyWebhook(rawBody: string, header: HeaderLookup): VerifiedWebhook;
   refund(input: RefundInput): Promise<{ refundId: string }>;
+  retrieveSession(sessionId: string): Promise<SessionOutcome>;
 }
 
 export class WebhookSignatureError extends DomainError {

@@ -96,5 +96,14 @@ export function createSandboxProvider(sql: Sql, settings: { webhookSecret: strin
         RETURNING id`;
       return { refundId: row!.id };
     },
+
+    async retrieveSession(sessionId: string) {
+      const [row] = await sql<{ status: string; payment_id: string | null; amount: number; currency: string }[]>`
+        SELECT status, payment_id, amount, currency FROM sandbox_sessions WHERE id = ${sessionId}`;
+      if (!row) throw new Error(`sandbox session ${sessionId} does not exist`);
+      if (row.status === 'paid') return { state: 'paid' as const, paymentId: row.payment_id ?? undefined, amount: { amount: row.amount, currency: row.currency.trim() } };
+      if (row.status === 'declined') return { state: 'failed' as const };
+      return { state: row.status === 'expired' ? ('expired' as const) : ('open' as const) };
+    },
   };
 }

@@ -25,8 +25,25 @@ const sessionObject = z.object({
   amount_total: z.number().nullish(),
   currency: z.string().nullish(),
   payment_intent: z.union([z.string(), z.object({ id: z.string() })]).nullish(),
+  status: z.string().nullish(),
 });
 const anyObject = z.object({ metadata: z.record(z.string(), z.string()).nullish() }).loose();
+const paymentIntentRef = z.union([z.string(), z.object({ id: z.string() })]).nullish();
+const chargeObject = z.object({
+  id: z.string(),
+  amount_refunded: z.number().int(),
+  currency: z.string(),
+  payment_intent: paymentIntentRef,
+  metadata: z.record(z.string(), z.string()).nullish(),
+});
+const disputeObject = z.object({
+  id: z.string(),
+  amount: z.number().int(),
+  currency: z.string(),
+  payment_intent: paymentIntentRef,
+  metadata: z.record(z.string(), z.string()).nullish(),
+});
+const idOf = (ref: z.infer<typeof paymentIntentRef>) => (typeof ref === 'string' ? ref : ref?.id);
 
 export function createStripeClient(s: StripeSettings): Stripe {
   return new Stripe(s.secretKey, { host: s.host, port: s.port, protocol: s.protocol, maxNetworkRetries: 2, timeout: 20_000 });
@@ -93,6 +110,41 @@ export function createStripeProvider(s: StripeSettings, stripe: Stripe = createS
       );
       return { refundId: refund.id };
     },
+
+    async retrieveSession(sessionId: string) {
+      const session = await stripe.checkout.sessions.retrieve(sessionId);
+      const paid = session.payment_status === 'paid' || session.payment_status === 'no_payment_required';
+      if (session.status === 'complete' && paid) {
+        const amount = session.amount_total != null && session.currency ? { amount: session.amount_total, currency: session.currency.toUpperCase() } : undefined;
+        return { state: 'paid' as const, paymentId: idOf(session.payment_intent), amount };
+      }
+      return { state: session.status === 'expired' ? ('expired' as const) : ('open' as const) };
+    },
+  };
+}
+
+/** charge.refunded and charge.dispute.created: money went back without us asking. */
+function refundNotice(event: Stripe.Event, base: { eventId: string; eventType: string }): VerifiedWebhook {
+  const orderIdIn = (metadata: Record<string, string> | null | undefined) => (isUuid(metadata?.orderId) ? metadata.orderId : undefined);
+  if (event.type === 'charge.refunded') {
+    const charge = chargeObject.safeParse(event.data.object);
+    if (!charge.success) throw new DomainError('invalid_payload', 'The charge.refunded event has no usable charge.', 'bad_request', charge.error.issues);
+    const c = charge.data;
+    const orderId = orderIdIn(c.metadata);
+    return {
+      ...base,
+      orderId,
+      refund: { kind: 'refund', key: `provider:${c.id}:${c.amount_refunded}`, orderId, paymentId: idOf(c.payment_intent), amount: { amount: c.amount_refunded, currency: c.currency.toUpperCase() } },
+    };
+  }
+  const dispute = disputeObject.safeParse(event.data.object);
+  if (!dispute.success) throw new DomainError('invalid_payload', 'The charge.dispute.created event has no usable dispute.', 'bad_request', dispute.error.issues);
+  const d = dispute.data;
+  const orderId = orderIdIn(d.metadata);
+  return {
+    ...base,
+    orderId,
+    refund: { kind: 'dispute', key: `dispute:${d.id}`, orderId, paymentId: idOf(d.payment_intent), amount: { amount: d.amount, currency: d.currency.toUpperCase() } },
   };
 }
 
@@ -105,6 +157,7 @@ const SESSION_EVENTS: Record<string, PaymentEvent['kind'] | 'completed'> = {
 
 export function normaliseStripeEvent(event: Stripe.Event): VerifiedWebhook {
   const base = { eventId: event.id, eventType: event.type };
+  if (event.type === 'charge.refunded' || event.type === 'charge.dispute.created') return refundNotice(event, base);
   const mapped = SESSION_EVENTS[event.type];
   if (!mapped) {
     const other = anyObject.safeParse(event.data.object);
@@ -121,7 +174,7 @@ export function normaliseStripeEvent(event: Stripe.Event): VerifiedWebhook {
   // A free order (no_payment_required) gets no later event, so completion is its success.
   if (mapped === 'completed' && session.payment_status === 'unpaid') return { ...base, orderId };
   const kind = mapped === 'completed' ? 'succeeded' : mapped;
-  const paymentIntent = typeof session.payment_intent === 'string' ? session.payment_intent : session.payment_intent?.id;
+  const paymentIntent = idOf(session.payment_intent);
   const amount = session.amount_total != null && session.currency ? { amount: session.amount_total, currency: session.currency.toUpperCase() } : undefined;
   return {
     ...base,

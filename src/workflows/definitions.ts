@@ -1,14 +1,36 @@
-// Names both sides of the workflow boundary share: task queue, signals, queries, updates, search attributes.
+// Names both sides of the workflow boundary share: inputs, signals, queries, updates, search attributes, workflow ids.
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { Money } from '../domain/money.js';
-import type { OrderRequest, OrderStatus, PaymentEvent } from '../domain/orders.js';
+import type { OrderRequest, OrderStatus, PaymentEvent, RefundReason } from '../domain/orders.js';
+import type { RefundSource } from '../domain/refunds.js';
 
 export { orderWorkflowId } from '../domain/orders.js';
 
-export interface OrderWorkflowInput extends OrderRequest {
+/** Settings the API and the reconciliation schedule pass in, so a run keeps the ones it started with. */
+export interface OrderSettings {
+  /** How long user creation and enrolment retry after payment before the order is compensated. */
+  fulfilmentRetryMs: number;
+  latePaymentPolicy: 'refund' | 'fulfil';
+}
+
+/** A new order from checkout. */
+export interface CheckoutInput extends OrderRequest, OrderSettings {
   checkoutTtlMs: number;
 }
+
+/**
+ * A run for an order whose checkout run has closed, started by a payment event that arrived afterwards
+ * (signal-with-start from a webhook, or the reconciliation schedule): it handles that event and ends.
+ */
+export interface ResumeInput extends OrderSettings {
+  orderId: string;
+  resume: true;
+  /** Events found without a webhook (reconciliation); webhook events arrive as the start signal. */
+  events: PaymentEvent[];
+}
+
+export type OrderWorkflowInput = CheckoutInput | ResumeInput;
 
 export interface CheckoutView {
   orderId: string;
@@ -28,10 +50,66 @@ export interface OrderState {
   failure?: { code: string; message: string; kind?: string };
 }
 
+export interface CancelRequest {
+  by: 'customer' | 'operator';
+  reason?: string;
+}
+
+export interface ResolveRequest {
+  action: 'fulfil' | 'refund';
+  note?: string;
+}
+
 export const checkoutUpdate = defineUpdate<CheckoutView, [{ fingerprint: string }]>('checkout');
+export const cancelUpdate = defineUpdate<OrderState, [CancelRequest]>('cancel');
+export const resolveUpdate = defineUpdate<OrderState, [ResolveRequest]>('resolve');
 export const paymentSignal = defineSignal<[PaymentEvent]>('payment');
 export const statusQuery = defineQuery<OrderState>('status');
+
+export interface RefundWorkflowInput {
+  orderId: string;
+  /** Idempotency: the operator's Idempotency-Key, or the provider's refund or dispute. */
+  key: string;
+  source: RefundSource;
+  reason: RefundReason;
+  note?: string;
+  amount?: number;
+  packageIds?: string[];
+  providerTotal?: number;
+  fingerprint?: string;
+}
+
+export interface RefundView {
+  refundId: string;
+  seq: number;
+  amount: Money;
+  packageIds: string[];
+  status: 'pending' | 'succeeded';
+}
+
+export interface RefundOutcome {
+  refund: RefundView | null;
+  orderStatus?: OrderStatus;
+  refused?: { code: string; message: string; kind?: string };
+}
+
+/** Answers once the refund is recorded (or refused): the operator learns at once whether it will happen. */
+export const refundAcceptedUpdate = defineUpdate<RefundView | null, []>('accepted');
+
+export interface ReconcileInput extends OrderSettings {
+  /** PENDING orders older than this are checked with their provider. */
+  olderThanMs: number;
+  checkoutTtlMs: number;
+  limit: number;
+}
+
+export interface EmailResendInput {
+  orderId: string;
+}
 
 export const ORDER_NUMBER = defineSearchAttributeKey('OrderNumber', SearchAttributeType.KEYWORD);
 export const CUSTOMER_EMAIL = defineSearchAttributeKey('CustomerEmail', SearchAttributeType.KEYWORD);
 export const ORDER_STATUS = defineSearchAttributeKey('OrderStatus', SearchAttributeType.KEYWORD);
+
+export const refundWorkflowId = (orderId: string, key: string) => `refund-${orderId}-${key}`;
+export const reconcileScheduleId = (taskQueue: string) => `reconcile-${taskQueue}`;

@@ -1,2 +1,5 @@
 // The workflow bundle's entry: every workflow the worker runs.
+export { resendEmailWorkflow } from './email.js';
 export { orderWorkflow } from './order.js';
+export { reconcileWorkflow } from './reconcile.js';
+export { refundWorkflow } from './refund.js';

@@ -9,10 +9,12 @@ import type { CapturedEmail } from '../../src/email/devMailbox.js';
 import { createMailer } from '../../src/email/transport.js';
 import { createLogger } from '../../src/log.js';
 import { createPaymentProviders } from '../../src/payments/index.js';
-import { apiDepsFrom, connectTemporal, createOrderWorker, startHttpServer } from '../../src/services.js';
+import { apiDepsFrom, connectTemporal, createOrderWorker, ensureReconcileSchedule, startHttpServer } from '../../src/services.js';
 import { freePort } from '../../src/stack/process.js';
 
 let runtimeInstalled = false;
+
+export const ADMIN_TOKEN = randomBytes(24).toString('hex');
 
 export interface Harness {
   baseUrl: string;
@@ -20,6 +22,7 @@ export interface Harness {
   sql: Sql;
   temporal: Client;
   mailboxUrl: string;
+  reconcileScheduleId: string;
   close(): Promise<void>;
 }
 
@@ -45,6 +48,9 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
     STRIPE_API_PROTOCOL: 'http',
     SANDBOX_WEBHOOK_SECRET: randomBytes(24).toString('hex'),
     WORKER_SHUTDOWN_GRACE_SECONDS: '2',
+    FULFILMENT_RETRY_SECONDS: '4',
+    RECONCILE_AFTER_SECONDS: '0',
+    ADMIN_TOKEN: ADMIN_TOKEN,
     ...env,
   });
   const sql = createSql(config.databaseUrl!, { max: 5 });
@@ -57,6 +63,7 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
   );
   const running: Promise<void> = worker.run();
   const temporal = await connectTemporal(config.temporal.address!, config.temporal.namespace);
+  const reconcileScheduleId = await ensureReconcileSchedule(temporal, config);
   const http = await startHttpServer(apiDepsFrom(config, { sql, temporal, payments, log: createLogger('silent') }), '127.0.0.1', port);
 
   return {
@@ -65,7 +72,9 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
     sql,
     temporal,
     mailboxUrl: inject('mailboxUrl'),
+    reconcileScheduleId,
     async close() {
+      await temporal.schedule.getHandle(reconcileScheduleId).delete();
       await http.close();
       await stopWorker(worker, running);
       mailer.close();

@@ -235,8 +235,23 @@ describe('normaliseStripeEvent', () => {
   });
 
   it('records an unrelated event type with the orderId from its metadata and no event', () => {
-    const e = event('charge.refunded', { id: 'ch_1', object: 'charge', amount_refunded: 6900, metadata: { orderId: ORDER_ID } });
-    expect(normaliseStripeEvent(e)).toEqual({ eventId: 'evt_charge.refunded', eventType: 'charge.refunded', orderId: ORDER_ID });
+    const e = event('payment_intent.created', { id: 'pi_1', object: 'payment_intent', metadata: { orderId: ORDER_ID } });
+    expect(normaliseStripeEvent(e)).toEqual({ eventId: 'evt_payment_intent.created', eventType: 'payment_intent.created', orderId: ORDER_ID });
+  });
+
+  it('turns charge.refunded into a refund notice keyed by the charge and its cumulative refunded amount', () => {
+    const e = event('charge.refunded', { id: 'ch_1', object: 'charge', amount_refunded: 6900, currency: 'pln', payment_intent: 'pi_1', metadata: {} });
+    expect(normaliseStripeEvent(e)).toEqual({
+      eventId: 'evt_charge.refunded',
+      eventType: 'charge.refunded',
+      orderId: undefined,
+      refund: { kind: 'refund', key: 'provider:ch_1:6900', orderId: undefined, paymentId: 'pi_1', amount: { amount: 6900, currency: 'PLN' } },
+    });
+  });
+
+  it('turns charge.dispute.created into a dispute notice', () => {
+    const e = event('charge.dispute.created', { id: 'dp_1', object: 'dispute', amount: 6900, currency: 'pln', payment_intent: { id: 'pi_1' }, metadata: { orderId: ORDER_ID } });
+    expect(normaliseStripeEvent(e).refund).toEqual({ kind: 'dispute', key: 'dispute:dp_1', orderId: ORDER_ID, paymentId: 'pi_1', amount: { amount: 6900, currency: 'PLN' } });
   });
 
   it('records an unrelated event without metadata with no orderId', () => {

@@ -10,7 +10,7 @@ import { loadToolsConfig } from '../../src/config.js';
 import type { PaymentEvent } from '../../src/domain/orders.js';
 import { WORKFLOWS_PATH } from '../../src/services.js';
 import { resolveTool, TEMPORAL_CLI } from '../../src/stack/tools.js';
-import { checkoutUpdate, CUSTOMER_EMAIL, ORDER_NUMBER, ORDER_STATUS, orderWorkflowId, paymentSignal, statusQuery, type OrderWorkflowInput } from '../../src/workflows/definitions.js';
+import { cancelUpdate, checkoutUpdate, CUSTOMER_EMAIL, resolveUpdate, ORDER_NUMBER, ORDER_STATUS, orderWorkflowId, paymentSignal, statusQuery, type CheckoutInput } from '../../src/workflows/definitions.js';
 import type { orderWorkflow } from '../../src/workflows/order.js';
 
 let env: TestWorkflowEnvironment;
@@ -38,6 +38,20 @@ function fakes(overrides: Partial<Record<keyof Activities, (input: never) => Pro
     findOrCreateUser: async () => ({ userId: 'user_1', created: true }),
     grantEnrollments: async () => ({ granted: ['p1'], skipped: [] }),
     sendOrderEmail: async () => ({ status: 'sent' }),
+    recordEmailFailure: async () => undefined,
+    recordOrderEvent: async () => undefined,
+    recordLatePayment: async () => undefined,
+    loadOrderState: async () => ({ state: { status: 'PENDING', orderNumber: 'ORD-20260101-ABCD', total: { amount: 6900, currency: 'PLN' } }, paymentId: null }),
+    findStalePendingOrders: async () => [],
+    lastOrderEmail: async () => null,
+    lookUpPayment: async () => null,
+    reserveRefund: async (i: { orderId: string; key: string; source: string; reason: string }) => ({
+      refundId: 'refund_1', orderId: i.orderId, seq: 1, key: i.key, source: i.source, reason: i.reason,
+      amount: { amount: 6900, currency: 'PLN' }, packageIds: ['p1'], status: 'pending', providerRefundId: null, createdAt: new Date(0).toISOString(),
+    }),
+    revokeEnrollments: async () => ({ revoked: ['P1'] }),
+    refundAtProvider: async () => ({ status: 'succeeded' }),
+    settleRefund: async () => ({ status: 'REFUNDED' }),
   };
   const activities = Object.fromEntries(
     Object.entries({ ...base, ...overrides }).map(([name, fn]) => [
@@ -51,14 +65,17 @@ function fakes(overrides: Partial<Record<keyof Activities, (input: never) => Pro
   return { activities, calls, names: () => calls.map(([n, i]) => (n === 'transitionOrder' ? `transitionOrder:${String(i.to)}` : n === 'sendOrderEmail' ? `sendOrderEmail:${String(i.kind)}` : n)) };
 }
 
-function input(overrides: Partial<OrderWorkflowInput> = {}): OrderWorkflowInput {
-  return { orderId: randomUUID(), email: 'a@example.com', name: 'A', locale: 'pl', provider: 'sandbox', packageIds: ['p1'], fingerprint: 'fp-1', checkoutTtlMs: 60_000, ...overrides };
+function input(overrides: Partial<CheckoutInput> = {}): CheckoutInput {
+  return {
+    orderId: randomUUID(), email: 'a@example.com', name: 'A', locale: 'pl', provider: 'sandbox', packageIds: ['p1'], fingerprint: 'fp-1',
+    checkoutTtlMs: 60_000, fulfilmentRetryMs: 3_000, latePaymentPolicy: 'refund', ...overrides,
+  };
 }
 
 const paid = (orderId: string, amount = 6900, currency = 'PLN', eventId = `evt_${randomUUID()}`): PaymentEvent => ({ provider: 'sandbox', eventId, kind: 'succeeded', orderId, paymentId: 'pay_1', amount: { amount, currency } });
 
 /** Opens the order exactly as the API does (update-with-start) and returns the checkout view and the handle. */
-async function open(taskQueue: string, args: OrderWorkflowInput, fingerprint = args.fingerprint) {
+async function open(taskQueue: string, args: CheckoutInput, fingerprint = args.fingerprint) {
   const start = new WithStartWorkflowOperation<typeof orderWorkflow>('orderWorkflow', {
     workflowId: orderWorkflowId(args.orderId),
     taskQueue,
@@ -124,7 +141,7 @@ describe('orderWorkflow', () => {
     const f = fakes();
     const out = await withWorker(f.activities, async (tq) => (await open(tq, input({ checkoutTtlMs: 1000 }))).handle.result());
     expect(out.status).toBe('EXPIRED');
-    expect(f.names().slice(2)).toEqual(['expirePaymentSession', 'transitionOrder:EXPIRED']);
+    expect(f.names().slice(2)).toEqual(['expirePaymentSession', 'transitionOrder:EXPIRED', 'sendOrderEmail:checkout_expired']);
   });
 
   it('settles a payment that arrives while the expired session is being closed', async () => {
@@ -172,23 +189,118 @@ describe('orderWorkflow', () => {
       return handle.result();
     });
     expect(out.status).toBe('EXPIRED');
-    expect(f.names().slice(2)).toEqual(['transitionOrder:EXPIRED']);
+    expect(f.names().slice(2)).toEqual(['transitionOrder:EXPIRED', 'sendOrderEmail:checkout_expired']);
   });
 
   it.each([
-    ['a different amount', 6800, 'PLN'],
-    ['a different currency', 6900, 'EUR'],
-  ])('holds a payment of %s for an operator and grants nothing', async (_what, amount, currency) => {
+    ['a different amount', 6800, 'PLN', 'fulfil'],
+    ['a different currency', 6900, 'EUR', 'refund'],
+  ] as const)('holds a payment of %s for an operator, who resolves it with %s', async (_what, amount, currency, action) => {
     const f = fakes();
     const args = input();
     const out = await withWorker(f.activities, async (tq) => {
       const { handle } = await open(tq, args);
       await handle.signal(paymentSignal, paid(args.orderId, amount, currency));
+      await eventually(async () => (await handle.query(statusQuery)).status === 'HELD');
+      expect(f.names()).not.toContain('grantEnrollments');
+      // Impossible actions are refused by the validator and change nothing.
+      const refused = await handle.executeUpdate(cancelUpdate, { args: [{ by: 'operator' }] }).catch((e: unknown) => e);
+      expect(((refused as WorkflowUpdateFailedError).cause as ApplicationFailure).type).toBe('order_not_cancellable');
+      const resolved = await handle.executeUpdate(resolveUpdate, { args: [{ action }] });
+      expect(resolved.status).toBe(action === 'fulfil' ? 'FULFILLED' : 'REFUNDED');
       return handle.result();
     });
-    expect(out).toMatchObject({ status: 'HELD', heldReason: 'amount_mismatch' });
-    expect(f.names().slice(2)).toEqual(['transitionOrder:HELD']);
+    expect(out.status).toBe(action === 'fulfil' ? 'FULFILLED' : 'REFUNDED');
     expect(f.calls[2]![1]).toMatchObject({ heldReason: 'amount_mismatch', details: { expected: { amount: 6900, currency: 'PLN' }, received: { amount, currency } } });
+    const after = f.names().slice(f.names().indexOf('transitionOrder:HELD') + 1);
+    expect(after).toEqual(
+      action === 'fulfil'
+        ? ['recordOrderEvent', 'transitionOrder:PAID', 'findOrCreateUser', 'grantEnrollments', 'sendOrderEmail:welcome', 'transitionOrder:FULFILLED']
+        : ['recordOrderEvent', 'reserveRefund', 'revokeEnrollments', 'refundAtProvider', 'settleRefund', 'sendOrderEmail:refund_issued'],
+    );
+  });
+
+  it('compensates a fulfilment that fails for good: revoke, refund, email, REFUNDED', async () => {
+    const f = fakes({ grantEnrollments: async () => Promise.reject(ApplicationFailure.nonRetryable('package gone', 'package_unavailable', { kind: 'unprocessable' })) });
+    const args = input();
+    const out = await withWorker(f.activities, async (tq) => {
+      const { handle } = await open(tq, args);
+      await handle.signal(paymentSignal, paid(args.orderId));
+      return handle.result();
+    });
+    expect(out.status).toBe('REFUNDED');
+    expect(f.names().slice(f.names().indexOf('grantEnrollments'))).toEqual([
+      'grantEnrollments', 'recordOrderEvent', 'revokeEnrollments', 'reserveRefund', 'revokeEnrollments', 'refundAtProvider', 'settleRefund', 'sendOrderEmail:refund_issued',
+    ]);
+    expect(f.calls.find(([n]) => n === 'reserveRefund')![1]).toMatchObject({ key: 'compensation', source: 'compensation', reason: 'fulfilment_failed' });
+  });
+
+  it('holds the order while a compensation keeps failing, and finishes it once it succeeds', async () => {
+    let refundAttempts = 0;
+    const f = fakes({
+      findOrCreateUser: async () => Promise.reject(ApplicationFailure.nonRetryable('disabled', 'account_disabled', { kind: 'conflict' })),
+      refundAtProvider: async () => {
+        // Fails for longer than the 3 s budget, then the provider answers again.
+        if (++refundAttempts < 5) throw new Error('provider down');
+        return { status: 'succeeded' };
+      },
+    });
+    const args = input();
+    const out = await withWorker(f.activities, async (tq) => {
+      const { handle } = await open(tq, args);
+      await handle.signal(paymentSignal, paid(args.orderId));
+      return handle.result();
+    });
+    expect(out.status).toBe('REFUNDED');
+    expect(f.names()).toContain('transitionOrder:HELD');
+    expect(f.calls.find(([n, i]) => n === 'transitionOrder' && i.to === 'HELD')![1]).toMatchObject({ heldReason: 'compensation_failed' });
+    expect(f.names()).not.toContain('grantEnrollments');
+  }, 30_000);
+
+  it('records an email the mail server refuses and still fulfils', async () => {
+    const f = fakes({ sendOrderEmail: async () => Promise.reject(ApplicationFailure.nonRetryable('550 no such user', 'email_rejected', { kind: 'unprocessable' })) });
+    const args = input();
+    const out = await withWorker(f.activities, async (tq) => {
+      const { handle } = await open(tq, args);
+      await handle.signal(paymentSignal, paid(args.orderId));
+      return handle.result();
+    });
+    expect(out.status).toBe('FULFILLED');
+    expect(f.names().slice(-3)).toEqual(['sendOrderEmail:welcome', 'recordEmailFailure', 'transitionOrder:FULFILLED']);
+  });
+
+  it('cancels an unpaid order through its update, and refuses once paid', async () => {
+    const f = fakes();
+    const cancelled = input();
+    const paidOrder = input();
+    await withWorker(f.activities, async (tq) => {
+      const { handle } = await open(tq, cancelled);
+      expect((await handle.executeUpdate(cancelUpdate, { args: [{ by: 'customer' }] })).status).toBe('CANCELLED');
+      expect((await handle.result()).status).toBe('CANCELLED');
+      const other = await open(tq, paidOrder);
+      await other.handle.signal(paymentSignal, paid(paidOrder.orderId));
+      await other.handle.result();
+    });
+    expect(f.calls.filter(([n]) => n === 'expirePaymentSession').map(([, i]) => i.orderId)).toEqual([cancelled.orderId]);
+  });
+
+  it('refunds a payment that reaches an expired order (policy refund) and records it', async () => {
+    const f = fakes({
+      loadOrderState: async () => ({ state: { status: 'EXPIRED', orderNumber: 'ORD-20260101-ABCD', total: { amount: 6900, currency: 'PLN' } }, paymentId: null }),
+    });
+    const orderId = randomUUID();
+    const out = await withWorker(f.activities, async (tq) => {
+      const handle = await env.client.workflow.signalWithStart<typeof orderWorkflow, [PaymentEvent]>('orderWorkflow', {
+        workflowId: orderWorkflowId(orderId),
+        taskQueue: tq,
+        args: [{ orderId, resume: true, events: [], fulfilmentRetryMs: 3000, latePaymentPolicy: 'refund' }],
+        signal: paymentSignal,
+        signalArgs: [paid(orderId)],
+      });
+      return handle.result();
+    });
+    expect(out.status).toBe('REFUNDED');
+    expect(f.names()).toEqual(['loadOrderState', 'recordOrderEvent', 'recordLatePayment', 'reserveRefund', 'revokeEnrollments', 'refundAtProvider', 'settleRefund', 'sendOrderEmail:refund_issued']);
   });
 
   it('fulfils once however often the payment is signalled, and ignores events for other orders', async () => {
@@ -259,3 +371,11 @@ describe('orderWorkflow', () => {
     expect(f.names()).toEqual(['createOrder', 'createPaymentSession', 'transitionOrder:FAILED']);
   });
 });
+
+async function eventually(probe: () => Promise<boolean>, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await probe())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

@@ -1,0 +1,38 @@
+// reconcileWorkflow: run by a Schedule; asks providers about PENDING orders whose webhook may have been lost.
+import { getExternalWorkflowHandle, ParentClosePolicy, startChild, log } from '@temporalio/workflow';
+import { orderWorkflowId, paymentSignal, type ReconcileInput } from './definitions.js';
+import { orderWorkflow } from './order.js';
+import { activityProxies } from './steps.js';
+
+export async function reconcileWorkflow(input: ReconcileInput): Promise<{ checked: number; signalled: number; resumed: number }> {
+  const p = activityProxies(input.fulfilmentRetryMs);
+  const stale = await p.durable.findStalePendingOrders({ olderThanMs: input.olderThanMs, checkoutTtlMs: input.checkoutTtlMs, limit: input.limit });
+  let signalled = 0;
+  let resumed = 0;
+  for (const { orderId, provider, pastTtl } of stale) {
+    const found = await p.durable.lookUpPayment({ orderId });
+    // Open past its TTL with no workflow left to close it (an outage ended its run): close it now.
+    const event = found ?? (pastTtl ? { provider, eventId: `reconcile:${orderId}:ttl`, kind: 'expired' as const, orderId } : null);
+    if (!event) continue;
+    try {
+      await getExternalWorkflowHandle(orderWorkflowId(orderId)).signal(paymentSignal, event);
+      signalled++;
+    } catch {
+      // Its run has closed: a resumed run handles the event, outliving this one.
+      try {
+        await startChild(orderWorkflow, {
+          workflowId: orderWorkflowId(orderId),
+          args: [{ orderId, resume: true, events: [event], fulfilmentRetryMs: input.fulfilmentRetryMs, latePaymentPolicy: input.latePaymentPolicy }],
+          parentClosePolicy: ParentClosePolicy.ABANDON,
+          workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+        });
+        resumed++;
+      } catch (err) {
+        // A run started meanwhile (a webhook after all); the next pass looks again.
+        log.warn('could not resume order', { orderId, error: String(err) });
+      }
+    }
+  }
+  log.info('reconciliation finished', { checked: stale.length, signalled, resumed });
+  return { checked: stale.length, signalled, resumed };
+}

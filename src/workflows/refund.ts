@@ -1,0 +1,48 @@
+// refundWorkflow: one refund of an order (operator, provider refund, dispute) — record it, revoke, move the money, tell the customer.
+import { allHandlersFinished, ApplicationFailure, condition, isCancellation, setHandler } from '@temporalio/workflow';
+import type { RefundRecord } from '../activities/refunds.js';
+import { refundAcceptedUpdate, type OrderSettings, type RefundOutcome, type RefundView, type RefundWorkflowInput } from './definitions.js';
+import { activityProxies, businessFailure, completeRefund } from './steps.js';
+
+const view = (r: RefundRecord): RefundView => ({ refundId: r.refundId, seq: r.seq, amount: r.amount, packageIds: r.packageIds, status: r.status });
+
+export async function refundWorkflow(input: RefundWorkflowInput & Pick<OrderSettings, 'fulfilmentRetryMs'>): Promise<RefundOutcome> {
+  const p = activityProxies(input.fulfilmentRetryMs);
+  // What the accepted update answers: set once the refund is recorded or refused.
+  const answer: { accepted?: { refund: RefundView | null }; refused?: RefundOutcome['refused'] } = {};
+
+  setHandler(refundAcceptedUpdate, async () => {
+    await condition(() => answer.accepted !== undefined || answer.refused !== undefined);
+    const { refused } = answer;
+    if (refused) throw ApplicationFailure.nonRetryable(refused.message, refused.code, { kind: refused.kind });
+    return answer.accepted!.refund;
+  });
+
+  let refund: RefundRecord | null;
+  try {
+    // Provider refunds before their payment reached us are retried here until it has (events can arrive out of order).
+    refund = await p.durable.reserveRefund({
+      orderId: input.orderId,
+      key: input.key,
+      source: input.source,
+      reason: input.reason,
+      note: input.note,
+      amount: input.amount,
+      packageIds: input.packageIds,
+      providerTotal: input.providerTotal,
+      fingerprint: input.fingerprint,
+    });
+  } catch (err) {
+    if (isCancellation(err)) throw err;
+    answer.refused = businessFailure(err);
+    if (!answer.refused) throw err;
+    await condition(allHandlersFinished);
+    return { refund: null, refused: answer.refused };
+  }
+  answer.accepted = { refund: refund && view(refund) };
+  // Nothing new to record: a provider refund we already know (our own, seen again in charge.refunded).
+  if (!refund) return { refund: null };
+  const orderStatus = await completeRefund(p, p.durable, refund);
+  await condition(allHandlersFinished);
+  return { refund: { ...view(refund), status: 'succeeded' }, orderStatus };
+}

@@ -1,0 +1,75 @@
+// Workflow-side building blocks shared by the order, refund and housekeeping workflows: activity proxies and common steps.
+import { ActivityFailure, ApplicationFailure, isCancellation, proxyActivities } from '@temporalio/workflow';
+import type { Activities } from '../activities/index.js';
+import type { RefundRecord } from '../activities/refunds.js';
+import type { EmailKind, OrderStatus } from '../domain/orders.js';
+
+export type Acts = ReturnType<typeof proxyActivities<Activities>>;
+
+export interface Proxies {
+  /** The buyer waits on these: a few quick attempts, then a clear error instead of a hanging checkout. */
+  checkout: Acts;
+  /** Bookkeeping that must happen: retried until it works; business errors are non-retryable and surface. */
+  durable: Acts;
+  /** Fulfilment and compensation: retried for the configured budget, after which the order is compensated (or held). */
+  budgeted: Acts;
+  /** Email: retried for the budget too; a failure is recorded for operators, never a reason to take access away. */
+  mail: Acts;
+}
+
+export function activityProxies(budgetMs: number): Proxies {
+  return {
+    checkout: proxyActivities<Activities>({
+      startToCloseTimeout: '20s',
+      retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '5s', maximumAttempts: 5 },
+    }),
+    durable: proxyActivities<Activities>({
+      startToCloseTimeout: '30s',
+      retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
+    }),
+    budgeted: proxyActivities<Activities>({
+      startToCloseTimeout: '30s',
+      scheduleToCloseTimeout: budgetMs,
+      retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '5m' },
+    }),
+    mail: proxyActivities<Activities>({
+      startToCloseTimeout: '1m',
+      scheduleToCloseTimeout: budgetMs,
+      retry: { initialInterval: '5s', backoffCoefficient: 2, maximumInterval: '5m' },
+    }),
+  };
+}
+
+/** A business error carried by an activity failure (it has a `kind`), or undefined for outages and timeouts. */
+export function businessFailure(err: unknown): { code: string; message: string; kind: string } | undefined {
+  const failure = err instanceof ActivityFailure ? err.cause : err;
+  if (!(failure instanceof ApplicationFailure) || !failure.type) return undefined;
+  const kind = (failure.details?.[0] as { kind?: string } | undefined)?.kind;
+  return kind ? { code: failure.type, message: failure.message, kind } : undefined;
+}
+
+export function describeFailure(err: unknown): string {
+  const cause = err instanceof ActivityFailure && err.cause ? err.cause : err;
+  return cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
+}
+
+/** Sends an order email; if it cannot be delivered, records that for operators and carries on. */
+export async function sendEmail(p: Proxies, orderId: string, kind: EmailKind, ref?: string): Promise<boolean> {
+  try {
+    await p.mail.sendOrderEmail({ orderId, kind, ref });
+    return true;
+  } catch (err) {
+    if (isCancellation(err)) throw err;
+    await p.durable.recordEmailFailure({ orderId, kind, ref, error: describeFailure(err) });
+    return false;
+  }
+}
+
+/** After a refund is recorded: revoke its access, move the money, settle the order status, tell the customer. */
+export async function completeRefund(p: Proxies, acts: Acts, refund: RefundRecord): Promise<OrderStatus> {
+  await acts.revokeEnrollments({ orderId: refund.orderId, refundId: refund.refundId });
+  await acts.refundAtProvider({ refundId: refund.refundId });
+  const { status } = await acts.settleRefund({ refundId: refund.refundId });
+  await sendEmail(p, refund.orderId, 'refund_issued', String(refund.seq));
+  return status;
+}
