@@ -1,6 +1,6 @@
 // Grants the access an order paid for: each package, or a bundle's children, never the bundle itself.
-import { loadCatalogFor } from '../db/catalog.js';
-import { loadRefundLedger } from '../db/orders.js';
+import { grantedBy } from '../db/catalog.js';
+import { loadRefundLedger, lockOrderLedger } from '../db/orders.js';
 import type { ActivityDeps } from './deps.js';
 
 export function enrollmentActivities({ sql }: ActivityDeps) {
@@ -11,16 +11,13 @@ export function enrollmentActivities({ sql }: ActivityDeps) {
      */
     async grantEnrollments(input: { orderId: string; userId: string }): Promise<{ granted: string[]; skipped: string[] }> {
       return sql.begin(async (tx) => {
-        // Under the order's lock, so a refund recorded meanwhile (provider events can overtake fulfilment) is seen.
-        await tx`SELECT id FROM orders WHERE id = ${input.orderId} FOR UPDATE`;
+        // Under the order's ledger lock, so a refund recorded meanwhile (provider events can overtake fulfilment) is seen.
+        await lockOrderLedger(tx, input.orderId);
         const ledger = await loadRefundLedger(tx, input.orderId);
         const refundedInFull = ledger?.paid != null && ledger.refunds.reduce((a, r) => a + r.amount, 0) >= ledger.paid.amount;
-        const refundedItems = new Set(ledger?.refunds.flatMap((r) => r.packageIds) ?? []);
-        const items = (await tx<{ package_id: string }[]>`SELECT package_id FROM order_items WHERE order_id = ${input.orderId}`).filter(
-          (i) => !refundedInFull && !refundedItems.has(i.package_id),
-        );
-        const catalog = await loadCatalogFor(tx, items.map((i) => i.package_id));
-        const ids = [...new Set(catalog.flatMap((p) => p.grants))];
+        const items = await tx<{ package_id: string }[]>`SELECT package_id FROM order_items WHERE order_id = ${input.orderId}`;
+        const refunded = new Set(await grantedBy(tx, ledger?.refunds.flatMap((r) => r.packageIds) ?? []));
+        const ids = refundedInFull ? [] : (await grantedBy(tx, items.map((i) => i.package_id))).filter((id) => !refunded.has(id));
         await tx`
           INSERT INTO enrollments (user_id, package_id, order_id)
           SELECT ${input.userId}, unnest(${ids}::uuid[]), ${input.orderId}

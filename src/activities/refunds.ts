@@ -1,7 +1,7 @@
 // Refund activities: reserve a refund against what was paid, revoke its access, move the money, settle the order status.
-import { loadCatalogFor } from '../db/catalog.js';
+import { grantedBy } from '../db/catalog.js';
 import type { Db } from '../db/client.js';
-import { appendOrderEvent, loadRefundLedger, transitionOrder } from '../db/orders.js';
+import { appendOrderEvent, loadRefundLedger, lockOrderLedger, transitionOrder } from '../db/orders.js';
 import { DomainError } from '../domain/errors.js';
 import type { Money } from '../domain/money.js';
 import type { RefundReason } from '../domain/orders.js';
@@ -65,15 +65,11 @@ export function toRefundRecord(r: RefundRow): RefundRecord {
   };
 }
 
-async function grantsOf(db: Db, packageIds: string[]): Promise<string[]> {
-  return [...new Set((await loadCatalogFor(db, packageIds)).flatMap((p) => p.grants))];
-}
-
 /** Titles of what this order granted for these items (a bundle: its children) that is now revoked. */
 export async function revokedTitles(db: Db, orderId: string, packageIds: string[]): Promise<string[]> {
   const rows = await db<{ title: string }[]>`
     SELECT p.title FROM enrollments e JOIN packages p ON p.id = e.package_id
-    WHERE e.order_id = ${orderId} AND e.package_id = ANY(${await grantsOf(db, packageIds)}::uuid[]) AND e.status = 'revoked' ORDER BY p.title`;
+    WHERE e.order_id = ${orderId} AND e.package_id = ANY(${await grantedBy(db, packageIds)}::uuid[]) AND e.status = 'revoked' ORDER BY p.title`;
   return rows.map((r) => r.title);
 }
 
@@ -86,12 +82,13 @@ export function refundActivities({ sql, payments }: ActivityDeps) {
 
   return {
     /**
-     * Records a refund under the order's row lock, so concurrent requests can never refund more than was paid.
+     * Records a refund under the order's ledger lock, so concurrent requests can never refund more than was paid.
      * Idempotent on (orderId, key). `null` when a provider refund is already recorded in full.
      */
     async reserveRefund(input: ReserveRefundInput): Promise<RefundRecord | null> {
       return sql.begin(async (tx) => {
-        const [locked] = await tx`SELECT id FROM orders WHERE id = ${input.orderId} FOR UPDATE`;
+        await lockOrderLedger(tx, input.orderId);
+        const [locked] = await tx`SELECT id FROM orders WHERE id = ${input.orderId}`;
         if (!locked) throw new DomainError('order_not_found', `Order ${input.orderId} does not exist.`, 'not_found');
         const [existing] = await tx<RefundRow[]>`SELECT * FROM refunds WHERE order_id = ${input.orderId} AND key = ${input.key}`;
         if (existing && (existing as { request_fingerprint?: string | null }).request_fingerprint !== (input.fingerprint ?? null)) {
@@ -126,7 +123,7 @@ export function refundActivities({ sql, payments }: ActivityDeps) {
         const packageIds = input.refundId
           ? (await requireRefund(input.refundId)).package_ids
           : (await tx<{ package_id: string }[]>`SELECT package_id FROM order_items WHERE order_id = ${input.orderId}`).map((r) => r.package_id);
-        const grants = await grantsOf(tx, packageIds);
+        const grants = await grantedBy(tx, packageIds);
         await tx`
           UPDATE enrollments SET status = 'revoked', revoked_at = now()
           WHERE order_id = ${input.orderId} AND package_id = ANY(${grants}::uuid[]) AND status = 'active'`;

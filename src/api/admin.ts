@@ -286,12 +286,14 @@ export function adminRoutes(deps: ApiDeps) {
   router.openapi(resolveRoute, async (c) => {
     const { orderId } = c.req.valid('param');
     const order = await requireOrderRow(orderId);
+    const notHeld = () => new DomainError('order_not_held', `Order ${order.orderNumber} is ${order.status}; only a held order can be resolved.`, 'conflict', { status: order.status });
+    if (order.status !== 'HELD') throw notHeld();
     try {
       const state = await temporal.workflow.getHandle(orderWorkflowId(orderId)).executeUpdate(resolveUpdate, { args: [c.req.valid('json')] });
       return c.json({ orderId, status: state.status }, 200);
     } catch (err) {
       if (!(err instanceof WorkflowNotFoundError)) throw err;
-      throw new DomainError('order_not_held', `Order ${order.orderNumber} is ${order.status}; only a held order can be resolved.`, 'conflict', { status: order.status });
+      throw notHeld();
     }
   });
 

@@ -19,6 +19,15 @@ export function mailboxRoutes(mailbox: DevMailbox) {
       ),
     );
   });
+  // Turns a recipient into a bouncing one (SMTP 550) and back, to see how orders handle undeliverable email.
+  router.post('/dev/mailbox/rejections', async (c) => {
+    const body = (await c.req.json().catch(() => null)) as { address?: unknown; rejected?: unknown } | null;
+    if (typeof body?.address !== 'string' || typeof body.rejected !== 'boolean') {
+      return c.json({ error: { code: 'invalid_request', message: 'Send {"address": string, "rejected": boolean}.' } }, 400);
+    }
+    mailbox.setRejected(body.address, body.rejected);
+    return c.json({ address: body.address.toLowerCase(), rejected: body.rejected });
+  });
   router.get('/dev/mailbox/messages', (c) => c.json({ messages: mailbox.list({ to: c.req.query('to') }) }));
   router.get('/dev/mailbox/messages/:id', (c) => {
     const m = mailbox.get(c.req.param('id'));

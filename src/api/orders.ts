@@ -54,11 +54,14 @@ const cancelRoute = createRoute({
 export async function cancelOrder({ sql, temporal }: ApiDeps, orderId: string, request: CancelRequest): Promise<OrderState & { orderId: string }> {
   const order = await getOrder(sql, orderId);
   if (!order) throw new DomainError('order_not_found', 'No such order.', 'not_found');
+  const closed = () => new DomainError('order_not_cancellable', `Order ${order.orderNumber} is ${order.status} and can no longer be cancelled.`, 'conflict', { status: order.status });
+  // Only an open order has a workflow to ask; the rest are answered from the database.
+  if (order.status !== 'PENDING') throw closed();
   try {
     return { ...(await temporal.workflow.getHandle(orderWorkflowId(orderId)).executeUpdate(cancelUpdate, { args: [request] })), orderId };
   } catch (err) {
     if (!(err instanceof WorkflowNotFoundError)) throw err;
-    throw new DomainError('order_not_cancellable', `Order ${order.orderNumber} is ${order.status} and can no longer be cancelled.`, 'conflict', { status: order.status });
+    throw closed();
   }
 }
 

@@ -19,7 +19,7 @@ function startOptions(deps: ApiDeps, input: RefundWorkflowInput) {
 export async function requestRefund(deps: ApiDeps, input: RefundWorkflowInput): Promise<{ refund: RefundView | null; workflowId: string }> {
   const options = startOptions(deps, input);
   const start = new WithStartWorkflowOperation<typeof refundWorkflow>('refundWorkflow', options);
-  const refund = await deps.temporal.workflow.executeUpdateWithStart(refundAcceptedUpdate, { startWorkflowOperation: start });
+  const refund = await deps.temporal.workflow.executeUpdateWithStart(refundAcceptedUpdate, { args: [{ fingerprint: input.fingerprint }], startWorkflowOperation: start });
   return { refund, workflowId: options.workflowId };
 }
 

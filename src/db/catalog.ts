@@ -86,3 +86,8 @@ export async function ownedPackageIds(sql: Db, email: string): Promise<Set<strin
     WHERE u.email = ${email.toLowerCase()} AND e.status = 'active'`;
   return new Set(rows.map((r) => r.package_id));
 }
+
+/** The packages these ids give access to: each package itself, a bundle its children. */
+export async function grantedBy(sql: Db, ids: string[]): Promise<string[]> {
+  return [...new Set((await loadCatalogFor(sql, ids)).flatMap((p) => p.grants))];
+}

@@ -60,7 +60,8 @@ export interface Transition {
 /** Moves an order to `to` and records why; a repeat of the same transition changes nothing (activities retry). */
 export async function transitionOrder(sql: Sql, orderId: string, t: Transition): Promise<{ changed: boolean; from: OrderStatus }> {
   return sql.begin(async (tx) => {
-    const [row] = await tx<{ status: OrderStatus }[]>`SELECT status FROM orders WHERE id = ${orderId} FOR UPDATE`;
+    // NO KEY UPDATE: an insert elsewhere that references this order (and may be stuck) holds only KEY SHARE.
+    const [row] = await tx<{ status: OrderStatus }[]>`SELECT status FROM orders WHERE id = ${orderId} FOR NO KEY UPDATE`;
     if (!row) throw new Error(`order ${orderId} does not exist`);
     if (row.status === t.to) return { changed: false, from: row.status };
     // A refund that landed while fulfilment was finishing outranks it: the order stays refunded.
@@ -96,13 +97,23 @@ export async function appendOrderEvent(sql: Db, orderId: string, cause: string, 
 export async function loadRefundLedger(tx: Db, orderId: string): Promise<RefundLedger | undefined> {
   const [o] = await tx`SELECT id, status, paid_amount, paid_currency FROM orders WHERE id = ${orderId}`;
   if (!o) return undefined;
-  const items = await tx<{ package_id: string; unit_amount: number }[]>`SELECT package_id, unit_amount FROM order_items WHERE order_id = ${orderId}`;
+  const items = await tx<{ package_id: string; unit_amount: number; children: string[] }[]>`
+    SELECT i.package_id, i.unit_amount, coalesce((SELECT array_agg(b.child_id) FROM bundle_items b WHERE b.bundle_id = i.package_id), '{}') AS children
+    FROM order_items i WHERE i.order_id = ${orderId}`;
   const refunds = await tx<{ amount: number; package_ids: string[] }[]>`SELECT amount, package_ids FROM refunds WHERE order_id = ${orderId}`;
   return {
     orderId,
     status: o.status,
     paid: o.paid_amount == null ? null : { amount: o.paid_amount, currency: o.paid_currency },
-    items: items.map((i) => ({ packageId: i.package_id, unitAmount: i.unit_amount })),
+    items: items.map((i) => ({ packageId: i.package_id, unitAmount: i.unit_amount, children: i.children })),
     refunds: refunds.map((r) => ({ amount: r.amount, packageIds: r.package_ids })),
   };
+}
+
+/**
+ * Serialises what decides an order's access and money (granting, recording refunds) without a row lock, so a
+ * stuck holder never blocks the order's status changes or timeline; released at the end of the transaction.
+ */
+export async function lockOrderLedger(tx: Db, orderId: string): Promise<void> {
+  await tx`SELECT pg_advisory_xact_lock(hashtextextended(${orderId}, 0))`;
 }

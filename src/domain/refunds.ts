@@ -25,7 +25,8 @@ export interface RefundLedger {
   status: OrderStatus;
   /** What the provider took; null while nothing was paid. */
   paid: Money | null;
-  items: { packageId: string; unitAmount: number }[];
+  /** `children`: what a bundle item granted; one child can be refunded on its own (with an amount). */
+  items: { packageId: string; unitAmount: number; children: string[] }[];
   /** Every refund recorded so far (pending ones count: their money is on its way back). */
   refunds: { amount: number; packageIds: string[] }[];
 }
@@ -81,13 +82,19 @@ export function planRefund(ledger: RefundLedger, req: RefundRequest): RefundPlan
   let amount: number;
   let packageIds: string[] = [];
   if (req.packageIds && req.packageIds.length > 0) {
-    const byId = new Map(ledger.items.map((i) => [i.packageId, i]));
-    const unknown = req.packageIds.filter((id) => !byId.has(id));
-    if (unknown.length > 0) fail('package_not_in_order', 'These packages are not part of the order.', 'unprocessable', { packageIds: unknown });
-    const again = req.packageIds.filter((id) => refundedItems.has(id));
-    if (again.length > 0) fail('item_already_refunded', 'These items were already refunded.', 'conflict', { packageIds: again });
     packageIds = [...new Set(req.packageIds)];
-    const itemsTotal = sum(packageIds.map((id) => byId.get(id)!.unitAmount));
+    const byId = new Map(ledger.items.map((i) => [i.packageId, i]));
+    const bundleOf = new Map(ledger.items.flatMap((i) => i.children.map((c) => [c, i] as const)));
+    const unknown = packageIds.filter((id) => !byId.has(id) && !bundleOf.has(id));
+    if (unknown.length > 0) fail('package_not_in_order', 'These packages are not part of the order (nor children of a bundle in it).', 'unprocessable', { packageIds: unknown });
+    const again = packageIds.filter((id) => refundedItems.has(id) || refundedItems.has(bundleOf.get(id)?.packageId ?? ''));
+    if (again.length > 0) fail('item_already_refunded', 'These items were already refunded.', 'conflict', { packageIds: again });
+    // A bundle's child has no price of its own: the operator says how much of the bundle goes back.
+    const children = packageIds.filter((id) => !byId.has(id));
+    if (children.length > 0 && req.amount === undefined) {
+      fail('amount_required', 'Refunding a single package of a bundle needs an amount.', 'unprocessable', { packageIds: children });
+    }
+    const itemsTotal = sum(packageIds.map((id) => (byId.get(id) ?? bundleOf.get(id)!).unitAmount));
     amount = Math.min(req.amount ?? itemsTotal, remaining);
     if (req.amount !== undefined && req.amount > itemsTotal) {
       fail('refund_exceeds_items', `At most ${itemsTotal} can be refunded for these items.`, 'unprocessable', { itemsTotal });

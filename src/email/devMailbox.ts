@@ -18,6 +18,8 @@ export interface DevMailbox {
   readonly port: number;
   list(filter?: { to?: string }): CapturedEmail[];
   get(id: string): CapturedEmail | undefined;
+  /** Makes the server refuse (550) or accept mail for an address again: try bounces by hand, and test them. */
+  setRejected(address: string, rejected: boolean): void;
   close(): Promise<void>;
 }
 
@@ -25,10 +27,15 @@ const KEEP = 500;
 
 export async function startDevMailbox(opts: { port: number; host?: string }): Promise<DevMailbox> {
   const messages: CapturedEmail[] = [];
+  const rejected = new Set<string>();
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS'],
     logger: false,
+    onRcptTo(address, _session, callback) {
+      if (!rejected.has(address.address.toLowerCase())) return callback();
+      callback(Object.assign(new Error('5.1.1 Mailbox unavailable (dev mailbox: rejected on request)'), { responseCode: 550 }));
+    },
     onData(stream, session, callback) {
       simpleParser(stream)
         .then((mail) => {
@@ -57,6 +64,7 @@ export async function startDevMailbox(opts: { port: number; host?: string }): Pr
     port: typeof address === 'object' && address ? address.port : opts.port,
     list: (filter) => (filter?.to ? messages.filter((m) => m.to.includes(filter.to!.toLowerCase())) : [...messages]),
     get: (id) => messages.find((m) => m.id === id),
+    setRejected: (address, on) => void (on ? rejected.add(address.toLowerCase()) : rejected.delete(address.toLowerCase())),
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }

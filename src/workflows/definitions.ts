@@ -90,11 +90,11 @@ export interface RefundView {
 export interface RefundOutcome {
   refund: RefundView | null;
   orderStatus?: OrderStatus;
-  refused?: { code: string; message: string; kind?: string };
+  refused?: { code: string; message: string; kind?: string; details?: unknown };
 }
 
 /** Answers once the refund is recorded (or refused): the operator learns at once whether it will happen. */
-export const refundAcceptedUpdate = defineUpdate<RefundView | null, []>('accepted');
+export const refundAcceptedUpdate = defineUpdate<RefundView | null, [{ fingerprint?: string }]>('accepted');
 
 export interface ReconcileInput extends OrderSettings {
   /** PENDING orders older than this are checked with their provider. */

@@ -11,12 +11,23 @@ export async function refundWorkflow(input: RefundWorkflowInput & Pick<OrderSett
   // What the accepted update answers: set once the refund is recorded or refused.
   const answer: { accepted?: { refund: RefundView | null }; refused?: RefundOutcome['refused'] } = {};
 
-  setHandler(refundAcceptedUpdate, async () => {
-    await condition(() => answer.accepted !== undefined || answer.refused !== undefined);
-    const { refused } = answer;
-    if (refused) throw ApplicationFailure.nonRetryable(refused.message, refused.code, { kind: refused.kind });
-    return answer.accepted!.refund;
-  });
+  setHandler(
+    refundAcceptedUpdate,
+    async () => {
+      await condition(() => answer.accepted !== undefined || answer.refused !== undefined);
+      const { refused } = answer;
+      if (refused) throw ApplicationFailure.nonRetryable(refused.message, refused.code, { kind: refused.kind, details: refused.details });
+      return answer.accepted!.refund;
+    },
+    {
+      // The same Idempotency-Key with another request, while the first still runs (afterwards reserveRefund refuses it).
+      validator: ({ fingerprint }) => {
+        if (fingerprint !== input.fingerprint) {
+          throw ApplicationFailure.nonRetryable('This Idempotency-Key was already used for a different refund request.', 'idempotency_key_reused', { kind: 'unprocessable' });
+        }
+      },
+    },
+  );
 
   let refund: RefundRecord | null;
   try {

@@ -41,11 +41,11 @@ export function activityProxies(budgetMs: number): Proxies {
 }
 
 /** A business error carried by an activity failure (it has a `kind`), or undefined for outages and timeouts. */
-export function businessFailure(err: unknown): { code: string; message: string; kind: string } | undefined {
+export function businessFailure(err: unknown): { code: string; message: string; kind: string; details?: unknown } | undefined {
   const failure = err instanceof ActivityFailure ? err.cause : err;
   if (!(failure instanceof ApplicationFailure) || !failure.type) return undefined;
-  const kind = (failure.details?.[0] as { kind?: string } | undefined)?.kind;
-  return kind ? { code: failure.type, message: failure.message, kind } : undefined;
+  const detail = failure.details?.[0] as { kind?: string; details?: unknown } | undefined;
+  return detail?.kind ? { code: failure.type, message: failure.message, kind: detail.kind, ...(detail.details === undefined ? {} : { details: detail.details }) } : undefined;
 }
 
 export function describeFailure(err: unknown): string {

@@ -1,8 +1,8 @@
 // Webhooks through the real endpoint: Stripe (SDK against stripe-mock) and sandbox, duplicates, forgeries, mismatches.
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signSandboxPayload } from '../../src/payments/sandbox.js';
-import { activeEnrollments, checkout, emailsTo, eventually, packageId, post, startHarness, uniqueEmail, waitForStatus, type Harness } from '../support/harness.js';
+import { openOrder, postSandbox as postSandboxTo, postStripe as postStripeTo, sandboxSucceeded, stripeEvent } from '../support/events.js';
+import { activeEnrollments, checkout, emailsTo, eventually, packageId, startHarness, uniqueEmail, waitForStatus, type Harness } from '../support/harness.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -10,31 +10,10 @@ beforeAll(async () => {
 });
 afterAll(async () => h?.close());
 
-function stripeEvent(type: string, object: Record<string, unknown>) {
-  return JSON.stringify({ id: `evt_${crypto.randomUUID().replaceAll('-', '')}`, object: 'event', type, api_version: '2025-01-01', created: Math.floor(Date.now() / 1000), data: { object } });
-}
-
-const postStripe = (body: string, signature = Stripe.webhooks.generateTestHeaderString({ payload: body, secret: h.config.stripe!.webhookSecret })) =>
-  post(`${h.baseUrl}/api/v1/webhooks/stripe`, body, { 'stripe-signature': signature });
-
-function postSandbox(event: Record<string, unknown>, secret = h.config.sandbox!.webhookSecret) {
-  const body = JSON.stringify(event);
-  return post(`${h.baseUrl}/api/v1/webhooks/sandbox`, body, { 'sandbox-signature': signSandboxPayload(body, secret) });
-}
-
-async function sandboxOrder(slug: string, email = uniqueEmail()) {
-  const res = await checkout(h, { packageIds: [await packageId(h.sql, slug)], email, locale: 'en' });
-  expect(res.status).toBe(201);
-  const [order] = await h.sql<{ provider_session_id: string }[]>`SELECT provider_session_id FROM orders WHERE id = ${res.body.orderId}`;
-  return { ...res.body, email, sessionId: order!.provider_session_id } as { orderId: string; orderNumber: string; email: string; sessionId: string; total: { amount: number; currency: string } };
-}
-
-const succeeded = (o: { orderId: string; sessionId: string }, amount: number, currency = 'PLN', id = `evt_${crypto.randomUUID()}`) => ({
-  id,
-  type: 'payment.succeeded',
-  created: Math.floor(Date.now() / 1000),
-  data: { sessionId: o.sessionId, orderId: o.orderId, amount, currency, paymentId: `pay_${id}` },
-});
+const postStripe = (body: string, signature?: string) => postStripeTo(h, body, signature);
+const postSandbox = (event: Record<string, unknown>, secret?: string) => postSandboxTo(h, event, secret);
+const sandboxOrder = (slug: string, email?: string) => openOrder(h, [slug], { email });
+const succeeded = sandboxSucceeded;
 
 describe('Stripe', () => {
   it('opens a Checkout Session through the SDK and fulfils on a signed checkout.session.completed', async () => {

@@ -1,7 +1,10 @@
 // One test file's slice of the product on the shared real parts: its own worker (own task queue) and API server.
 import type { Client } from '@temporalio/client';
 import { Runtime, DefaultLogger, type Worker } from '@temporalio/worker';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { inject } from 'vitest';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createSql, type Sql } from '../../src/db/client.js';
@@ -153,4 +156,35 @@ export async function activeEnrollments(sql: Sql, email: string): Promise<string
     SELECT p.slug FROM enrollments e JOIN users u ON u.id = e.user_id JOIN packages p ON p.id = e.package_id
     WHERE u.email = ${email} AND e.status = 'active' ORDER BY p.slug`;
   return rows.map((r) => r.slug);
+}
+
+/** Calls the admin API with the harness's token (or the given headers instead). */
+export async function admin(h: Harness, method: 'GET' | 'POST', path: string, body?: unknown, headers: Record<string, string> = { authorization: `Bearer ${ADMIN_TOKEN}` }) {
+  const res = await fetch(`${h.baseUrl}/api/v1/admin${path}`, {
+    method,
+    headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: res.status, body: (await res.json()) as Record<string, any> };
+}
+
+/** Makes the test SMTP server refuse (550) or accept mail for an address. */
+export async function setRejected(h: Harness, address: string, rejected: boolean) {
+  const res = await fetch(`${h.mailboxUrl}/dev/mailbox/rejections`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ address, rejected }) });
+  if (!res.ok) throw new Error(`mailbox answered ${res.status}`);
+}
+
+export const HISTORY_FIXTURES = fileURLToPath(new URL('../fixtures/histories/', import.meta.url));
+
+/**
+ * With RECORD_HISTORIES=1, saves a closed workflow's history as a replay fixture (test/workflow/replay.test.ts
+ * replays every one, so a workflow change that breaks determinism fails CI). Without it, does nothing.
+ */
+export async function recordHistory(h: Harness, workflowId: string, name: string) {
+  if (!process.env.RECORD_HISTORIES) return;
+  const handle = h.temporal.workflow.getHandle(workflowId);
+  await handle.result().catch(() => undefined);
+  const history = await handle.fetchHistory();
+  await mkdir(HISTORY_FIXTURES, { recursive: true });
+  await writeFile(`${HISTORY_FIXTURES}${name}.json`, `${JSON.stringify({ workflowId, history: historyToJSON(history) })}\n`);
 }
