@@ -62,6 +62,7 @@ export function apiDepsFrom(config: Config, parts: { sql: Sql; temporal: Client;
     publicUrl: config.publicUrl,
     taskQueue: config.temporal.taskQueue,
     checkoutTtlMs: config.checkoutTtlMs,
+    accounts: { jwt: config.jwt, rateLimit: config.authRateLimit, trustedProxyHops: config.trustedProxyHops },
     sandboxSecret: config.sandbox?.webhookSecret,
   };
 }

@@ -1,6 +1,7 @@
 // All activities, built from their dependencies; business errors leave here as non-retryable failures.
 import { ApplicationFailure } from '@temporalio/common';
 import { DomainError } from '../domain/errors.js';
+import { accountActivities } from './accounts.js';
 import type { ActivityDeps } from './deps.js';
 import { emailActivities } from './email.js';
 import { enrollmentActivities } from './enrollments.js';
@@ -34,6 +35,7 @@ export function createActivities(deps: ActivityDeps) {
     ...userActivities(deps),
     ...enrollmentActivities(deps),
     ...emailActivities(deps),
+    ...accountActivities(deps),
   });
 }
 

@@ -1,2 +1,3 @@
 // The workflow bundle's entry: every workflow the worker runs.
 export { orderWorkflow } from './order.js';
+export { setupLinkWorkflow } from './account.js';

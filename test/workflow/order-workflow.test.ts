@@ -38,6 +38,7 @@ function fakes(overrides: Partial<Record<keyof Activities, (input: never) => Pro
     findOrCreateUser: async () => ({ userId: 'user_1', created: true }),
     grantEnrollments: async () => ({ granted: ['p1'], skipped: [] }),
     sendOrderEmail: async () => ({ status: 'sent' }),
+    sendSetupLink: async () => ({ status: 'sent' }),
   };
   const activities = Object.fromEntries(
     Object.entries({ ...base, ...overrides }).map(([name, fn]) => [
