@@ -42,6 +42,12 @@ const envSchema = z.object({
   ADMIN_TOKEN: z.string().min(24).optional(),
   JWT_SECRET: z.string().min(32).optional(),
   JWT_TTL_SECONDS: z.coerce.number().int().positive().default(15 * 60),
+  // Login and setup-link requests allowed per email and per client IP in one fixed window (kept in PostgreSQL).
+  AUTH_RATE_WINDOW_SECONDS: z.coerce.number().int().positive().default(15 * 60),
+  AUTH_RATE_PER_EMAIL: z.coerce.number().int().positive().default(10),
+  AUTH_RATE_PER_IP: z.coerce.number().int().positive().default(100),
+  // How many proxies in front of the API append to X-Forwarded-For; 0 (direct) ignores the header.
+  TRUSTED_PROXY_HOPS: z.coerce.number().int().nonnegative().max(10).default(0),
   WORKER_SHUTDOWN_GRACE_SECONDS: z.coerce.number().int().nonnegative().default(20),
 
   // Embedded stack only (npm start): where its parts keep data and listen.
@@ -82,6 +88,8 @@ export interface Config {
   /** Bearer token of the admin API; without it the admin API refuses every request. */
   adminToken?: string;
   jwt: { secret: string; ttlSeconds: number };
+  authRateLimit: { windowSeconds: number; perEmail: number; perIp: number };
+  trustedProxyHops: number;
   workerShutdownGraceMs: number;
   stack: { dataDir: string; pgPort: number; temporalPort: number; temporalUiPort: number; smtpPort: number };
 }
@@ -156,6 +164,8 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     reconcile: { intervalMs: e.RECONCILE_INTERVAL_SECONDS * 1000, afterMs: e.RECONCILE_AFTER_SECONDS * 1000 },
     adminToken: e.ADMIN_TOKEN,
     jwt: { secret: e.JWT_SECRET ?? DEV_JWT_SECRET, ttlSeconds: e.JWT_TTL_SECONDS },
+    authRateLimit: { windowSeconds: e.AUTH_RATE_WINDOW_SECONDS, perEmail: e.AUTH_RATE_PER_EMAIL, perIp: e.AUTH_RATE_PER_IP },
+    trustedProxyHops: e.TRUSTED_PROXY_HOPS,
     workerShutdownGraceMs: e.WORKER_SHUTDOWN_GRACE_SECONDS * 1000,
     stack: {
       dataDir: e.DATA_DIR,

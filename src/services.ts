@@ -97,6 +97,7 @@ export function apiDepsFrom(config: Config, parts: { sql: Sql; temporal: Client;
     orderSettings: { fulfilmentRetryMs: config.fulfilmentRetryMs, latePaymentPolicy: config.latePaymentPolicy },
     adminToken: config.adminToken,
     temporalUi: { url: config.temporal.uiUrl, namespace: config.temporal.namespace },
+    accounts: { jwt: config.jwt, rateLimit: config.authRateLimit, trustedProxyHops: config.trustedProxyHops },
     sandboxSecret: config.sandbox?.webhookSecret,
   };
 }

@@ -1,6 +1,7 @@
 // All activities, built from their dependencies; business errors leave here as non-retryable failures.
 import { ApplicationFailure } from '@temporalio/common';
 import { DomainError } from '../domain/errors.js';
+import { accountActivities } from './accounts.js';
 import type { ActivityDeps } from './deps.js';
 import { emailActivities } from './email.js';
 import { enrollmentActivities } from './enrollments.js';
@@ -36,6 +37,7 @@ export function createActivities(deps: ActivityDeps) {
     ...enrollmentActivities(deps),
     ...emailActivities(deps),
     ...refundActivities(deps),
+    ...accountActivities(deps),
   });
 }
 

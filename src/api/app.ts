@@ -10,6 +10,7 @@ import { errorHandler } from './errors.js';
 import { newRouter } from './router.js';
 import { healthRoutes } from './health.js';
 import { mailboxRoutes } from './mailbox.js';
+import { meRoutes } from './me.js';
 import { orderRoutes } from './orders.js';
 import { sandboxRoutes } from './sandbox.js';
 import { shopRoutes } from './shop.js';
@@ -35,6 +36,7 @@ export function createApp(deps: ApiDeps) {
   app.route('/', webhookRoutes(deps));
   app.route('/', authRoutes(deps));
   app.route('/', adminRoutes(deps));
+  app.route('/', meRoutes(deps));
   if (deps.payments.sandbox && deps.sandboxSecret) {
     app.route('/', sandboxRoutes(deps, deps.sandboxSecret));
     app.route('/', shopRoutes(deps));

@@ -1,23 +1,33 @@
-// Password setup from the welcome email's link: the page it opens and the endpoint that consumes the token.
+// Customer authentication: set a password from an emailed link, ask for a new link, log in for an access token.
 import { createRoute, z } from '@hono/zod-openapi';
+import { getConnInfo } from '@hono/node-server/conninfo';
+import type { Context } from 'hono';
 import { hashToken } from '../activities/email.js';
-import { checkPasswordPolicy, hashPassword } from '../auth/passwords.js';
+import { signAccessToken } from '../auth/accessTokens.js';
+import { clientIp } from '../auth/clientIp.js';
+import { checkPasswordPolicy, hashPassword, verifyPassword } from '../auth/passwords.js';
+import { hitRateLimits } from '../auth/rateLimit.js';
+import { setupLinkWorkflowId } from '../domain/accounts.js';
 import { DomainError } from '../domain/errors.js';
+import type { setupLinkWorkflow } from '../workflows/account.js';
 import type { ApiDeps } from './deps.js';
 import { errorResponse } from './errors.js';
-import { page } from './html.js';
 import { newRouter } from './router.js';
+import { setupPasswordPage } from './setupPage.js';
+
+const Email = z.string().trim().toLowerCase().email().max(254).openapi({ example: 'ala@example.com' });
+const json = <T extends z.ZodType>(schema: T) => ({ content: { 'application/json': { schema } }, required: true });
+const rateLimited = {
+  ...errorResponse('Too many requests for this email or from this address; `details.retryAfterSeconds` says when to retry'),
+  headers: z.object({ 'Retry-After': z.string().openapi({ description: 'Seconds until a new request is counted', example: '540' }) }),
+};
 
 const setup = createRoute({
   method: 'post',
   path: '/api/v1/auth/password/setup',
   tags: ['auth'],
-  request: {
-    body: {
-      content: { 'application/json': { schema: z.object({ token: z.string().min(20).max(200), password: z.string().min(1).max(1024) }).strict().openapi('PasswordSetup') } },
-      required: true,
-    },
-  },
+  summary: 'Set a password with the token from a welcome or setup-link email',
+  request: { body: json(z.object({ token: z.string().min(20).max(200), password: z.string().min(1).max(1024) }).strict().openapi('PasswordSetup')) },
   responses: {
     200: { content: { 'application/json': { schema: z.object({ email: z.string() }) } }, description: 'Password set; the account can log in' },
     400: errorResponse('Unknown, used or expired token'),
@@ -25,31 +35,78 @@ const setup = createRoute({
   },
 });
 
-const SETUP_PAGE = `<h1>Set your password</h1>
-<form id="setup" class="card">
-  <p><label>New password (at least 10 characters)<br><input id="password" type="password" autocomplete="new-password" required style="width:100%;padding:6px"></label></p>
-  <button class="pay" type="submit">Set password</button>
-  <p id="result"></p>
-</form>
-<script>
-const token = new URLSearchParams(location.search).get('token') || '';
-if (!token) document.getElementById('result').textContent = 'This page needs the link from your welcome email.';
-document.getElementById('setup').addEventListener('submit', async (e) => {
-  e.preventDefault();
-  const res = await fetch('/api/v1/auth/password/setup', { method: 'POST', headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ token, password: document.getElementById('password').value }) });
-  const body = await res.json();
-  const result = document.getElementById('result');
-  result.style.color = res.ok ? '#237804' : '#c00';
-  result.textContent = res.ok ? 'Your password is set for ' + body.email + '.' : body.error.message;
-  if (res.ok) document.querySelector('#setup button').disabled = true;
+const setupLink = createRoute({
+  method: 'post',
+  path: '/api/v1/auth/password/setup-link',
+  tags: ['auth'],
+  summary: 'Email a fresh password-setup link to a customer',
+  description: 'Answers 202 with the same body whether or not the email has an account, so accounts cannot be discovered here.',
+  request: { body: json(z.object({ email: Email }).strict().openapi('SetupLinkRequest')) },
+  responses: {
+    202: { content: { 'application/json': { schema: z.object({ status: z.literal('accepted'), message: z.string() }) } }, description: 'If the email has an account, a link is on its way' },
+    400: errorResponse('Not an email address'),
+    429: rateLimited,
+    503: errorResponse('The email service cannot take the request now; try again shortly'),
+  },
 });
-</script>`;
 
-export function authRoutes({ sql }: ApiDeps) {
+const AccessToken = z
+  .object({
+    accessToken: z.string(),
+    tokenType: z.literal('Bearer'),
+    expiresIn: z.number().int().openapi({ description: 'Seconds the token is valid', example: 900 }),
+    expiresAt: z.string().datetime(),
+  })
+  .openapi('AccessToken');
+
+const login = createRoute({
+  method: 'post',
+  path: '/api/v1/auth/login',
+  tags: ['auth'],
+  summary: 'Log in with email and password for a short-lived access token',
+  description: 'Send the token as `Authorization: Bearer <accessToken>` (on this page: Authorize).',
+  request: { body: json(z.object({ email: Email, password: z.string().min(1).max(1024) }).strict().openapi('Credentials')) },
+  responses: {
+    200: { content: { 'application/json': { schema: AccessToken } }, description: 'Logged in' },
+    400: errorResponse('Malformed request'),
+    401: errorResponse('`invalid_credentials`: wrong email or password (the answer does not say which)'),
+    409: errorResponse('`password_not_set`: the account has no password yet; use the link from the welcome email or ask for a new one'),
+    429: rateLimited,
+  },
+});
+
+function requestIp(c: Context, trustedProxyHops: number): string {
+  let remote: string | undefined;
+  try {
+    remote = getConnInfo(c).remote.address;
+  } catch {
+    remote = undefined; // not served by @hono/node-server (app.request in a test): no socket to ask
+  }
+  return clientIp(remote, c.req.header('x-forwarded-for'), trustedProxyHops);
+}
+
+export function authRoutes({ sql, temporal, taskQueue, accounts }: ApiDeps) {
+  const { rateLimit, jwt, trustedProxyHops } = accounts;
+
+  /** Counts the request per email and per client IP; a refusal is the 429 to answer with. */
+  async function limited(c: Context, action: string, email: string) {
+    const v = await hitRateLimits(
+      sql,
+      [
+        { key: `${action}:email:${email}`, max: rateLimit.perEmail },
+        { key: `${action}:ip:${requestIp(c, trustedProxyHops)}`, max: rateLimit.perIp },
+      ],
+      rateLimit.windowSeconds,
+    );
+    if (v.allowed) return undefined;
+    const message = `Too many requests; try again in ${v.retryAfterSeconds} seconds.`;
+    return c.json({ error: { code: 'rate_limited', message, details: { retryAfterSeconds: v.retryAfterSeconds } } }, 429, { 'Retry-After': String(v.retryAfterSeconds) });
+  }
+
   const router = newRouter();
-  router.get('/account/setup-password', (c) => c.html(page('Set your password', SETUP_PAGE)));
-  return router.openapi(setup, async (c) => {
+  router.get('/account/setup-password', (c) => c.html(setupPasswordPage()));
+
+  router.openapi(setup, async (c) => {
     const { token, password } = c.req.valid('json');
     const email = await sql.begin(async (tx) => {
       const [row] = await tx<{ id: string; user_id: string; email: string; expires_at: Date; used_at: Date | null }[]>`
@@ -66,4 +123,36 @@ export function authRoutes({ sql }: ApiDeps) {
     });
     return c.json({ email }, 200);
   });
+
+  router.openapi(setupLink, async (c) => {
+    const { email } = c.req.valid('json');
+    const refused = await limited(c, 'setup-link', email);
+    if (refused) return refused;
+    // The same work whatever the email: whether it has an account is only looked at inside the workflow's activity.
+    await temporal.workflow.start<typeof setupLinkWorkflow>('setupLinkWorkflow', {
+      workflowId: setupLinkWorkflowId(email),
+      taskQueue,
+      args: [{ email }],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+    });
+    return c.json({ status: 'accepted' as const, message: 'If this email has an account, a link to set its password is on its way.' }, 202);
+  });
+
+  router.openapi(login, async (c) => {
+    const { email, password } = c.req.valid('json');
+    const refused = await limited(c, 'login', email);
+    if (refused) return refused;
+    const [user] = await sql<{ id: string; email: string; password_hash: string | null }[]>`SELECT id, email, password_hash FROM users WHERE email = ${email}`;
+    if (user && !user.password_hash) {
+      return c.json({ error: { code: 'password_not_set', message: 'Set your password first: use the link in your welcome email, or ask for a new one.' } }, 409);
+    }
+    if (!(await verifyPassword(user?.password_hash, password))) {
+      return c.json({ error: { code: 'invalid_credentials', message: 'The email or password is wrong.' } }, 401);
+    }
+    const { token, expiresAt } = await signAccessToken({ userId: user!.id, email: user!.email }, jwt);
+    c.get('log').info({ userId: user!.id }, 'customer logged in');
+    return c.json({ accessToken: token, tokenType: 'Bearer' as const, expiresIn: jwt.ttlSeconds, expiresAt: expiresAt.toISOString() }, 200);
+  });
+  return router;
 }

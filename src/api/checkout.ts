@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { loadCatalogFor, ownedPackageIds } from '../db/catalog.js';
 import { getOrder, type OrderRecord } from '../db/orders.js';
 import { DomainError } from '../domain/errors.js';
-import { LOCALES, orderWorkflowId, PROVIDERS } from '../domain/orders.js';
+import { DEFAULT_LOCALE, LOCALES, orderWorkflowId, PROVIDERS } from '../domain/orders.js';
 import { priceCart } from '../domain/pricing.js';
 import type { orderWorkflow } from '../workflows/order.js';
 import { checkoutUpdate, CUSTOMER_EMAIL, ORDER_STATUS, type CheckoutView, type OrderWorkflowInput } from '../workflows/definitions.js';
@@ -21,7 +21,7 @@ const CheckoutRequest = z
     email: z.string().trim().toLowerCase().email().max(254),
     name: z.string().trim().min(1).max(200),
     provider: z.enum(PROVIDERS),
-    locale: z.enum(LOCALES).default('pl'),
+    locale: z.enum(LOCALES).default(DEFAULT_LOCALE),
   })
   .strict()
   .openapi('CheckoutRequest');

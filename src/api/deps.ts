@@ -1,5 +1,6 @@
 // What the HTTP API is built from; tests hand in their own.
 import type { Client } from '@temporalio/client';
+import type { Config } from '../config.js';
 import type { Sql } from '../db/client.js';
 import type { DevMailbox } from '../email/devMailbox.js';
 import type { Logger } from '../log.js';
@@ -19,6 +20,8 @@ export interface ApiDeps {
   adminToken?: string;
   /** Where operators look at workflows: links in the admin API point there. */
   temporalUi: { url: string; namespace: string };
+  /** Customer accounts: how access tokens are signed, how often login and setup links may be asked for, and whose IP counts. */
+  accounts: { jwt: Config['jwt']; rateLimit: Config['authRateLimit']; trustedProxyHops: number };
   /** Present when the sandbox provider is enabled: its secret signs the hosted page's webhooks. */
   sandboxSecret?: string;
   /** Present only in the embedded stack: the captured emails, shown at /dev/mailbox. */

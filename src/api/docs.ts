@@ -11,7 +11,7 @@ const distDir = dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/
 export function docsRoutes() {
   const router = newRouter();
   const cache = new Map<string, string>();
-  router.get('/docs', swaggerUI({ url: '/openapi.json', baseUrl: '/docs/assets' }));
+  router.get('/docs', swaggerUI({ url: '/openapi.json', baseUrl: '/docs/assets', persistAuthorization: true }));
   router.get('/docs/assets/swagger-ui-dist/:file', async (c) => {
     const file = c.req.param('file');
     if (!(file in ASSETS)) return c.json({ error: { code: 'not_found', message: 'No such asset.' } }, 404);

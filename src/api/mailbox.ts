@@ -36,13 +36,18 @@ export function mailboxRoutes(mailbox: DevMailbox) {
   router.get('/dev/mailbox/:id', (c) => {
     const m = mailbox.get(c.req.param('id'));
     if (!m) return c.html(page('Not found', '<h1>No such message</h1>'), 404);
+    const links = [...new Set(m.text.match(/https?:\/\/[^\s<>"]+/g) ?? [])];
     return c.html(
       page(
         m.subject,
-        `<p><a href="/dev/mailbox">← Mailbox</a></p><h1>${escapeHtml(m.subject)}</h1>
+        `<style>body{max-width:1280px}.parts{display:grid;grid-template-columns:repeat(auto-fit,minmax(380px,1fr));gap:16px;align-items:start}.parts .card{margin:0}</style>
+         <p><a href="/dev/mailbox">← Mailbox</a></p><h1>${escapeHtml(m.subject)}</h1>
          <p class="muted">From ${escapeHtml(m.from)} to ${escapeHtml(m.to.join(', '))} at ${escapeHtml(m.receivedAt)}</p>
-         <div class="card"><iframe title="HTML part" sandbox="allow-popups allow-popups-to-escape-sandbox" style="width:100%;height:640px;border:0" srcdoc="${escapeHtml(m.html)}"></iframe></div>
-         <h2>Text part</h2><pre class="card" style="white-space:pre-wrap">${escapeHtml(m.text)}</pre>`,
+         ${links.length > 0 ? `<p>Links: ${links.map((l) => `<a href="${escapeHtml(l)}" target="_blank" rel="noopener">${escapeHtml(l)}</a>`).join(' · ')}</p>` : ''}
+         <div class="parts">
+           <section><h2>HTML part</h2><div class="card" style="padding:0"><iframe title="HTML part" sandbox="allow-popups allow-popups-to-escape-sandbox" style="width:100%;height:900px;border:0" srcdoc="${escapeHtml(m.html)}"></iframe></div></section>
+           <section><h2>Text part</h2><pre class="card" style="white-space:pre-wrap;font-size:14px">${escapeHtml(m.text)}</pre></section>
+         </div>`,
       ),
     );
   });

@@ -5,6 +5,6 @@ import { validationHook } from './errors.js';
 
 export type AppEnv = { Variables: { log: Logger } };
 
-export function newRouter() {
-  return new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+export function newRouter<E extends AppEnv = AppEnv>() {
+  return new OpenAPIHono<E>({ defaultHook: validationHook });
 }

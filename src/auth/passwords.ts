@@ -1,5 +1,5 @@
 // Password policy and argon2id hashing for customer accounts.
-import { hash } from '@node-rs/argon2';
+import { hash, verify } from '@node-rs/argon2';
 import { DomainError } from '../domain/errors.js';
 
 export const PASSWORD_MIN = 10;
@@ -17,3 +17,15 @@ export function checkPasswordPolicy(password: string, email: string): void {
 
 // argon2id with the library's defaults (19 MiB, t=2, p=1: OWASP's minimum recommendation).
 export const hashPassword = (password: string) => hash(password);
+
+let decoy: Promise<string> | undefined;
+
+/**
+ * Checks a password against a stored hash. Without a hash (unknown email) it verifies against a decoy, so a wrong
+ * email and a wrong password take the same time and an attacker cannot tell which one was wrong.
+ */
+export async function verifyPassword(storedHash: string | null | undefined, password: string): Promise<boolean> {
+  decoy ??= hashPassword('decoy-password-that-matches-nothing');
+  const ok = await verify(storedHash ?? (await decoy), password).catch(() => false);
+  return ok && Boolean(storedHash);
+}

@@ -32,6 +32,8 @@ export type ProviderName = (typeof PROVIDERS)[number];
 
 export const LOCALES = ['pl', 'en'] as const;
 export type Locale = (typeof LOCALES)[number];
+/** The catalog's own language (Polish titles, PLN prices): what a checkout without `locale` and an account email speak. */
+export const DEFAULT_LOCALE: Locale = 'pl';
 
 /** Order emails (sent once per order and kind, refunds once per refund) and the account's own setup_link. */
 export const EMAIL_KINDS = ['welcome', 'purchase_confirmation', 'payment_failed', 'checkout_expired', 'refund_issued', 'setup_link'] as const;

@@ -1,8 +1,9 @@
-// The order emails in Polish and English: MJML for the HTML part, the same words as plain text.
+// Lays out every email as MJML (responsive HTML) and as plain text with the same facts, in the buyer's language.
 import mjml2html from 'mjml';
 import { escapeHtml } from '../domain/html.js';
 import { formatMoney, type Money } from '../domain/money.js';
 import type { EmailKind, Locale, RefundReason } from '../domain/orders.js';
+import { COPY, LABELS, NUMBER_LOCALE, type Copy, type Labels } from './copy.js';
 
 export interface EmailData {
   customerName: string;
@@ -16,161 +17,122 @@ export interface EmailData {
   refund?: { amount: Money; full: boolean; reason: RefundReason; revokedTitles: string[] };
 }
 
+/** setup_link belongs to the account, not to an order: it needs no order fields. */
+export type AccountEmailData = Pick<EmailData, 'customerName' | 'shopUrl'> & { setupUrl: string };
+
 export interface RenderedEmail {
   subject: string;
   html: string;
   text: string;
 }
 
-interface Copy {
-  subject: (d: EmailData) => string;
-  greeting: (d: EmailData) => string;
-  body: (d: EmailData) => string[];
-  action?: { label: string; url: (d: EmailData) => string };
+const MUTED = '#8c8c8c';
+const ACCENT = '#2f54eb';
+const link = (url: string, label = url) => `<a href="${escapeHtml(url)}" target="_blank" rel="noopener" style="color:${ACCENT}">${escapeHtml(label)}</a>`;
+const hostOf = (url: string) => new URL(url).host;
+
+interface Parts {
+  copy: Copy;
+  labels: Labels;
+  data: EmailData;
+  money: (m: Money) => string;
+  paragraphs: string[];
+  actionUrl: string;
 }
 
-const NUMBER_LOCALE: Record<Locale, string> = { pl: 'pl-PL', en: 'en-GB' };
+function summaryRows({ labels, data, money }: Parts): string {
+  const cell = 'padding:6px 0;border-bottom:1px solid #f0f0f0';
+  const rows = data.items.map((i) => `<tr><td style="${cell}">${escapeHtml(i.title)}</td><td style="${cell};text-align:right;white-space:nowrap">${money(i.amount)}</td></tr>`);
+  rows.push(`<tr style="font-weight:bold"><td style="padding:10px 0 4px">${labels.total}</td><td style="padding:10px 0 4px;text-align:right;white-space:nowrap">${money(data.total)}</td></tr>`);
+  if (data.refund) {
+    rows.push(`<tr style="color:#237804"><td style="padding:4px 0">${labels.refunded}</td><td style="padding:4px 0;text-align:right;white-space:nowrap">−${money(data.refund.amount)}</td></tr>`);
+  }
+  return rows.join('');
+}
 
-const REFUND_WHY: Record<Locale, Record<RefundReason, string>> = {
-  pl: {
-    requested: 'Zgodnie z prośbą zwróciliśmy płatność za Twoje zamówienie.',
-    fulfilment_failed: 'Nie udało nam się zrealizować Twojego zamówienia, dlatego zwróciliśmy płatność.',
-    late_payment: 'Płatność dotarła po zamknięciu zamówienia, dlatego ją zwróciliśmy.',
-    held_payment: 'Płatność nie zgadzała się z zamówieniem, dlatego ją zwróciliśmy.',
-    provider: 'Operator płatności zgłosił zwrot płatności za Twoje zamówienie.',
-    dispute: 'Płatność za Twoje zamówienie została zakwestionowana u operatora płatności.',
-  },
-  en: {
-    requested: 'As requested, we have refunded the payment for your order.',
-    fulfilment_failed: 'We could not complete your order, so we have refunded your payment.',
-    late_payment: 'Your payment arrived after the order had closed, so we have refunded it.',
-    held_payment: 'Your payment did not match the order, so we have refunded it.',
-    provider: 'The payment provider reported a refund of your payment.',
-    dispute: 'The payment for your order was disputed with the payment provider.',
-  },
-};
+function accessBlock({ labels, data }: Parts): string {
+  if (!data.refund) return '';
+  const titles = data.refund.revokedTitles;
+  if (titles.length === 0) return `<mj-text>${escapeHtml(labels.accessKept)}</mj-text>`;
+  return `<mj-text>${escapeHtml(labels.accessRemoved)}<ul style="margin:8px 0 0;padding-left:20px">${titles.map((t) => `<li>${escapeHtml(t)}</li>`).join('')}</ul></mj-text>`;
+}
 
-const COPY: Record<Locale, Record<EmailKind, Copy>> = {
-  pl: {
-    welcome: {
-      subject: (d) => `Witamy! Twoje zamówienie ${d.orderNumber} jest gotowe`,
-      greeting: (d) => `Cześć ${d.customerName},`,
-      body: () => ['dziękujemy za zakup. Założyliśmy dla Ciebie konto i masz już dostęp do zakupionych pakietów.', 'Ustaw hasło, aby się zalogować. Link jest ważny przez 1 godzinę.'],
-      action: { label: 'Ustaw hasło', url: (d) => d.setupUrl ?? d.shopUrl },
-    },
-    purchase_confirmation: {
-      subject: (d) => `Potwierdzenie zamówienia ${d.orderNumber}`,
-      greeting: (d) => `Cześć ${d.customerName},`,
-      body: () => ['dziękujemy za zakup. Nowe pakiety są już dostępne na Twoim koncie.'],
-      action: { label: 'Przejdź do sklepu', url: (d) => d.shopUrl },
-    },
-    payment_failed: {
-      subject: (d) => `Płatność za zamówienie ${d.orderNumber} nie powiodła się`,
-      greeting: (d) => `Cześć ${d.customerName},`,
-      body: () => ['płatność za Twoje zamówienie nie została zrealizowana i nie pobraliśmy żadnych środków.', 'Możesz spróbować ponownie w każdej chwili.'],
-      action: { label: 'Spróbuj ponownie', url: (d) => d.shopUrl },
-    },
-    checkout_expired: {
-      subject: (d) => `Zamówienie ${d.orderNumber} wygasło`,
-      greeting: (d) => `Cześć ${d.customerName},`,
-      body: () => ['nie otrzymaliśmy płatności za Twoje zamówienie w wyznaczonym czasie, więc je zamknęliśmy. Nie pobraliśmy żadnych środków.', 'Jeśli nadal chcesz te pakiety, możesz złożyć zamówienie ponownie.'],
-      action: { label: 'Kup ponownie', url: (d) => d.shopUrl },
-    },
-    refund_issued: {
-      subject: (d) => `${d.refund?.full ? 'Zwrot' : 'Częściowy zwrot'} za zamówienie ${d.orderNumber}`,
-      greeting: (d) => `Cześć ${d.customerName},`,
-      body: (d) => [
-        `${REFUND_WHY.pl[d.refund!.reason]} Zwróciliśmy ${formatMoney(d.refund!.amount, NUMBER_LOCALE.pl)}; środki pojawią się na Twoim koncie w ciągu kilku dni roboczych.`,
-        d.refund!.revokedTitles.length > 0 ? `Dostęp do tych pakietów został wyłączony: ${d.refund!.revokedTitles.join(', ')}.` : 'Twój dostęp do pakietów się nie zmienia.',
-      ],
-      action: { label: 'Przejdź do sklepu', url: (d) => d.shopUrl },
-    },
-    setup_link: {
-      subject: () => 'Ustaw hasło do swojego konta',
-      greeting: (d) => `Cześć ${d.customerName},`,
-      body: () => ['poprosiłeś o nowy link do ustawienia hasła. Link jest ważny przez 1 godzinę i działa tylko raz.', 'Jeśli to nie Ty, zignoruj tę wiadomość.'],
-      action: { label: 'Ustaw hasło', url: (d) => d.setupUrl ?? d.shopUrl },
-    },
-  },
-  en: {
-    welcome: {
-      subject: (d) => `Welcome! Your order ${d.orderNumber} is ready`,
-      greeting: (d) => `Hi ${d.customerName},`,
-      body: () => ['thank you for your purchase. We have created an account for you and you already have access to your packages.', 'Set a password to log in. The link is valid for 1 hour.'],
-      action: { label: 'Set your password', url: (d) => d.setupUrl ?? d.shopUrl },
-    },
-    purchase_confirmation: {
-      subject: (d) => `Order confirmation ${d.orderNumber}`,
-      greeting: (d) => `Hi ${d.customerName},`,
-      body: () => ['thank you for your purchase. Your new packages are now available in your account.'],
-      action: { label: 'Go to the shop', url: (d) => d.shopUrl },
-    },
-    payment_failed: {
-      subject: (d) => `Payment for order ${d.orderNumber} failed`,
-      greeting: (d) => `Hi ${d.customerName},`,
-      body: () => ['the payment for your order did not go through and nothing was charged.', 'You can try again at any time.'],
-      action: { label: 'Try again', url: (d) => d.shopUrl },
-    },
-    checkout_expired: {
-      subject: (d) => `Order ${d.orderNumber} has expired`,
-      greeting: (d) => `Hi ${d.customerName},`,
-      body: () => ['we did not receive the payment for your order in time, so we closed it. Nothing was charged.', 'If you still want these packages, you can order them again.'],
-      action: { label: 'Buy again', url: (d) => d.shopUrl },
-    },
-    refund_issued: {
-      subject: (d) => `${d.refund?.full ? 'Refund' : 'Partial refund'} for order ${d.orderNumber}`,
-      greeting: (d) => `Hi ${d.customerName},`,
-      body: (d) => [
-        `${REFUND_WHY.en[d.refund!.reason]} We refunded ${formatMoney(d.refund!.amount, NUMBER_LOCALE.en)}; it will reach your account within a few business days.`,
-        d.refund!.revokedTitles.length > 0 ? `Access to these packages has been removed: ${d.refund!.revokedTitles.join(', ')}.` : 'Your access to your packages is unchanged.',
-      ],
-      action: { label: 'Go to the shop', url: (d) => d.shopUrl },
-    },
-    setup_link: {
-      subject: () => 'Set the password for your account',
-      greeting: (d) => `Hi ${d.customerName},`,
-      body: () => ['you asked for a new link to set your password. It is valid for 1 hour and works once.', 'If this was not you, you can ignore this email.'],
-      action: { label: 'Set your password', url: (d) => d.setupUrl ?? d.shopUrl },
-    },
-  },
-};
-
-const LABELS: Record<Locale, { order: string; total: string }> = {
-  pl: { order: 'Zamówienie', total: 'Razem' },
-  en: { order: 'Order', total: 'Total' },
-};
-
-export async function renderEmail(kind: EmailKind, locale: Locale, data: EmailData): Promise<RenderedEmail> {
-  const copy = COPY[locale][kind];
-  const labels = LABELS[locale];
-  const money = (m: Money) => formatMoney(m, NUMBER_LOCALE[locale]);
-  const rows = data.items.map((i) => `<tr><td style="padding:4px 0">${escapeHtml(i.title)}</td><td style="padding:4px 0;text-align:right">${money(i.amount)}</td></tr>`);
-  const itemsTable = `<mj-table>${rows.join('')}<tr style="border-top:1px solid #ddd;font-weight:bold"><td style="padding:8px 0">${labels.total}</td><td style="padding:8px 0;text-align:right">${money(data.total)}</td></tr></mj-table>`;
-  const button = copy.action
-    ? `<mj-button background-color="#2f54eb" href="${escapeHtml(copy.action.url(data))}">${escapeHtml(copy.action.label)}</mj-button>`
+function mjmlSource(locale: Locale, subject: string, p: Parts): string {
+  const { copy, labels, data } = p;
+  const note = copy.action.note ? `<mj-text font-size="13px" color="#595959">${escapeHtml(copy.action.note)}</mj-text>` : '';
+  const summary = copy.order
+    ? `<mj-section background-color="#ffffff" padding="0 24px 16px"><mj-column>
+<mj-divider border-width="1px" border-color="#e8e8e8" padding="0 0 16px" />
+<mj-text font-weight="bold">${labels.summary}</mj-text>
+<mj-table font-size="15px" line-height="22px" padding="0">${summaryRows(p)}</mj-table>
+</mj-column></mj-section>`
     : '';
-  const source = `<mjml lang="${locale}"><mj-head><mj-attributes><mj-all font-family="Helvetica, Arial, sans-serif" /><mj-text font-size="15px" line-height="22px" color="#1f1f1f" /></mj-attributes></mj-head>
-<mj-body background-color="#f4f5f7"><mj-section background-color="#ffffff" padding="24px"><mj-column>
-<mj-text font-size="13px" color="#8c8c8c">${labels.order} ${escapeHtml(data.orderNumber)}</mj-text>
-<mj-text>${escapeHtml(copy.greeting(data))}</mj-text>
-${copy.body(data).map((p) => `<mj-text>${escapeHtml(p)}</mj-text>`).join('\n')}
-${itemsTable}
-${button}
-</mj-column></mj-section></mj-body></mjml>`;
-  const { html, errors } = await mjml2html(source, { validationLevel: 'strict' });
-  if (errors.length > 0) throw new Error(`MJML template ${kind}/${locale} is invalid: ${errors.map((e) => e.formattedMessage).join('; ')}`);
+  return `<mjml lang="${locale}"><mj-head>
+<mj-title>${escapeHtml(subject)}</mj-title>
+<mj-preview>${escapeHtml(copy.preview(data))}</mj-preview>
+<mj-attributes><mj-all font-family="Helvetica, Arial, sans-serif" /><mj-text font-size="15px" line-height="22px" color="#1f1f1f" padding="0 0 12px" /></mj-attributes>
+</mj-head>
+<mj-body background-color="#f4f5f7">
+<mj-section padding="24px 24px 12px"><mj-column><mj-text font-size="14px" font-weight="bold" padding="0">${link(data.shopUrl, hostOf(data.shopUrl))}</mj-text></mj-column></mj-section>
+<mj-section background-color="#ffffff" padding="24px 24px 8px"><mj-column>
+${copy.order ? `<mj-text font-size="13px" color="${MUTED}">${labels.order} ${escapeHtml(data.orderNumber)}</mj-text>` : ''}
+<mj-text font-size="22px" line-height="28px" font-weight="bold">${escapeHtml(copy.headline(data))}</mj-text>
+<mj-text>${escapeHtml(labels.greeting(data.customerName))}</mj-text>
+${p.paragraphs.map((t) => `<mj-text>${escapeHtml(t)}</mj-text>`).join('\n')}
+${accessBlock(p)}
+<mj-button background-color="${ACCENT}" font-size="15px" border-radius="6px" align="left" padding="8px 0 16px" href="${escapeHtml(p.actionUrl)}">${escapeHtml(copy.action.label)}</mj-button>
+${note}
+<mj-text font-size="12px" line-height="18px" color="${MUTED}">${escapeHtml(labels.buttonFallback)}<br />${link(p.actionUrl)}</mj-text>
+</mj-column></mj-section>
+${summary}
+<mj-section padding="16px 24px"><mj-column><mj-text font-size="12px" line-height="18px" color="${MUTED}">${escapeHtml(copy.order ? labels.footerOrder : labels.footerAccount)}<br />${link(data.shopUrl)}</mj-text></mj-column></mj-section>
+</mj-body></mjml>`;
+}
 
-  const text = [
-    `${labels.order} ${data.orderNumber}`,
+function plainText(p: Parts): string {
+  const { copy, labels, data, money } = p;
+  const refund = data.refund;
+  const access = refund ? (refund.revokedTitles.length > 0 ? [labels.accessRemoved, ...refund.revokedTitles.map((t) => `- ${t}`), ''] : [labels.accessKept, '']) : [];
+  const summary = copy.order
+    ? [
+        `${labels.summary}:`,
+        ...data.items.map((i) => `- ${i.title}: ${money(i.amount)}`),
+        `${labels.total}: ${money(data.total)}`,
+        ...(refund ? [`${labels.refunded}: ${money(refund.amount)}`] : []),
+        '',
+      ]
+    : [];
+  return [
+    ...(copy.order ? [`${labels.order} ${data.orderNumber}`, ''] : []),
+    copy.headline(data),
     '',
-    copy.greeting(data),
+    labels.greeting(data.customerName),
     '',
-    ...copy.body(data),
+    ...p.paragraphs.flatMap((t) => [t, '']),
+    ...access,
+    `${copy.action.label}: ${p.actionUrl}`,
+    ...(copy.action.note ? [copy.action.note] : []),
     '',
-    ...data.items.map((i) => `- ${i.title}: ${money(i.amount)}`),
-    `${labels.total}: ${money(data.total)}`,
+    ...summary,
+    '--',
+    copy.order ? labels.footerOrder : labels.footerAccount,
+    data.shopUrl,
     '',
-    ...(copy.action ? [`${copy.action.label}: ${copy.action.url(data)}`] : []),
   ].join('\n');
-  return { subject: copy.subject(data), html, text };
+}
+
+export async function renderEmail(kind: 'setup_link', locale: Locale, data: AccountEmailData): Promise<RenderedEmail>;
+export async function renderEmail(kind: EmailKind, locale: Locale, data: EmailData): Promise<RenderedEmail>;
+export async function renderEmail(kind: EmailKind, locale: Locale, input: EmailData | AccountEmailData): Promise<RenderedEmail> {
+  const copy = COPY[locale][kind];
+  if (copy.order && !('orderNumber' in input)) throw new Error(`${kind} email needs the order it is about`);
+  // setup_link never reads the order fields (copy.order is false), so an account's data is enough for it.
+  const data = { orderNumber: '', items: [], total: { amount: 0, currency: 'PLN' }, ...input } as EmailData;
+  const money = (m: Money) => formatMoney(m, NUMBER_LOCALE[locale]);
+  const parts: Parts = { copy, labels: LABELS[locale], data, money, paragraphs: copy.body(data, money), actionUrl: copy.action.url(data) };
+  const subject = copy.subject(data);
+
+  const { html, errors } = await mjml2html(mjmlSource(locale, subject, parts), { validationLevel: 'strict' });
+  if (errors.length > 0) throw new Error(`MJML template ${kind}/${locale} is invalid: ${errors.map((e) => e.formattedMessage).join('; ')}`);
+  return { subject, html, text: plainText(parts) };
 }

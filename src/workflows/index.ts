@@ -3,3 +3,4 @@ export { resendEmailWorkflow } from './email.js';
 export { orderWorkflow } from './order.js';
 export { reconcileWorkflow } from './reconcile.js';
 export { refundWorkflow } from './refund.js';
+export { setupLinkWorkflow } from './account.js';

@@ -39,7 +39,8 @@ export default async function setup(project: TestProject) {
   const [pg, temporal, stripe, mailbox, bundle] = await Promise.all([
     startEmbeddedPostgres({ dataDir: join(root, 'pg'), port: pgPort, database: 'checkout' }),
     startTemporalDevServer({ cliPath: temporalCli, port: temporalPort }),
-    spawnService('stripe-mock', stripeMock, ['-http-addr', `127.0.0.1:${stripePort}`], { readyPort: stripePort }),
+    // Its HTTPS side would take the fixed port 12112 and collide with any other run on the machine: let the OS pick.
+    spawnService('stripe-mock', stripeMock, ['-http-addr', `127.0.0.1:${stripePort}`, '-https-addr', '127.0.0.1:'], { readyPort: stripePort }),
     startDevMailbox({ port: 0 }),
     // Bundled once and shared by every test file's worker.
     bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger }),

@@ -28,6 +28,8 @@ describe('loadConfig defaults', () => {
     expect(config.temporal).toEqual({ address: undefined, namespace: 'default', taskQueue: 'orders', uiUrl: 'http://localhost:8233' });
     expect(config.stripe).toBeUndefined();
     expect(config.stack).toEqual({ dataDir: '.data', pgPort: 5433, temporalPort: 7233, temporalUiPort: 8233, smtpPort: 1025 });
+    expect(config.authRateLimit).toEqual({ windowSeconds: 900, perEmail: 10, perIp: 100 });
+    expect(config.trustedProxyHops).toBe(0);
   });
 
   it('enables the sandbox in development with a built-in secret long enough to be accepted as configured', () => {
@@ -56,6 +58,13 @@ describe('loadConfig overrides', () => {
     expect(config.publicUrl).toBe('https://shop.example.com');
     expect(config.temporal.uiUrl).toBe('https://temporal.example.com');
     expect(loadConfig({ PUBLIC_URL: 'https://shop.example.com' }).publicUrl).toBe('https://shop.example.com');
+  });
+
+  it('reads the login and setup-link rate limits and the trusted proxy hops', () => {
+    const config = loadConfig({ AUTH_RATE_WINDOW_SECONDS: '60', AUTH_RATE_PER_EMAIL: '3', AUTH_RATE_PER_IP: '7', TRUSTED_PROXY_HOPS: '1' });
+    expect(config.authRateLimit).toEqual({ windowSeconds: 60, perEmail: 3, perIp: 7 });
+    expect(config.trustedProxyHops).toBe(1);
+    expect(configError({ AUTH_RATE_PER_EMAIL: '0', TRUSTED_PROXY_HOPS: '-1' })).toMatch(/AUTH_RATE_PER_EMAIL[\s\S]*TRUSTED_PROXY_HOPS/);
   });
 
   it('uses the configured sandbox secret', () => {

@@ -1,42 +1,117 @@
-// Every email kind renders in both languages: valid MJML to HTML, the same facts in the text part.
+// Every email kind in both languages: HTML and text snapshots (a template change shows in review), and the facts each must carry.
 import { describe, expect, it } from 'vitest';
-import { EMAIL_KINDS, LOCALES } from '../../src/domain/orders.js';
-import { renderEmail, type EmailData } from '../../src/email/templates.js';
+import { EMAIL_KINDS, LOCALES, type EmailKind, type Locale } from '../../src/domain/orders.js';
+import { renderEmail, type EmailData, type RenderedEmail } from '../../src/email/templates.js';
 
-const data: EmailData = {
-  customerName: 'Ala <script>',
+const SHOP = 'https://shop.example/shop';
+const SETUP = 'https://shop.example/account/setup-password?token=abc123';
+
+const order: EmailData = {
+  customerName: 'Ala',
   orderNumber: 'ORD-20261123-ABCD',
-  items: [{ title: 'Pakiet wdrożeniowy: chatbot RAG', amount: { amount: 14900, currency: 'PLN' } }],
-  total: { amount: 14900, currency: 'PLN' },
-  shopUrl: 'https://shop.example',
-  setupUrl: 'https://shop.example/account/setup-password?token=abc123',
-  refund: { amount: { amount: 14900, currency: 'PLN' }, full: true, reason: 'requested', revokedTitles: ['Pakiet wdrożeniowy: chatbot RAG'] },
+  items: [
+    { title: 'Pakiet wdrożeniowy: chatbot RAG', amount: { amount: 14900, currency: 'PLN' } },
+    { title: 'Social media autopilot', amount: { amount: 6900, currency: 'PLN' } },
+  ],
+  total: { amount: 21800, currency: 'PLN' },
+  shopUrl: SHOP,
 };
 
-describe('renderEmail', () => {
+/** What each kind is rendered with in the snapshots: the fields its producer fills. */
+function dataFor(kind: EmailKind): EmailData {
+  switch (kind) {
+    case 'welcome':
+      return { ...order, setupUrl: SETUP };
+    case 'refund_issued':
+      return { ...order, refund: { amount: order.total, full: true, reason: 'fulfilment_failed', revokedTitles: order.items.map((i) => i.title) } };
+    default:
+      return order;
+  }
+}
+
+async function render(kind: EmailKind, locale: Locale): Promise<RenderedEmail> {
+  return kind === 'setup_link' ? renderEmail('setup_link', locale, { customerName: 'Ala', shopUrl: SHOP, setupUrl: SETUP }) : renderEmail(kind, locale, dataFor(kind));
+}
+
+const money = { pl: { total: /218,00\s?zł/, item: /149,00\s?zł/ }, en: { total: /PLN\s?218\.00/, item: /PLN\s?149\.00/ } };
+
+describe('email snapshots', () => {
   for (const locale of LOCALES) {
     for (const kind of EMAIL_KINDS) {
-      it(`renders ${kind} in ${locale}`, async () => {
-        const email = await renderEmail(kind, locale, data);
-        if (kind !== 'setup_link') expect(email.subject).toContain('ORD-20261123-ABCD');
+      it(`${kind} in ${locale}`, async () => {
+        const email = await render(kind, locale);
+        await expect(`Subject: ${email.subject}\n\n${email.text}`).toMatchFileSnapshot(`./__snapshots__/emails/${kind}.${locale}.txt`);
+        await expect(email.html).toMatchFileSnapshot(`./__snapshots__/emails/${kind}.${locale}.html`);
+      });
+    }
+    it(`refund_issued (partial, access kept) in ${locale}`, async () => {
+      const email = await renderEmail('refund_issued', locale, { ...order, refund: { amount: { amount: 6900, currency: 'PLN' }, full: false, reason: 'requested', revokedTitles: [] } });
+      await expect(`Subject: ${email.subject}\n\n${email.text}`).toMatchFileSnapshot(`./__snapshots__/emails/refund_issued-partial.${locale}.txt`);
+      await expect(email.html).toMatchFileSnapshot(`./__snapshots__/emails/refund_issued-partial.${locale}.html`);
+    });
+  }
+});
+
+describe('email facts', () => {
+  for (const locale of LOCALES) {
+    for (const kind of EMAIL_KINDS.filter((k) => k !== 'setup_link')) {
+      it(`${kind} in ${locale} names the order, its items and total, in HTML and text`, async () => {
+        const email = await render(kind, locale);
+        expect(email.subject).toContain(order.orderNumber);
         expect(email.html).toMatch(/^<!doctype html>/i);
         expect(email.html).toContain(`<html lang="${locale}"`);
         for (const part of [email.html, email.text]) {
-          expect(part).toContain('ORD-20261123-ABCD');
-          expect(part).toContain('Pakiet wdrożeniowy: chatbot RAG');
-          expect(part).toMatch(locale === 'pl' ? /149,00\s?zł/ : /PLN\s?149\.00/);
+          expect(part).toContain(order.orderNumber);
+          for (const item of order.items) expect(part).toContain(item.title);
+          expect(part).toMatch(money[locale].item);
+          expect(part).toMatch(money[locale].total);
         }
-        expect(email.html).not.toContain('<script>');
-        expect(email.html).toContain('Ala &#60;script&#62;');
-        const link = kind === 'welcome' || kind === 'setup_link' ? data.setupUrl! : data.shopUrl;
-        expect(email.text).toContain(link);
-        expect(email.html).toContain(`href="${link}"`);
       });
     }
+
+    it(`links each ${locale} email's button to its page, in both parts`, async () => {
+      const expected: Record<EmailKind, string> = {
+        welcome: SETUP,
+        setup_link: SETUP,
+        purchase_confirmation: SHOP,
+        payment_failed: SHOP,
+        checkout_expired: SHOP,
+        refund_issued: SHOP,
+      };
+      for (const kind of EMAIL_KINDS) {
+        const email = await render(kind, locale);
+        expect(email.html).toContain(`href="${expected[kind]}"`);
+        expect(email.text).toMatch(new RegExp(`^[^\\n:]+: ${expected[kind].replace(/[?.]/g, '\\$&')}$`, 'm'));
+      }
+    });
+
+    it(`says in ${locale} how much a refund gave back and which access went`, async () => {
+      const full = await render('refund_issued', locale);
+      expect(full.subject).toMatch(locale === 'pl' ? /^Zwrot za/ : /^Refund for/);
+      for (const part of [full.html, full.text]) expect(part).toMatch(locale === 'pl' ? /Kwota zwrotu: 218,00\s?zł\./ : /Amount refunded: PLN\s?218\.00\./);
+      expect(full.text).toContain(`- ${order.items[1]!.title}`);
+      const partial = await renderEmail('refund_issued', locale, { ...order, refund: { amount: { amount: 6900, currency: 'PLN' }, full: false, reason: 'requested', revokedTitles: [] } });
+      expect(partial.subject).toMatch(locale === 'pl' ? /^Częściowy zwrot/ : /^Partial refund/);
+      expect(partial.text).toMatch(locale === 'pl' ? /69,00\s?zł z 218,00\s?zł/ : /PLN\s?69\.00 of PLN\s?218\.00/);
+      expect(partial.text).toContain(locale === 'pl' ? 'Twój dostęp do pakietów się nie zmienia.' : 'Your access to your packages is unchanged.');
+    });
+
+    it(`sends the ${locale} setup link without any order in it`, async () => {
+      const email = await render('setup_link', locale);
+      expect(email.text).not.toContain('ORD-');
+      expect(email.html).not.toContain('ORD-');
+      expect(email.text).toContain(locale === 'pl' ? 'ważny przez 1 godzinę' : 'valid for 1 hour');
+    });
   }
 
-  it('speaks the buyer’s language', async () => {
-    expect((await renderEmail('welcome', 'pl', data)).text).toContain('Ustaw hasło');
-    expect((await renderEmail('welcome', 'en', data)).text).toContain('Set your password');
+  it('escapes what the buyer typed', async () => {
+    const email = await renderEmail('welcome', 'en', { ...order, customerName: 'Ala <script>', setupUrl: SETUP });
+    expect(email.html).not.toContain('<script>');
+    expect(email.html).toContain('Ala &#60;script&#62;');
+  });
+
+  it('refuses a refund email without its refund, and an order email without its order', async () => {
+    await expect(renderEmail('refund_issued', 'en', order)).rejects.toThrow(/needs its refund details/);
+    await expect(renderEmail('welcome', 'en', { customerName: 'Ala', shopUrl: SHOP, setupUrl: SETUP } as unknown as EmailData)).rejects.toThrow(/needs the order/);
   });
 });

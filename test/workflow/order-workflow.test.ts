@@ -52,6 +52,7 @@ function fakes(overrides: Partial<Record<keyof Activities, (input: never) => Pro
     revokeEnrollments: async () => ({ revoked: ['P1'] }),
     refundAtProvider: async () => ({ status: 'succeeded' }),
     settleRefund: async () => ({ status: 'REFUNDED' }),
+    sendSetupLink: async () => ({ status: 'sent' }),
   };
   const activities = Object.fromEntries(
     Object.entries({ ...base, ...overrides }).map(([name, fn]) => [

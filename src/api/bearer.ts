@@ -1,0 +1,44 @@
+// Bearer-token authentication for the customer's own endpoints: a valid access token of an existing user, or 401.
+import type { Context, MiddlewareHandler } from 'hono';
+import { verifyAccessToken } from '../auth/accessTokens.js';
+import type { Sql } from '../db/client.js';
+import { isUuid } from '../domain/orders.js';
+import type { AppEnv } from './router.js';
+
+export interface Customer {
+  userId: string;
+  email: string;
+  name: string;
+  role: string;
+  hasPassword: boolean;
+  createdAt: Date;
+}
+
+export type CustomerEnv = AppEnv & { Variables: { customer: Customer } };
+
+/** The OpenAPI security scheme the customer routes name, so /docs offers "Authorize". */
+export const BEARER_SCHEME = 'customerToken';
+
+function unauthorized(c: Context, message: string, problem?: 'invalid_token') {
+  // RFC 6750: say which scheme is expected, and that the token (if one came) is the problem.
+  const challenge = problem ? `Bearer realm="customer", error="${problem}", error_description="${message}"` : 'Bearer realm="customer"';
+  return c.json({ error: { code: 'unauthorized', message } }, 401, { 'WWW-Authenticate': challenge });
+}
+
+export function requireCustomer(sql: Sql, secret: string): MiddlewareHandler<CustomerEnv> {
+  return async (c, next) => {
+    const header = c.req.header('authorization') ?? '';
+    const match = header.match(/^Bearer\s+(\S+)$/i);
+    if (!match) return unauthorized(c, 'Log in and send the access token as "Authorization: Bearer <token>".');
+    const claims = await verifyAccessToken(match[1]!, secret);
+    if ('invalid' in claims || !isUuid(claims.userId)) {
+      return unauthorized(c, 'invalid' in claims && claims.invalid === 'expired' ? 'The access token has expired; log in again.' : 'The access token is not valid.', 'invalid_token');
+    }
+    const [user] = await sql<{ id: string; email: string; name: string; role: string; has_password: boolean; created_at: Date }[]>`
+      SELECT id, email, name, role, password_hash IS NOT NULL AS has_password, created_at FROM users WHERE id = ${claims.userId}`;
+    // A token outliving its account (deleted since) grants nothing.
+    if (!user) return unauthorized(c, 'The access token is not valid.', 'invalid_token');
+    c.set('customer', { userId: user.id, email: user.email, name: user.name, role: user.role, hasPassword: user.has_password, createdAt: user.created_at });
+    await next();
+  };
+}

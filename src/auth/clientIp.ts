@@ -1,0 +1,27 @@
+// The client's address for rate limits: the socket's peer, or X-Forwarded-For only as far as trusted proxies wrote it.
+import { isIPv6 } from 'node:net';
+
+/**
+ * Each trusted proxy appends the address it received the request from, so with `trustedHops` proxies the client is
+ * that many entries from the right; anything further left was written by the client and is ignored.
+ */
+export function clientIp(remoteAddress: string | undefined, forwardedFor: string | undefined, trustedHops: number): string {
+  let address = remoteAddress ?? 'unknown';
+  if (trustedHops > 0 && forwardedFor) {
+    const chain = forwardedFor.split(',').map((a) => a.trim()).filter(Boolean);
+    address = chain[Math.max(0, chain.length - trustedHops)] ?? address;
+  }
+  return rateLimitSubject(address);
+}
+
+/** One IPv6 customer usually holds a whole /64, so IPv6 addresses count per /64; IPv4-mapped ones as IPv4. */
+export function rateLimitSubject(address: string): string {
+  const mapped = address.match(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/i);
+  if (mapped) return mapped[1]!;
+  if (!isIPv6(address)) return address;
+  const [head = '', tail = ''] = address.toLowerCase().split('::');
+  const left = head ? head.split(':') : [];
+  const right = address.includes('::') && tail ? tail.split(':') : [];
+  const groups = address.includes('::') ? [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right] : left;
+  return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, '')).join(':')}::/64`;
+}
