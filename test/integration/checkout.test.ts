@@ -1,7 +1,9 @@
 // Checkout over HTTP: idempotency, every refusal as a clear 4xx, and expiry after a short TTL.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { transitionOrder } from '../../src/db/orders.js';
-import { activeEnrollments, checkout, packageId, postJson, sandboxAction, startHarness, uniqueEmail, waitForStatus, type Harness } from '../support/harness.js';
+import { orderWorkflowId } from '../../src/domain/orders.js';
+import { openOrder, postSandbox, sandboxSucceeded } from '../support/events.js';
+import { activeEnrollments, checkout, emailsTo, eventually, packageId, postJson, recordHistory, sandboxAction, startHarness, uniqueEmail, waitForStatus, type Harness } from '../support/harness.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -97,6 +99,26 @@ describe('checkout', () => {
     const page = await (await fetch(res.body.paymentUrl)).text();
     expect(page).not.toContain('/pay"');
     expect(await activeEnrollments(h.sql, email)).toEqual([]);
+    // The buyer is told, with a way to buy again.
+    const [expired] = await eventually(() => emailsTo(h, email), (m) => m.length === 1, 'the checkout-expired email');
+    expect(expired!.subject).toMatch(/wygasło/);
+    expect(expired!.text).toContain(`${h.baseUrl}/shop`);
+    await recordHistory(h, orderWorkflowId(res.body.orderId), 'expired');
+  });
+
+  it('refunds a payment that reaches an order after it expired, records it and tells the buyer', async () => {
+    const o = await openOrder(h, ['social-media']);
+    await waitForStatus(h, o.orderId, 'EXPIRED', 15_000);
+    expect((await postSandbox(h, sandboxSucceeded(o, o.total.amount))).body).toEqual({ received: true, outcome: 'signalled' });
+    await waitForStatus(h, o.orderId, 'REFUNDED');
+    expect(await activeEnrollments(h.sql, o.email)).toEqual([]);
+    const [row] = await h.sql`SELECT paid_amount FROM orders WHERE id = ${o.orderId}`;
+    expect(row!.paid_amount).toBe(o.total.amount);
+    const causes = (await h.sql`SELECT cause FROM order_events WHERE order_id = ${o.orderId} ORDER BY id`).map((e) => e.cause);
+    expect(causes).toEqual(['checkout', 'checkout_ttl', 'late_payment:refund', 'late_payment', 'refund_requested:late_payment', 'refund:late_payment']);
+    const subjects = (await eventually(() => emailsTo(h, o.email), (m) => m.length === 2, 'two emails')).map((m) => m.subject);
+    expect(subjects).toEqual([expect.stringMatching(/^Refund for order/), expect.stringMatching(/expired/)]);
+    await recordHistory(h, orderWorkflowId(o.orderId), 'late-payment-after-expiry');
   });
 });
 

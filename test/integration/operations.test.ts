@@ -1,7 +1,7 @@
 // Every paid order ends in one outcome, on real parts: compensation, undeliverable email, cancellation, refunds, held orders, admin API.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { orderWorkflowId } from '../../src/domain/orders.js';
-import { openOrder, postSandbox, sandboxSucceeded, type TestOrder } from '../support/events.js';
+import { openOrder, postSandbox, postStripe, sandboxSucceeded, stripeEvent, stripePaid, type TestOrder } from '../support/events.js';
 import {
   activeEnrollments,
   admin,
@@ -259,5 +259,80 @@ describe('admin API', () => {
     expect(body.refunds).toEqual([]);
     expect(body.workflow.url).toBe(`${h.config.temporal.uiUrl}/namespaces/default/workflows/order-${o.orderId}`);
     expect((await admin(h, 'GET', `/orders/${crypto.randomUUID()}`)).status).toBe(404);
+  });
+});
+
+describe('provider-initiated refunds and disputes (Stripe)', () => {
+  async function paidStripeOrder(slugs: string[], opened?: TestOrder) {
+    const o = opened ?? (await openOrder(h, slugs, { provider: 'stripe' }));
+    const paymentIntent = `pi_${crypto.randomUUID().replaceAll('-', '')}`;
+    expect((await postStripe(h, stripePaid(o, paymentIntent))).body.outcome).toBe('signalled');
+    return { ...o, paymentIntent };
+  }
+  // Stripe's charge carries no order id of ours: the payment intent finds the order.
+  const chargeRefunded = (paymentIntent: string, amountRefunded: number) =>
+    stripeEvent('charge.refunded', { id: `ch_${paymentIntent}`, object: 'charge', amount_refunded: amountRefunded, currency: 'pln', payment_intent: paymentIntent, metadata: {} });
+
+  it('records a refund made in the Stripe dashboard and revokes access, once however often it is delivered', async () => {
+    const o = await paidStripeOrder(['biuro-autopilot']);
+    await waitForStatus(h, o.orderId, 'FULFILLED');
+    const event = chargeRefunded(o.paymentIntent, o.total.amount);
+    expect((await postStripe(h, event)).body.outcome).toBe('refund_started');
+    expect((await postStripe(h, event)).body.outcome).toBe('duplicate');
+    await waitForStatus(h, o.orderId, 'REFUNDED');
+    expect(await activeEnrollments(h.sql, o.email)).toEqual([]);
+    const refunds = await h.sql`SELECT source, amount, status, provider_refund_id FROM refunds WHERE order_id = ${o.orderId}`;
+    expect(refunds).toEqual([{ source: 'provider', amount: o.total.amount, status: 'succeeded', provider_refund_id: null }]);
+    await eventually(() => subjects(o.email), (s) => s.some((x) => x.startsWith('Refund for order')), 'the refund email');
+    await recordHistory(h, `refund-${o.orderId}-provider:ch_${o.paymentIntent}:${o.total.amount}`, 'provider-refund');
+  });
+
+  it('revokes everything on a dispute', async () => {
+    const o = await paidStripeOrder(['marketing-ai-bundle']);
+    await waitForStatus(h, o.orderId, 'FULFILLED');
+    const dispute = stripeEvent('charge.dispute.created', { id: `dp_${o.paymentIntent}`, object: 'dispute', amount: o.total.amount, currency: 'pln', payment_intent: o.paymentIntent, metadata: {} });
+    expect((await postStripe(h, dispute)).body.outcome).toBe('refund_started');
+    await waitForStatus(h, o.orderId, 'REFUNDED');
+    expect(await activeEnrollments(h.sql, o.email)).toEqual([]);
+    expect((await h.sql`SELECT source FROM refunds WHERE order_id = ${o.orderId}`).map((r) => r.source)).toEqual(['dispute']);
+    await recordHistory(h, `refund-${o.orderId}-dispute:dp_${o.paymentIntent}`, 'dispute');
+  });
+
+  it('ends REFUNDED with no access when the refund overtakes fulfilment', async () => {
+    const slug = `race-probe-${crypto.randomUUID().slice(0, 8)}`;
+    const [pkg] = await h.sql`INSERT INTO packages (slug, title, category, price_amount, currency) VALUES (${slug}, 'Race probe', 'test', 2500, 'PLN') RETURNING id`;
+    const opened = await openOrder(h, [slug], { provider: 'stripe' });
+    const lock = await h.sql.reserve();
+    await lock`BEGIN`;
+    // Enrolment waits on this lock, so the provider's refund arrives while the order is still being fulfilled.
+    await lock`SELECT 1 FROM packages WHERE id = ${pkg!.id} FOR UPDATE`;
+    let o: Awaited<ReturnType<typeof paidStripeOrder>>;
+    try {
+      o = await paidStripeOrder([slug], opened);
+      await waitForStatus(h, o.orderId, 'PAID');
+      expect((await postStripe(h, chargeRefunded(o.paymentIntent, 2500))).body.outcome).toBe('refund_started');
+      await new Promise((r) => setTimeout(r, 1000));
+    } finally {
+      await lock`ROLLBACK`;
+      lock.release();
+    }
+    await waitForStatus(h, o.orderId, 'REFUNDED');
+    await eventually(() => h.temporal.workflow.getHandle(orderWorkflowId(o.orderId)).describe(), (d) => d.status.name === 'COMPLETED', 'the order workflow to finish');
+    expect(await activeEnrollments(h.sql, o.email)).toEqual([]);
+    expect((await h.sql`SELECT status FROM orders WHERE id = ${o.orderId}`)[0]!.status).toBe('REFUNDED');
+  }, 60_000);
+});
+
+describe('reconciliation', () => {
+  it('finds a payment whose webhook was lost and fulfils the order', async () => {
+    const o = await openOrder(h, ['content-creator']);
+    // The sandbox takes the money but never calls us, as when webhooks are dropped.
+    await sandboxAction(o.paymentUrl, 'pay-silently');
+    await new Promise((r) => setTimeout(r, 500));
+    expect((await h.sql`SELECT status FROM orders WHERE id = ${o.orderId}`)[0]!.status).toBe('PENDING');
+    await h.temporal.schedule.getHandle(h.reconcileScheduleId).trigger();
+    await waitForStatus(h, o.orderId, 'FULFILLED');
+    expect(await activeEnrollments(h.sql, o.email)).toEqual(['content-creator']);
+    await recordHistory(h, orderWorkflowId(o.orderId), 'reconciled-dropped-webhook');
   });
 });

@@ -1,10 +1,10 @@
 // One test file's slice of the product on the shared real parts: its own worker (own task queue) and API server.
 import type { Client } from '@temporalio/client';
 import { Runtime, DefaultLogger, type Worker } from '@temporalio/worker';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
+import { temporal } from '@temporalio/proto';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
+import { HISTORY_FIXTURES, HISTORY_JSON } from './histories.js';
 import { inject } from 'vitest';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createSql, type Sql } from '../../src/db/client.js';
@@ -116,7 +116,7 @@ export async function checkout(h: Harness, body: Record<string, unknown>, key = 
 }
 
 /** Clicks Pay or Decline on the sandbox hosted page, as a browser would. */
-export async function sandboxAction(paymentUrl: string, action: 'pay' | 'decline') {
+export async function sandboxAction(paymentUrl: string, action: 'pay' | 'decline' | 'pay-silently') {
   const page = await fetch(paymentUrl);
   if (page.status !== 200) throw new Error(`payment page answered ${page.status}`);
   const html = await page.text();
@@ -174,8 +174,6 @@ export async function setRejected(h: Harness, address: string, rejected: boolean
   if (!res.ok) throw new Error(`mailbox answered ${res.status}`);
 }
 
-export const HISTORY_FIXTURES = fileURLToPath(new URL('../fixtures/histories/', import.meta.url));
-
 /**
  * With RECORD_HISTORIES=1, saves a closed workflow's history as a replay fixture (test/workflow/replay.test.ts
  * replays every one, so a workflow change that breaks determinism fails CI). Without it, does nothing.
@@ -186,5 +184,5 @@ export async function recordHistory(h: Harness, workflowId: string, name: string
   await handle.result().catch(() => undefined);
   const history = await handle.fetchHistory();
   await mkdir(HISTORY_FIXTURES, { recursive: true });
-  await writeFile(`${HISTORY_FIXTURES}${name}.json`, `${JSON.stringify({ workflowId, history: historyToJSON(history) })}\n`);
+  await writeFile(`${HISTORY_FIXTURES}${name}.json`, `${JSON.stringify({ workflowId, history: temporal.api.history.v1.History.toObject(temporal.api.history.v1.History.fromObject(history), HISTORY_JSON) })}\n`);
 }

@@ -1,0 +1,26 @@
+// Where recorded workflow histories live: integration tests write them (RECORD_HISTORIES=1), the replay test reads them.
+import { fileURLToPath } from 'node:url';
+
+export const HISTORY_FIXTURES = fileURLToPath(new URL('../fixtures/histories/', import.meta.url));
+
+/** Every scenario of the compensation/refund issue leaves a fixture; a missing one fails the replay test. */
+export const REQUIRED_HISTORIES = [
+  'compensation-user-creation',
+  'compensation-enrolment-budget',
+  'email-rejected',
+  'cancelled',
+  'expired',
+  'late-payment-after-cancel',
+  'late-payment-after-expiry',
+  'refund-bundle-child',
+  'refund-full',
+  'provider-refund',
+  'dispute',
+  'held-fulfil',
+  'held-refund',
+  'reconciled-dropped-webhook',
+  'failed-after-succeeded',
+];
+
+/** protobufjs toObject options that survive JSON: 64-bit numbers and enums as strings, bytes as base64. */
+export const HISTORY_JSON = { longs: String, enums: String, bytes: String } as const;
