@@ -40,7 +40,7 @@ export function orderActivities({ sql }: ActivityDeps) {
       return summary(created);
     },
 
-    async transitionOrder(input: { orderId: string } & Transition): Promise<{ changed: boolean }> {
+    async transitionOrder(input: { orderId: string } & Transition): Promise<{ changed: boolean; status: OrderSummary['status'] }> {
       const { orderId, ...t } = input;
       return transitionOrder(sql, orderId, t);
     },

@@ -6,11 +6,11 @@ import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { toRefundRecord } from '../activities/refunds.js';
 import { getOrder } from '../db/orders.js';
 import { DomainError } from '../domain/errors.js';
-import { orderWorkflowId, type OrderStatus } from '../domain/orders.js';
+import { isUuid, orderWorkflowId, type OrderStatus } from '../domain/orders.js';
 import { resolveUpdate } from '../workflows/definitions.js';
 import type { resendEmailWorkflow } from '../workflows/email.js';
 import type { ApiDeps } from './deps.js';
-import { errorResponse } from './errors.js';
+import { errorResponse, ServiceUnavailable } from './errors.js';
 import { cancelOrder } from './orders.js';
 import { requestRefund } from './refunds.js';
 import { newRouter } from './router.js';
@@ -163,13 +163,13 @@ const eventsRoute = createRoute({
   },
 });
 
-function encodeCursor(createdAt: Date, id: string) {
-  return Buffer.from(`${createdAt.toISOString()}|${id}`).toString('base64url');
+function encodeCursor(createdAt: string, id: string) {
+  return Buffer.from(`${createdAt}|${id}`).toString('base64url');
 }
 
 function decodeCursor(cursor: string): { createdAt: string; id: string } {
   const [createdAt, id] = Buffer.from(cursor, 'base64url').toString().split('|');
-  if (!createdAt || !id || Number.isNaN(Date.parse(createdAt))) throw new DomainError('invalid_cursor', 'The cursor is not one this API gave out.', 'bad_request');
+  if (!createdAt || !isUuid(id) || Number.isNaN(Date.parse(createdAt))) throw new DomainError('invalid_cursor', 'The cursor is not one this API gave out.', 'bad_request');
   return { createdAt, id };
 }
 
@@ -203,7 +203,8 @@ export function adminRoutes(deps: ApiDeps) {
     const q = c.req.valid('query');
     const after = q.cursor ? decodeCursor(q.cursor) : undefined;
     const rows = await sql`
-      SELECT * FROM orders WHERE true
+      -- Microseconds in the cursor, so orders created in the same millisecond are not skipped between pages.
+      SELECT *, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_at FROM orders WHERE true
         ${q.status ? sql`AND status = ${q.status}` : sql``}
         ${q.email ? sql`AND email = ${q.email.toLowerCase()}` : sql``}
         ${q.orderNumber ? sql`AND order_number = ${q.orderNumber.toUpperCase()}` : sql``}
@@ -227,7 +228,7 @@ export function adminRoutes(deps: ApiDeps) {
           createdAt: o.created_at.toISOString(),
           updatedAt: o.updated_at.toISOString(),
         })),
-        nextCursor: rows.length > q.limit && last ? encodeCursor(last.created_at, last.id) : null,
+        nextCursor: rows.length > q.limit && last ? encodeCursor(last.cursor_at, last.id) : null,
       },
       200,
     );
@@ -310,7 +311,9 @@ export function adminRoutes(deps: ApiDeps) {
     } catch (err) {
       // The activity's business error (say, the mail server refused again) is the answer.
       const cause = err instanceof WorkflowFailedError && err.cause instanceof ActivityFailure ? err.cause.cause : undefined;
-      if (cause instanceof ApplicationFailure) throw cause;
+      if (cause instanceof ApplicationFailure && cause.type) throw cause;
+      // Retries ran out (the mail server did not answer): try again later.
+      if (err instanceof WorkflowFailedError) throw new ServiceUnavailable('email_unavailable', 'The mail server did not accept the email in time; try again later.');
       throw err;
     }
     if (!resent) throw new DomainError('no_email_sent', 'This order has sent no email yet.', 'conflict');

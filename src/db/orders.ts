@@ -58,14 +58,15 @@ export interface Transition {
 }
 
 /** Moves an order to `to` and records why; a repeat of the same transition changes nothing (activities retry). */
-export async function transitionOrder(sql: Sql, orderId: string, t: Transition): Promise<{ changed: boolean; from: OrderStatus }> {
+export async function transitionOrder(sql: Sql, orderId: string, t: Transition): Promise<{ changed: boolean; from: OrderStatus; status: OrderStatus }> {
   return sql.begin(async (tx) => {
     // NO KEY UPDATE: an insert elsewhere that references this order (and may be stuck) holds only KEY SHARE.
     const [row] = await tx<{ status: OrderStatus }[]>`SELECT status FROM orders WHERE id = ${orderId} FOR NO KEY UPDATE`;
     if (!row) throw new Error(`order ${orderId} does not exist`);
-    if (row.status === t.to) return { changed: false, from: row.status };
-    // A refund that landed while fulfilment was finishing outranks it: the order stays refunded.
-    if (t.to === 'FULFILLED' && (row.status === 'REFUNDED' || row.status === 'PARTIALLY_REFUNDED')) return { changed: false, from: row.status };
+    if (row.status === t.to) return { changed: false, from: row.status, status: row.status };
+    // A refund that landed while fulfilment was finishing outranks it, and refunds settled out of order never go back.
+    const refunded = row.status === 'REFUNDED' || row.status === 'PARTIALLY_REFUNDED';
+    if (refunded && (t.to === 'FULFILLED' || (row.status === 'REFUNDED' && t.to === 'PARTIALLY_REFUNDED'))) return { changed: false, from: row.status, status: row.status };
     if (!NEXT_STATUSES[row.status].includes(t.to)) {
       throw new DomainError('illegal_transition', `Order ${orderId} cannot go from ${row.status} to ${t.to}.`, 'conflict', { from: row.status, to: t.to });
     }
@@ -82,7 +83,7 @@ export async function transitionOrder(sql: Sql, orderId: string, t: Transition):
     await tx`
       INSERT INTO order_events (order_id, from_status, to_status, cause, details)
       VALUES (${orderId}, ${row.status}, ${t.to}, ${t.cause}, ${t.details ? tx.json(t.details as never) : null})`;
-    return { changed: true, from: row.status };
+    return { changed: true, from: row.status, status: t.to };
   });
 }
 

@@ -14,11 +14,12 @@ export const NEXT_STATUSES: Record<OrderStatus, readonly OrderStatus[]> = {
   PAID: ['FULFILLED', 'HELD', 'REFUNDED', 'PARTIALLY_REFUNDED'],
   HELD: ['PAID', 'REFUNDED', 'PARTIALLY_REFUNDED', 'CANCELLED'],
   FULFILLED: ['REFUNDED', 'PARTIALLY_REFUNDED'],
-  PARTIALLY_REFUNDED: ['PARTIALLY_REFUNDED', 'REFUNDED'],
+  // HELD: a compensation that keeps failing after an earlier partial refund.
+  PARTIALLY_REFUNDED: ['PARTIALLY_REFUNDED', 'REFUNDED', 'HELD'],
   REFUNDED: [],
-  FAILED: ['PAID', 'HELD', 'REFUNDED'],
-  EXPIRED: ['PAID', 'HELD', 'REFUNDED'],
-  CANCELLED: ['PAID', 'HELD', 'REFUNDED'],
+  FAILED: ['PAID', 'HELD', 'REFUNDED', 'PARTIALLY_REFUNDED'],
+  EXPIRED: ['PAID', 'HELD', 'REFUNDED', 'PARTIALLY_REFUNDED'],
+  CANCELLED: ['PAID', 'HELD', 'REFUNDED', 'PARTIALLY_REFUNDED'],
 };
 
 /** Statuses in which the order workflow has nothing left to do. */

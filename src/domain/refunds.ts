@@ -59,6 +59,8 @@ export function planRefund(ledger: RefundLedger, req: RefundRequest): RefundPlan
     if (ledger.status === 'HELD') fail('order_held', 'This order is held for an operator: resolve it (fulfil or refund) instead.', 'conflict');
     fail('order_not_refundable', `An order in status ${ledger.status} has no payment to refund.`, 'conflict');
   }
+  // For the system (compensation, late or held payments, provider notices) "nothing left" means already done.
+  if (req.source !== 'operator' && ledger.paid && ledger.status === 'REFUNDED') return null;
   if (!ledger.paid || ledger.status === 'REFUNDED') fail('order_not_refundable', `Order ${ledger.orderId} has no payment left to refund.`, 'conflict');
   const paid = ledger.paid!;
   const refunded = sum(ledger.refunds.map((r) => r.amount));
@@ -77,6 +79,7 @@ export function planRefund(ledger: RefundLedger, req: RefundRequest): RefundPlan
     if (disputed <= 0) return null;
     return { amount: { amount: disputed, currency: paid.currency }, packageIds: unrefundedItems, full: disputed === remaining };
   }
+  if (remaining <= 0 && req.source !== 'operator') return null;
   if (remaining <= 0) fail('order_fully_refunded', `Order ${ledger.orderId} is already refunded in full.`, 'conflict');
 
   let amount: number;

@@ -104,11 +104,17 @@ export function createStripeProvider(s: StripeSettings, stripe: Stripe = createS
 
     async refund(input: RefundInput) {
       if (!input.paymentId) throw new Error(`order ${input.orderId} has no Stripe payment intent to refund`);
-      const refund = await stripe.refunds.create(
-        { payment_intent: input.paymentId, amount: input.amount.amount, metadata: { orderId: input.orderId } },
-        { idempotencyKey: input.idempotencyKey },
-      );
-      return { refundId: refund.id };
+      try {
+        const refund = await stripe.refunds.create(
+          { payment_intent: input.paymentId, amount: input.amount.amount, metadata: { orderId: input.orderId } },
+          { idempotencyKey: input.idempotencyKey },
+        );
+        return { refundId: refund.id };
+      } catch (err) {
+        // Refunded in the dashboard meanwhile: the money is back already, and charge.refunded records it.
+        if (err instanceof Stripe.errors.StripeInvalidRequestError && err.code === 'charge_already_refunded') return { refundId: 'charge_already_refunded' };
+        throw err;
+      }
     },
 
     async retrieveSession(sessionId: string) {

@@ -64,6 +64,8 @@ export const checkoutUpdate = defineUpdate<CheckoutView, [{ fingerprint: string 
 export const cancelUpdate = defineUpdate<OrderState, [CancelRequest]>('cancel');
 export const resolveUpdate = defineUpdate<OrderState, [ResolveRequest]>('resolve');
 export const paymentSignal = defineSignal<[PaymentEvent]>('payment');
+/** A refund workflow settled a refund of this order: its status is now this. */
+export const refundedSignal = defineSignal<[{ status: 'REFUNDED' | 'PARTIALLY_REFUNDED' }]>('refunded');
 export const statusQuery = defineQuery<OrderState>('status');
 
 export interface RefundWorkflowInput {

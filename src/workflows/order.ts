@@ -19,6 +19,7 @@ import {
   ORDER_NUMBER,
   ORDER_STATUS,
   paymentSignal,
+  refundedSignal,
   resolveUpdate,
   statusQuery,
   type CancelRequest,
@@ -44,6 +45,8 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
   let paymentId: string | undefined;
   let cancelRequest: CancelRequest | undefined;
   let resolution: ResolveRequest | undefined;
+  // Set when a refund workflow (provider refund, dispute, operator) settled this order meanwhile.
+  let refundedTo: 'REFUNDED' | 'PARTIALLY_REFUNDED' | undefined;
 
   setHandler(statusQuery, () => ({ ...state }));
   setHandler(
@@ -66,6 +69,11 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
     if (seenEvents.has(event.eventId) || event.orderId !== orderId) return;
     seenEvents.add(event.eventId);
     inbox.push(event);
+  });
+  setHandler(refundedSignal, ({ status }) => {
+    refundedTo = status;
+    state.status = status;
+    upsertSearchAttributes([{ key: ORDER_STATUS, value: status }]);
   });
   setHandler(
     cancelUpdate,
@@ -105,10 +113,11 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
   );
 
   async function transition(to: OrderStatus, cause: string, extra: Omit<Transition, 'to' | 'cause'> = {}) {
-    await p.durable.transitionOrder({ orderId, to, cause, ...extra });
-    state.status = to;
-    state.heldReason = to === 'HELD' ? extra.heldReason : undefined;
-    upsertSearchAttributes([{ key: ORDER_STATUS, value: to }]);
+    // The database may say otherwise (a refund settled first): it is the truth the run reports.
+    const { status } = await p.durable.transitionOrder({ orderId, to, cause, ...extra });
+    state.status = status;
+    state.heldReason = status === 'HELD' ? extra.heldReason : undefined;
+    upsertSearchAttributes([{ key: ORDER_STATUS, value: status }]);
   }
 
   async function openCheckout(checkout: CheckoutInput): Promise<boolean> {
@@ -180,7 +189,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
       return;
     }
     // An undeliverable email is recorded for operators; it never takes away what was paid for.
-    await sendEmail(p, orderId, created ? 'welcome' : 'purchase_confirmation');
+    if (refundedTo !== 'REFUNDED') await sendEmail(p, orderId, created ? 'welcome' : 'purchase_confirmation');
     await transition('FULFILLED', 'fulfilled');
   }
 
@@ -191,8 +200,10 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
       payment: { paymentId: payment.paymentId, amount: payment.amount },
     });
     paymentId = payment.paymentId;
-    await condition(() => resolution !== undefined);
-    const { action, note } = resolution!;
+    // A dispute or provider refund can settle a held order before anyone resolves it.
+    await condition(() => resolution !== undefined || refundedTo !== undefined);
+    if (!resolution) return;
+    const { action, note } = resolution;
     await p.durable.recordOrderEvent({ orderId, cause: `resolved:${action}`, details: note ? { note } : undefined });
     if (action === 'fulfil') return fulfil(payment);
     await refundInFull(p.durable, 'held_payment');

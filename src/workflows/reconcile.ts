@@ -10,7 +10,12 @@ export async function reconcileWorkflow(input: ReconcileInput): Promise<{ checke
   let signalled = 0;
   let resumed = 0;
   for (const { orderId, provider, pastTtl } of stale) {
-    const found = await p.durable.lookUpPayment({ orderId });
+    // One order the provider cannot answer for must not stop the rest: a few tries, then the next pass.
+    const found = await p.checkout.lookUpPayment({ orderId }).catch((err: unknown) => {
+      log.warn('could not ask the provider about an order', { orderId, error: String(err) });
+      return undefined;
+    });
+    if (found === undefined) continue;
     // Open past its TTL with no workflow left to close it (an outage ended its run): close it now.
     const event = found ?? (pastTtl ? { provider, eventId: `reconcile:${orderId}:ttl`, kind: 'expired' as const, orderId } : null);
     if (!event) continue;

@@ -1,7 +1,7 @@
 // refundWorkflow: one refund of an order (operator, provider refund, dispute) — record it, revoke, move the money, tell the customer.
-import { allHandlersFinished, ApplicationFailure, condition, isCancellation, setHandler } from '@temporalio/workflow';
+import { allHandlersFinished, ApplicationFailure, condition, getExternalWorkflowHandle, isCancellation, log, setHandler } from '@temporalio/workflow';
 import type { RefundRecord } from '../activities/refunds.js';
-import { refundAcceptedUpdate, type OrderSettings, type RefundOutcome, type RefundView, type RefundWorkflowInput } from './definitions.js';
+import { orderWorkflowId, refundAcceptedUpdate, refundedSignal, type OrderSettings, type RefundOutcome, type RefundView, type RefundWorkflowInput } from './definitions.js';
 import { activityProxies, businessFailure, completeRefund } from './steps.js';
 
 const view = (r: RefundRecord): RefundView => ({ refundId: r.refundId, seq: r.seq, amount: r.amount, packageIds: r.packageIds, status: r.status });
@@ -54,6 +54,12 @@ export async function refundWorkflow(input: RefundWorkflowInput & Pick<OrderSett
   // Nothing new to record: a provider refund we already know (our own, seen again in charge.refunded).
   if (!refund) return { refund: null };
   const orderStatus = await completeRefund(p, p.durable, refund);
+  // A running order workflow (fulfilling, or holding for an operator) learns it was refunded; a closed one needs nothing.
+  try {
+    await getExternalWorkflowHandle(orderWorkflowId(input.orderId)).signal(refundedSignal, { status: orderStatus as 'REFUNDED' | 'PARTIALLY_REFUNDED' });
+  } catch (err) {
+    log.info('order workflow not running; nothing to tell it', { orderId: input.orderId, error: String(err) });
+  }
   await condition(allHandlersFinished);
   return { refund: { ...view(refund), status: 'succeeded' }, orderStatus };
 }
