@@ -166,7 +166,10 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
       try {
         for (const step of undo) await step(p.budgeted);
       } catch (compensationError) {
-        await transition('HELD', 'compensation_failed', { heldReason: 'compensation_failed', details: { error: describeFailure(compensationError) } });
+        // Already refunded in full by the provider meanwhile: nothing to hold for, only the remaining undo steps to finish.
+        if (refundedTo !== 'REFUNDED') {
+          await transition('HELD', 'compensation_failed', { heldReason: 'compensation_failed', details: { error: describeFailure(compensationError) } });
+        }
         for (const step of undo) await step(p.durable);
       }
     });
