@@ -15,7 +15,7 @@ export function accountActivities({ sql, mailer, publicUrl, shopUrl }: ActivityD
       const [user] = await sql<{ id: string; email: string; name: string; locale: string | null }[]>`
         SELECT u.id, u.email, u.name,
                (SELECT o.locale FROM orders o WHERE o.user_id = u.id OR o.email = u.email ORDER BY o.created_at DESC LIMIT 1) AS locale
-        FROM users u WHERE u.email = ${input.email.toLowerCase()}`;
+        FROM users u WHERE u.email = ${input.email.toLowerCase()} AND u.disabled_at IS NULL`;
       if (!user) return { status: 'no_account' };
       const locale = LOCALES.find((l) => l === user.locale) ?? DEFAULT_LOCALE;
       const setupUrl = `${publicUrl}/account/setup-password?token=${await issueSetupToken(sql, user.id)}`;

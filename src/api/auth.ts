@@ -143,7 +143,9 @@ export function authRoutes({ sql, temporal, taskQueue, accounts }: ApiDeps) {
     const { email, password } = c.req.valid('json');
     const refused = await limited(c, 'login', email);
     if (refused) return refused;
-    const [user] = await sql<{ id: string; email: string; password_hash: string | null }[]>`SELECT id, email, password_hash FROM users WHERE email = ${email}`;
+    // A disabled account answers like an unknown one.
+    const [user] = await sql<{ id: string; email: string; password_hash: string | null }[]>`
+      SELECT id, email, password_hash FROM users WHERE email = ${email} AND disabled_at IS NULL`;
     if (user && !user.password_hash) {
       return c.json({ error: { code: 'password_not_set', message: 'Set your password first: use the link in your welcome email, or ask for a new one.' } }, 409);
     }

@@ -35,8 +35,8 @@ export function requireCustomer(sql: Sql, secret: string): MiddlewareHandler<Cus
       return unauthorized(c, 'invalid' in claims && claims.invalid === 'expired' ? 'The access token has expired; log in again.' : 'The access token is not valid.', 'invalid_token');
     }
     const [user] = await sql<{ id: string; email: string; name: string; role: string; has_password: boolean; created_at: Date }[]>`
-      SELECT id, email, name, role, password_hash IS NOT NULL AS has_password, created_at FROM users WHERE id = ${claims.userId}`;
-    // A token outliving its account (deleted since) grants nothing.
+      SELECT id, email, name, role, password_hash IS NOT NULL AS has_password, created_at FROM users WHERE id = ${claims.userId} AND disabled_at IS NULL`;
+    // A token outliving its account (deleted or disabled since) grants nothing.
     if (!user) return unauthorized(c, 'The access token is not valid.', 'invalid_token');
     c.set('customer', { userId: user.id, email: user.email, name: user.name, role: user.role, hasPassword: user.has_password, createdAt: user.created_at });
     await next();

@@ -143,6 +143,16 @@ describe('the customer journey', () => {
   });
 });
 
+describe('disabled accounts', () => {
+  it('can neither log in nor use a token issued before the account was disabled', async () => {
+    const { email, accessToken } = await customer();
+    expect((await api('/api/v1/me', { token: accessToken })).status).toBe(200);
+    await h.sql`UPDATE users SET disabled_at = now() WHERE email = ${email}`;
+    expect((await api('/api/v1/me', { token: accessToken })).status).toBe(401);
+    expect(await post('/api/v1/auth/login', { email, password: PASSWORD })).toMatchObject({ status: 401, body: { error: { code: 'invalid_credentials' } } });
+  });
+});
+
 describe('password setup links', () => {
   it('refuses an expired token, sends a fresh link on request in the buyer’s language, and refuses that one once used', async () => {
     const email = uniqueEmail('expired');
