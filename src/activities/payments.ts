@@ -31,6 +31,7 @@ export function paymentActivities({ sql, payments, publicUrl }: ActivityDeps) {
         idempotencyKey: `session:${order.orderId}`,
         successUrl: `${publicUrl}/orders/${order.orderId}`,
         cancelUrl: `${publicUrl}/orders/${order.orderId}?cancelled=1`,
+        notifyUrl: `${publicUrl}/api/v1/webhooks/${order.provider}`,
       });
       await sql`UPDATE orders SET provider_session_id = ${session.sessionId}, payment_url = ${session.url}, updated_at = now() WHERE id = ${order.orderId}`;
       return { sessionId: session.sessionId, paymentUrl: session.url };

@@ -102,7 +102,7 @@ export function webhookRoutes(deps: ApiDeps) {
     const provider = payments[name];
     if (!provider) throw new DomainError('provider_not_found', `No enabled payment provider is called ${name}.`, 'not_found');
     const rawBody = await c.req.text();
-    const hook = provider.verifyWebhook(rawBody, (h) => c.req.header(h));
+    const hook = await provider.verifyWebhook(rawBody, (h) => c.req.header(h));
     const log = c.get('log').child({ provider: name, eventId: hook.eventId, eventType: hook.eventType, orderId: hook.orderId, workflowId: hook.orderId && orderWorkflowId(hook.orderId) });
 
     const recorded = await record(sql, name, hook, rawBody);

@@ -28,7 +28,7 @@ export const SETTLED_STATUSES: readonly OrderStatus[] = ['FULFILLED', 'FAILED', 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const isUuid = (s: string | null | undefined): s is string => typeof s === 'string' && UUID.test(s);
 
-export const PROVIDERS = ['stripe', 'sandbox'] as const;
+export const PROVIDERS = ['stripe', 'sandbox', 'payu', 'paypal', 'postfinance', 'bank_transfer'] as const;
 export type ProviderName = (typeof PROVIDERS)[number];
 
 export const LOCALES = ['pl', 'en'] as const;
@@ -72,8 +72,12 @@ export interface OrderSummary {
   items: OrderLine[];
 }
 
-/** A provider webhook reduced to what the order workflow acts on (refunds and disputes go to refund workflows). */
-export type PaymentEventKind = 'succeeded' | 'failed' | 'expired';
+/**
+ * A provider webhook reduced to what the order workflow acts on (refunds and disputes go to refund workflows).
+ * `processing`: accepted but not settled yet (bank transfer, delayed methods); `approved`: the buyer approved and
+ * the provider waits for us to capture (PayPal); the capture's answer is the decisive event.
+ */
+export type PaymentEventKind = 'succeeded' | 'failed' | 'expired' | 'processing' | 'approved';
 
 export interface PaymentEvent {
   provider: ProviderName;

@@ -60,7 +60,7 @@ export function createSandboxProvider(sql: Sql, settings: { webhookSecret: strin
       await sql`UPDATE sandbox_sessions SET status = 'expired' WHERE id = ${sessionId} AND status = 'open'`;
     },
 
-    verifyWebhook(rawBody: string, header: HeaderLookup): VerifiedWebhook {
+    async verifyWebhook(rawBody: string, header: HeaderLookup): Promise<VerifiedWebhook> {
       verifySandboxSignature(rawBody, header(SANDBOX_SIGNATURE_HEADER), settings.webhookSecret);
       let json: unknown;
       try {
@@ -94,7 +94,7 @@ export function createSandboxProvider(sql: Sql, settings: { webhookSecret: strin
         VALUES (${id}, ${input.sessionId}, ${input.idempotencyKey}, ${input.amount.amount})
         ON CONFLICT (idempotency_key) DO UPDATE SET idempotency_key = EXCLUDED.idempotency_key
         RETURNING id`;
-      return { refundId: row!.id };
+      return { refundId: row!.id, status: 'succeeded' as const };
     },
 
     async retrieveSession(sessionId: string) {

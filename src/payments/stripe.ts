@@ -90,7 +90,7 @@ export function createStripeProvider(s: StripeSettings, stripe: Stripe = createS
       }
     },
 
-    verifyWebhook(rawBody: string, header: HeaderLookup): VerifiedWebhook {
+    async verifyWebhook(rawBody: string, header: HeaderLookup): Promise<VerifiedWebhook> {
       const signature = header('stripe-signature');
       if (!signature) throw new WebhookSignatureError('missing Stripe-Signature header');
       let event: Stripe.Event;
@@ -109,10 +109,10 @@ export function createStripeProvider(s: StripeSettings, stripe: Stripe = createS
           { payment_intent: input.paymentId, amount: input.amount.amount, metadata: { orderId: input.orderId } },
           { idempotencyKey: input.idempotencyKey },
         );
-        return { refundId: refund.id };
+        return { refundId: refund.id, status: refundStatus(refund.status), ...(refund.failure_reason ? { reason: refund.failure_reason } : {}) };
       } catch (err) {
         // Refunded in the dashboard meanwhile: the money is back already, and charge.refunded records it.
-        if (err instanceof Stripe.errors.StripeInvalidRequestError && err.code === 'charge_already_refunded') return { refundId: 'charge_already_refunded' };
+        if (err instanceof Stripe.errors.StripeInvalidRequestError && err.code === 'charge_already_refunded') return { refundId: 'charge_already_refunded', status: 'succeeded' as const };
         throw err;
       }
     },
@@ -127,6 +127,12 @@ export function createStripeProvider(s: StripeSettings, stripe: Stripe = createS
       return { state: session.status === 'expired' ? ('expired' as const) : ('open' as const) };
     },
   };
+}
+
+/** Stripe's refund statuses: `requires_action` and `pending` settle later; `canceled` never moves the money. */
+function refundStatus(status: string | null): 'succeeded' | 'pending' | 'failed' {
+  if (status === 'succeeded') return 'succeeded';
+  return status === 'failed' || status === 'canceled' ? 'failed' : 'pending';
 }
 
 /** charge.refunded and charge.dispute.created: money went back without us asking. */

@@ -9,6 +9,15 @@ import { createStripeProvider, normaliseStripeEvent } from '../../src/payments/s
 const ORDER_ID = '5f0c1d2e-3a4b-8c5d-9e6f-0a1b2c3d4e5f';
 
 
+async function expectRejectedSignature(promise: Promise<unknown>, reason?: RegExp): Promise<void> {
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(WebhookSignatureError);
+  if (reason) expect((err as Error).message).toMatch(reason);
+}
+
 function expectInvalidSignature(fn: () => unknown, reason?: RegExp): void {
   const err = domainError(fn);
   expect(err).toBeInstanceOf(WebhookSignatureError);
@@ -116,9 +125,9 @@ describe('Stripe webhook verification', () => {
     },
   });
 
-  it('accepts a header signed with the webhook secret and normalises the event', () => {
+  it('accepts a header signed with the webhook secret and normalises the event', async () => {
     const header = Stripe.webhooks.generateTestHeaderString({ payload, secret: webhookSecret });
-    const verified = provider.verifyWebhook(payload, lookup(header));
+    const verified = await provider.verifyWebhook(payload, lookup(header));
     expect(verified.eventId).toBe('evt_test_completed');
     expect(verified.eventType).toBe('checkout.session.completed');
     expect(verified.orderId).toBe(ORDER_ID);
@@ -133,25 +142,25 @@ describe('Stripe webhook verification', () => {
     });
   });
 
-  it('rejects a header signed with another secret', () => {
+  it('rejects a header signed with another secret', async () => {
     const header = Stripe.webhooks.generateTestHeaderString({ payload, secret: 'whsec_forged' });
-    expectInvalidSignature(() => provider.verifyWebhook(payload, lookup(header)));
+    await expectRejectedSignature(provider.verifyWebhook(payload, lookup(header)));
   });
 
-  it('rejects a body changed after signing', () => {
+  it('rejects a body changed after signing', async () => {
     const header = Stripe.webhooks.generateTestHeaderString({ payload, secret: webhookSecret });
     const tampered = payload.replace('6900', '6901');
-    expectInvalidSignature(() => provider.verifyWebhook(tampered, lookup(header)));
+    await expectRejectedSignature(provider.verifyWebhook(tampered, lookup(header)));
   });
 
-  it('rejects a correctly signed but stale event', () => {
+  it('rejects a correctly signed but stale event', async () => {
     const header = Stripe.webhooks.generateTestHeaderString({ payload, secret: webhookSecret, timestamp: Math.floor(Date.now() / 1000) - 3600 });
-    expectInvalidSignature(() => provider.verifyWebhook(payload, lookup(header)), /tolerance/i);
+    await expectRejectedSignature(provider.verifyWebhook(payload, lookup(header)), /tolerance/i);
   });
 
-  it('rejects a missing or malformed header', () => {
-    expectInvalidSignature(() => provider.verifyWebhook(payload, lookup(undefined)), /missing Stripe-Signature header/);
-    expectInvalidSignature(() => provider.verifyWebhook(payload, lookup('nonsense')));
+  it('rejects a missing or malformed header', async () => {
+    await expectRejectedSignature(provider.verifyWebhook(payload, lookup(undefined)), /missing Stripe-Signature header/);
+    await expectRejectedSignature(provider.verifyWebhook(payload, lookup('nonsense')));
   });
 });
 
