@@ -18,6 +18,8 @@ export interface CreateSessionInput {
   cancelUrl: string;
   /** Where the provider sends notifications about this order (providers that take it per order, e.g. PayU). */
   notifyUrl: string;
+  /** The buyer's address as the API saw it, for providers that require it (PayU customerIp); absent when unknown. */
+  customerIp?: string;
 }
 
 export interface PaymentSession {
