@@ -1,10 +1,10 @@
 // Order activities: create the order row from the catalog, and record status transitions.
 import { randomInt } from 'node:crypto';
 import { loadCatalogFor, ownedPackageIds } from '../db/catalog.js';
-import { appendOrderEvent, getOrder, transitionOrder, type Transition } from '../db/orders.js';
+import { appendOrderEvent, getOrder, transitionOrder } from '../db/orders.js';
 import type { Money } from '../domain/money.js';
 import { DomainError } from '../domain/errors.js';
-import { formatOrderNumber, type EmailKind, type OrderRequest, type OrderSummary, type ProviderName } from '../domain/orders.js';
+import { formatOrderNumber, type EmailKind, type OrderRequest, type OrderSummary, type ProviderName, type Transition } from '../domain/orders.js';
 import { priceCart } from '../domain/pricing.js';
 import type { ActivityDeps } from './deps.js';
 

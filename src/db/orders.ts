@@ -1,7 +1,7 @@
 // Order rows: reading an order, and status transitions that always leave an order event behind.
 import type { Money } from '../domain/money.js';
 import { DomainError } from '../domain/errors.js';
-import { isUuid, NEXT_STATUSES, type Locale, type OrderLine, type OrderStatus, type ProviderName } from '../domain/orders.js';
+import { isUuid, transitionVerdict, type Locale, type OrderLine, type OrderStatus, type ProviderName, type Transition } from '../domain/orders.js';
 import type { RefundLedger } from '../domain/refunds.js';
 import type { Db, Sql } from './client.js';
 
@@ -49,25 +49,15 @@ export async function getOrder(sql: Sql, orderId: string): Promise<OrderRecord |
   };
 }
 
-export interface Transition {
-  to: OrderStatus;
-  cause: string;
-  details?: Record<string, unknown>;
-  payment?: { paymentId?: string; amount?: Money };
-  heldReason?: string;
-}
-
 /** Moves an order to `to` and records why; a repeat of the same transition changes nothing (activities retry). */
 export async function transitionOrder(sql: Sql, orderId: string, t: Transition): Promise<{ changed: boolean; from: OrderStatus; status: OrderStatus }> {
   return sql.begin(async (tx) => {
     // NO KEY UPDATE: an insert elsewhere that references this order (and may be stuck) holds only KEY SHARE.
     const [row] = await tx<{ status: OrderStatus }[]>`SELECT status FROM orders WHERE id = ${orderId} FOR NO KEY UPDATE`;
     if (!row) throw new Error(`order ${orderId} does not exist`);
-    if (row.status === t.to) return { changed: false, from: row.status, status: row.status };
-    // A refund that landed while fulfilment was finishing outranks it, and refunds settled out of order never go back.
-    const refunded = row.status === 'REFUNDED' || row.status === 'PARTIALLY_REFUNDED';
-    if (refunded && (t.to === 'FULFILLED' || (row.status === 'REFUNDED' && t.to === 'PARTIALLY_REFUNDED'))) return { changed: false, from: row.status, status: row.status };
-    if (!NEXT_STATUSES[row.status].includes(t.to)) {
+    const verdict = transitionVerdict(row.status, t.to);
+    if (verdict === 'keep') return { changed: false, from: row.status, status: row.status };
+    if (verdict === 'illegal') {
       throw new DomainError('illegal_transition', `Order ${orderId} cannot go from ${row.status} to ${t.to}.`, 'conflict', { from: row.status, to: t.to });
     }
     await tx`

@@ -22,6 +22,26 @@ export const NEXT_STATUSES: Record<OrderStatus, readonly OrderStatus[]> = {
   CANCELLED: ['PAID', 'HELD', 'REFUNDED', 'PARTIALLY_REFUNDED'],
 };
 
+/**
+ * What an order in `from` does when asked to go to `to`: `keep` its status (a repeat of the same transition, a refund
+ * that landed while fulfilment was finishing, or refunds settled out of order), `apply` it, or refuse it as `illegal`.
+ */
+export function transitionVerdict(from: OrderStatus, to: OrderStatus): 'apply' | 'keep' | 'illegal' {
+  if (from === to) return 'keep';
+  const refunded = from === 'REFUNDED' || from === 'PARTIALLY_REFUNDED';
+  if (refunded && (to === 'FULFILLED' || (from === 'REFUNDED' && to === 'PARTIALLY_REFUNDED'))) return 'keep';
+  return NEXT_STATUSES[from].includes(to) ? 'apply' : 'illegal';
+}
+
+/** A status change as the workflow asks for it, with its cause and what it records on the order. */
+export interface Transition {
+  to: OrderStatus;
+  cause: string;
+  details?: Record<string, unknown>;
+  payment?: { paymentId?: string; amount?: Money };
+  heldReason?: string;
+}
+
 /** Statuses in which the order workflow has nothing left to do. */
 export const SETTLED_STATUSES: readonly OrderStatus[] = ['FULFILLED', 'FAILED', 'EXPIRED', 'CANCELLED', 'REFUNDED', 'PARTIALLY_REFUNDED'];
 

@@ -1,0 +1,76 @@
+// Before payment: open the order and its payment session, wait for the buyer, and settle on the first decisive event.
+import { condition, isCancellation, upsertSearchAttributes } from '@temporalio/workflow';
+import { sameMoney } from '../domain/money.js';
+import type { PaymentEvent } from '../domain/orders.js';
+import { ORDER_NUMBER, ORDER_STATUS, type CheckoutInput, type ResumeInput } from './definitions.js';
+import { fulfil, hold } from './orderFulfil.js';
+import { receive, transition, type OrderRun } from './orderRun.js';
+import { businessFailure, sendEmail } from './steps.js';
+
+/** Creates the order and its payment session; false when checkout could not open (the update answers why). */
+export async function openCheckout(run: OrderRun, checkout: CheckoutInput): Promise<boolean> {
+  const { p, orderId, state } = run;
+  try {
+    const order = await p.checkout.createOrder(checkout);
+    state.orderNumber = order.orderNumber;
+    state.total = order.total;
+    upsertSearchAttributes([{ key: ORDER_NUMBER, value: order.orderNumber }]);
+    const expiresAt = new Date(Date.now() + checkout.checkoutTtlMs).toISOString();
+    state.paymentUrl = (await p.checkout.createPaymentSession({ orderId, expiresAt })).paymentUrl;
+    return true;
+  } catch (err) {
+    if (isCancellation(err)) throw err;
+    // Only business errors reach the buyer as such; anything else is an outage.
+    state.failure = businessFailure(err) ?? { code: 'checkout_unavailable', message: 'The order could not be opened. Please try again.' };
+    // A refused order is FAILED for good; after an outage the order stays PENDING for a retry with the same key.
+    if (state.failure.kind && state.orderNumber) await transition(run, 'FAILED', 'checkout_failed', { details: { ...state.failure } });
+    return false;
+  }
+}
+
+/** Waits for the first provider event or a cancel request, or the checkout TTL. */
+export async function awaitPayment(run: OrderRun, checkout: CheckoutInput): Promise<void> {
+  const settled = await condition(() => run.inbox.length > 0 || run.cancelRequest !== undefined, checkout.checkoutTtlMs);
+  if (!settled) return closeUnpaid(run, 'EXPIRED', 'checkout_ttl');
+  if (run.inbox.length > 0) return settle(run, run.inbox.shift()!);
+  const { by, reason } = run.cancelRequest!;
+  return closeUnpaid(run, 'CANCELLED', `cancelled_by_${by}`, reason ? { reason } : undefined);
+}
+
+export async function closeUnpaid(run: OrderRun, to: 'EXPIRED' | 'CANCELLED', cause: string, details?: Record<string, unknown>): Promise<void> {
+  await run.p.durable.expirePaymentSession({ orderId: run.orderId });
+  // The buyer may have paid just before the session closed: that payment settles the order, not the timer.
+  const paidMeanwhile = run.inbox.findIndex((e) => e.kind === 'succeeded');
+  if (paidMeanwhile >= 0) return settle(run, run.inbox.splice(paidMeanwhile, 1)[0]!);
+  await transition(run, to, cause, { details });
+  if (to === 'EXPIRED') await sendEmail(run.p, run.orderId, 'checkout_expired');
+}
+
+export async function settle(run: OrderRun, event: PaymentEvent): Promise<void> {
+  switch (event.kind) {
+    case 'expired':
+      await transition(run, 'EXPIRED', `provider_expired:${event.provider}`, { details: { eventId: event.eventId } });
+      await sendEmail(run.p, run.orderId, 'checkout_expired');
+      return;
+    case 'failed':
+      await transition(run, 'FAILED', `payment_failed:${event.provider}`, { details: { eventId: event.eventId } });
+      await sendEmail(run.p, run.orderId, 'payment_failed');
+      return;
+    case 'succeeded':
+      // Money that does not match the order is never fulfilled: an operator decides.
+      if (!event.amount || !sameMoney(event.amount, run.state.total!)) return hold(run, event);
+      return fulfil(run, event);
+  }
+}
+
+/** A run for an order whose checkout run has closed: it starts from what the database knows. */
+export async function resumeRun(run: OrderRun, input: ResumeInput): Promise<void> {
+  for (const e of input.events) receive(run, e);
+  const order = await run.p.durable.loadOrderState({ orderId: run.orderId });
+  Object.assign(run.state, order.state);
+  run.paymentId = order.paymentId ?? undefined;
+  upsertSearchAttributes([
+    { key: ORDER_STATUS, value: run.state.status },
+    { key: ORDER_NUMBER, value: run.state.orderNumber! },
+  ]);
+}

@@ -1,0 +1,70 @@
+// What an order's run answers from outside: the status query, the checkout, cancel and resolve updates, payment and refund signals.
+import { ApplicationFailure, condition, setHandler } from '@temporalio/workflow';
+import { cancelUpdate, checkoutUpdate, paymentSignal, refundedSignal, resolveUpdate, statusQuery, type CancelRequest, type CheckoutView } from './definitions.js';
+import { receive, showStatus, type OrderRun } from './orderRun.js';
+
+/** Held for these reasons, an operator decides: deliver anyway, or give the money back. */
+const RESOLVABLE = ['amount_mismatch'];
+
+export function refusal(code: string, message: string, kind: 'conflict' | 'unprocessable') {
+  return ApplicationFailure.nonRetryable(message, code, { kind });
+}
+
+export function registerOrderHandlers(run: OrderRun): void {
+  const { state, input } = run;
+  setHandler(statusQuery, () => ({ ...state }));
+  setHandler(
+    checkoutUpdate,
+    async (): Promise<CheckoutView> => {
+      await condition(() => state.paymentUrl !== undefined || state.failure !== undefined);
+      if (state.failure) throw ApplicationFailure.nonRetryable(state.failure.message, state.failure.code, { kind: state.failure.kind });
+      return { orderId: run.orderId, orderNumber: state.orderNumber!, status: state.status, total: state.total!, paymentUrl: state.paymentUrl! };
+    },
+    {
+      validator: ({ fingerprint }) => {
+        if ('resume' in input || fingerprint !== input.fingerprint) {
+          throw ApplicationFailure.nonRetryable('This Idempotency-Key was already used for a different checkout request.', 'idempotency_key_reused');
+        }
+      },
+    },
+  );
+  setHandler(paymentSignal, (event) => receive(run, event));
+  setHandler(refundedSignal, ({ status }) => {
+    run.refundedTo = status;
+    showStatus(run, status);
+  });
+  setHandler(
+    cancelUpdate,
+    async (request) => {
+      run.cancelRequest ??= request;
+      await condition(() => state.status !== 'PENDING');
+      if (state.status !== 'CANCELLED') throw refusal('order_not_cancellable', `The order was ${state.status} before it could be cancelled.`, 'conflict');
+      return { ...state };
+    },
+    {
+      validator: (_request: CancelRequest) => {
+        if (state.status !== 'PENDING' || !state.paymentUrl || run.inbox.length > 0) {
+          throw refusal('order_not_cancellable', `An order in status ${state.status} cannot be cancelled; only an unpaid open order can.`, 'conflict');
+        }
+      },
+    },
+  );
+  setHandler(
+    resolveUpdate,
+    async (request) => {
+      run.resolution = request;
+      // Answers with the outcome: fulfilled (or refunded, if fulfilment failed and was compensated), or refunded.
+      await condition(() => state.status !== 'HELD' && state.status !== 'PAID');
+      return { ...state };
+    },
+    {
+      validator: (request) => {
+        if (state.status !== 'HELD' || run.resolution) throw refusal('order_not_held', `Only a held order can be resolved; this one is ${state.status}.`, 'conflict');
+        if (!RESOLVABLE.includes(state.heldReason ?? '')) {
+          throw refusal('order_not_resolvable', `This order is held because ${state.heldReason}; it resolves itself once that clears.`, 'conflict');
+        }
+        if (request.action !== 'fulfil' && request.action !== 'refund') throw refusal('invalid_action', 'action must be fulfil or refund.', 'unprocessable');
+      },
+    },
+  );
+}

@@ -1,0 +1,51 @@
+// The state of one order's run (status, inbox of provider events, operator requests) and the one way it changes status.
+import { upsertSearchAttributes } from '@temporalio/workflow';
+import type { OrderStatus, PaymentEvent, Transition } from '../domain/orders.js';
+import { ORDER_STATUS, type CancelRequest, type OrderState, type OrderWorkflowInput, type ResolveRequest } from './definitions.js';
+import { activityProxies, type Proxies } from './steps.js';
+
+export interface OrderRun {
+  readonly input: OrderWorkflowInput;
+  readonly orderId: string;
+  readonly p: Proxies;
+  /** What the status query answers. */
+  readonly state: OrderState;
+  readonly seenEvents: Set<string>;
+  /** Provider events not yet acted on, in arrival order; the first decisive one settles checkout, later ones are late. */
+  readonly inbox: PaymentEvent[];
+  paymentId?: string;
+  cancelRequest?: CancelRequest;
+  resolution?: ResolveRequest;
+  /** Set when a refund workflow (provider refund, dispute, operator) settled this order meanwhile. */
+  refundedTo?: 'REFUNDED' | 'PARTIALLY_REFUNDED';
+}
+
+export function newOrderRun(input: OrderWorkflowInput): OrderRun {
+  return {
+    input,
+    orderId: input.orderId,
+    p: activityProxies(input.fulfilmentRetryMs),
+    state: { status: 'PENDING' },
+    seenEvents: new Set(),
+    inbox: [],
+  };
+}
+
+/** Providers deliver at least once: an event is taken once by id, and only for this order. */
+export function receive(run: OrderRun, event: PaymentEvent): void {
+  if (run.seenEvents.has(event.eventId) || event.orderId !== run.orderId) return;
+  run.seenEvents.add(event.eventId);
+  run.inbox.push(event);
+}
+
+export function showStatus(run: OrderRun, status: OrderStatus): void {
+  run.state.status = status;
+  upsertSearchAttributes([{ key: ORDER_STATUS, value: status }]);
+}
+
+export async function transition(run: OrderRun, to: OrderStatus, cause: string, extra: Omit<Transition, 'to' | 'cause'> = {}): Promise<void> {
+  // The database may say otherwise (a refund settled first): it is the truth the run reports.
+  const { status } = await run.p.durable.transitionOrder({ orderId: run.orderId, to, cause, ...extra });
+  run.state.heldReason = status === 'HELD' ? extra.heldReason : undefined;
+  showStatus(run, status);
+}
