@@ -1,5 +1,6 @@
 // The only reader of process.env: defaults, then env overrides, then one validation that reports every error.
 import { z } from 'zod';
+import { paymentConfig, paymentCrossChecks, paymentEnv, type PaymentConfig } from './config/payments.js';
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 const port = z.coerce.number().int().min(0).max(65535);
@@ -29,6 +30,7 @@ const envSchema = z.object({
 
   SANDBOX_ENABLED: bool.optional(),
   SANDBOX_WEBHOOK_SECRET: z.string().min(16).optional(),
+  ...paymentEnv,
 
   CHECKOUT_TTL_SECONDS: z.coerce.number().int().positive().default(24 * 60 * 60),
   // How long fulfilment (user, enrolment) keeps retrying after payment before the order is compensated.
@@ -67,7 +69,7 @@ const envSchema = z.object({
 
 export type Env = z.infer<typeof envSchema>;
 
-export interface Config {
+export interface Config extends PaymentConfig {
   env: Env['NODE_ENV'];
   host: string;
   port: number;
@@ -112,6 +114,7 @@ function crossChecks(env: Record<string, string>): string[] {
   if (env.NODE_ENV === 'production' && !env.JWT_SECRET) {
     problems.push('JWT_SECRET: required in production (at least 32 characters) to sign customer access tokens');
   }
+  problems.push(...paymentCrossChecks(env));
   if (isSandboxEnabled(env) && env.NODE_ENV === 'production' && !env.SANDBOX_WEBHOOK_SECRET) {
     problems.push('SANDBOX_WEBHOOK_SECRET: required when the sandbox provider is enabled in production');
   }
@@ -158,6 +161,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
           }
         : undefined,
     sandbox: sandboxEnabled ? { webhookSecret: e.SANDBOX_WEBHOOK_SECRET ?? DEV_SANDBOX_SECRET } : undefined,
+    ...paymentConfig(e),
     checkoutTtlMs: e.CHECKOUT_TTL_SECONDS * 1000,
     fulfilmentRetryMs: e.FULFILMENT_RETRY_SECONDS * 1000,
     latePaymentPolicy: e.LATE_PAYMENT_POLICY,

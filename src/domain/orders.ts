@@ -1,19 +1,22 @@
 // Order vocabulary shared by the API, the workflow and the activities.
 import type { Money } from './money.js';
 
-export const ORDER_STATUSES = ['PENDING', 'PAID', 'FULFILLED', 'HELD', 'FAILED', 'EXPIRED', 'CANCELLED', 'REFUNDED', 'PARTIALLY_REFUNDED'] as const;
+export const ORDER_STATUSES = ['PENDING', 'PROCESSING', 'PAID', 'FULFILLED', 'HELD', 'FAILED', 'EXPIRED', 'CANCELLED', 'REFUNDED', 'PARTIALLY_REFUNDED'] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
 
 /**
  * Where each status may go next; anything else is a bug or a stale retry, and is refused.
  * A closed order (EXPIRED, CANCELLED, FAILED) can still be paid late: that money is refunded or, by policy, fulfilled.
- * HELD waits for an operator (or for a compensation that keeps failing) and ends paid or refunded.
+ * HELD waits for an operator (or for a compensation that keeps failing, or a refund the provider refused) and ends
+ * paid or refunded. PROCESSING: the provider accepted a payment that has not settled; it cannot be cancelled, and
+ * ends paid, failed, or expired by its settlement deadline.
  */
 export const NEXT_STATUSES: Record<OrderStatus, readonly OrderStatus[]> = {
-  PENDING: ['PAID', 'HELD', 'FAILED', 'EXPIRED', 'CANCELLED'],
+  PENDING: ['PROCESSING', 'PAID', 'HELD', 'FAILED', 'EXPIRED', 'CANCELLED'],
+  PROCESSING: ['PAID', 'HELD', 'FAILED', 'EXPIRED'],
   PAID: ['FULFILLED', 'HELD', 'REFUNDED', 'PARTIALLY_REFUNDED'],
   HELD: ['PAID', 'REFUNDED', 'PARTIALLY_REFUNDED', 'CANCELLED'],
-  FULFILLED: ['REFUNDED', 'PARTIALLY_REFUNDED'],
+  FULFILLED: ['REFUNDED', 'PARTIALLY_REFUNDED', 'HELD'],
   // HELD: a compensation that keeps failing after an earlier partial refund.
   PARTIALLY_REFUNDED: ['PARTIALLY_REFUNDED', 'REFUNDED', 'HELD'],
   REFUNDED: [],
@@ -40,6 +43,20 @@ export interface Transition {
   details?: Record<string, unknown>;
   payment?: { paymentId?: string; amount?: Money };
   heldReason?: string;
+}
+
+/** Statuses that mean the buyer's money reached us (and may have gone back since). */
+export const PAID_STATUSES: readonly OrderStatus[] = ['PAID', 'FULFILLED', 'HELD', 'REFUNDED', 'PARTIALLY_REFUNDED'];
+
+/**
+ * Payment state only moves forward: an event that says less than the order already knows is stale, recorded and
+ * never acted on (PENDING after COMPLETED, an approval after the order closed, a decline after the money arrived).
+ * A payment (`succeeded`) is never stale: reaching a closed order it is a late payment, and is refunded or delivered.
+ */
+export function isStaleEvent(kind: PaymentEventKind, status: OrderStatus): boolean {
+  if (kind === 'succeeded') return false;
+  if (kind === 'processing' || kind === 'approved') return status !== 'PENDING' && status !== 'PROCESSING';
+  return PAID_STATUSES.includes(status);
 }
 
 /** Statuses in which the order workflow has nothing left to do. */

@@ -156,3 +156,41 @@ describe('loadConfig refusals', () => {
     expect(configError({ STRIPE_API_PROTOCOL: 'ftp', STRIPE_SECRET_KEY: 'sk', STRIPE_WEBHOOK_SECRET: 'wh' })).toContain('STRIPE_API_PROTOCOL');
   });
 });
+
+describe('payment providers', () => {
+  const PAYU = { PAYU_POS_ID: '300746', PAYU_CLIENT_ID: '300746', PAYU_CLIENT_SECRET: 'client-secret', PAYU_SECOND_KEY: 'second-key' };
+
+  it('enables a provider only when all its settings are present, with its default base URL', () => {
+    const config = loadConfig(PAYU);
+    expect(config.payu).toEqual({ apiUrl: 'https://secure.payu.com', posId: '300746', clientId: '300746', clientSecret: 'client-secret', secondKey: 'second-key' });
+    expect(config.paypal).toBeUndefined();
+    expect(config.postfinance).toBeUndefined();
+    expect(config.bankTransfer).toBeUndefined();
+  });
+
+  it('reports every half-configured provider in one error', () => {
+    const message = configError({ PAYU_POS_ID: '1', PAYPAL_CLIENT_ID: 'x', POSTFINANCE_AUTH_KEY: 'k' });
+    expect(message).toMatch(/PAYU_CLIENT_ID, PAYU_CLIENT_SECRET, PAYU_SECOND_KEY: PayU needs/);
+    expect(message).toMatch(/PAYPAL_CLIENT_SECRET, PAYPAL_WEBHOOK_ID: PayPal needs/);
+    expect(message).toMatch(/POSTFINANCE_SPACE_ID, POSTFINANCE_USER_ID: PostFinance needs/);
+  });
+
+  it('reads PayPal certificate hosts and trims base URLs', () => {
+    const config = loadConfig({ PAYPAL_CLIENT_ID: 'id', PAYPAL_CLIENT_SECRET: 's', PAYPAL_WEBHOOK_ID: 'WH-1', PAYPAL_API_URL: 'http://127.0.0.1:9/', PAYPAL_WEBHOOK_CERT_HOSTS: ' 127.0.0.1 , API.paypal.com' });
+    expect(config.paypal).toMatchObject({ apiUrl: 'http://127.0.0.1:9', certHosts: ['127.0.0.1', 'api.paypal.com'] });
+  });
+
+  it('enables bank transfer with a validated IBAN, and refuses a mistyped one', () => {
+    const config = loadConfig({ BANK_TRANSFER_ENABLED: 'true', BANK_ACCOUNT_NAME: 'Sklep', BANK_ACCOUNT_IBAN: 'PL61 1090 1014 0000 0712 1981 2874' });
+    expect(config.bankTransfer).toEqual({ accountName: 'Sklep', iban: 'PL61109010140000071219812874' });
+    expect(configError({ BANK_TRANSFER_ENABLED: 'true', BANK_ACCOUNT_NAME: 'Sklep', BANK_ACCOUNT_IBAN: 'PL62109010140000071219812874' })).toMatch(/BANK_ACCOUNT_IBAN: check digits/);
+    expect(configError({ BANK_TRANSFER_ENABLED: 'true' })).toMatch(/BANK_ACCOUNT_NAME[\s\S]*BANK_ACCOUNT_IBAN/);
+  });
+
+  it('has a settlement deadline per provider, bank transfer a week by default', () => {
+    const config = loadConfig({ PAYU_SETTLEMENT_SECONDS: '60' });
+    expect(config.settlementMs.bank_transfer).toBe(7 * 24 * 3600 * 1000);
+    expect(config.settlementMs.payu).toBe(60_000);
+  });
+});
+
