@@ -30,6 +30,8 @@ export const paymentEnv = {
   BANK_TRANSFER_ENABLED: bool.optional(),
   BANK_ACCOUNT_NAME: z.string().trim().min(1).max(140).optional(),
   BANK_ACCOUNT_IBAN: z.string().optional(),
+  // Currencies the account takes transfers in, comma-separated ISO codes.
+  BANK_TRANSFER_CURRENCIES: z.string().regex(/^[A-Za-z]{3}(\s*,\s*[A-Za-z]{3})*$/, 'ISO currency codes, comma-separated').default('PLN'),
   BANK_ACCOUNT_BIC: z.string().regex(/^[A-Z]{4}[A-Z]{2}[A-Z0-9]{2}([A-Z0-9]{3})?$/, 'a BIC: 8 or 11 capital letters and digits').optional(),
 
   // How long a payment the provider accepted but has not settled (PROCESSING) may take before the order expires.
@@ -47,7 +49,7 @@ export interface PaymentConfig {
   payu?: { apiUrl: string; posId: string; clientId: string; clientSecret: string; secondKey: string };
   paypal?: { apiUrl: string; clientId: string; clientSecret: string; webhookId: string; certHosts: string[] };
   postfinance?: { apiUrl: string; spaceId: number; userId: number; authKey: string };
-  bankTransfer?: { accountName: string; iban: string; bic?: string };
+  bankTransfer?: { accountName: string; iban: string; bic?: string; currencies: string[] };
   /** Per provider: how long a PROCESSING payment may take to settle before the order expires. */
   settlementMs: Record<ProviderName, number>;
 }
@@ -101,7 +103,12 @@ export function paymentConfig(e: PaymentEnv): PaymentConfig {
         : undefined,
     bankTransfer:
       e.BANK_TRANSFER_ENABLED && e.BANK_ACCOUNT_NAME && e.BANK_ACCOUNT_IBAN
-        ? { accountName: e.BANK_ACCOUNT_NAME, iban: normaliseIban(e.BANK_ACCOUNT_IBAN), ...(e.BANK_ACCOUNT_BIC ? { bic: e.BANK_ACCOUNT_BIC } : {}) }
+        ? {
+            accountName: e.BANK_ACCOUNT_NAME,
+            iban: normaliseIban(e.BANK_ACCOUNT_IBAN),
+            currencies: e.BANK_TRANSFER_CURRENCIES.split(',').map((c) => c.trim().toUpperCase()),
+            ...(e.BANK_ACCOUNT_BIC ? { bic: e.BANK_ACCOUNT_BIC } : {}),
+          }
         : undefined,
     settlementMs: {
       stripe: e.STRIPE_SETTLEMENT_SECONDS * 1000,

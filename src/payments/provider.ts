@@ -58,6 +58,11 @@ export interface RefundUpdate {
   paymentId?: string;
   /** This refund's own amount. */
   amount: Money;
+  /**
+   * The provider reports refunds made outside our API through another event (Stripe's charge.refunded), so an
+   * update for a refund that is not ours is ignored rather than recorded twice.
+   */
+  oursOnly?: boolean;
 }
 
 /** A verified webhook: always recorded; `event` when the order workflow acts on it, `refund`/`refundUpdate` when money went back. */
@@ -86,10 +91,13 @@ export interface RefundInput {
   idempotencyKey: string;
 }
 
-/** The provider's answer to a refund request: settled now, settling later (a RefundUpdate follows), or refused. */
+/**
+ * The provider's answer to a refund request: settled now, settling later (a RefundUpdate follows), refused, or
+ * `manual`: nothing moves money by itself (bank transfer), an operator does it and confirms.
+ */
 export interface RefundResult {
   refundId: string;
-  status: 'succeeded' | 'pending' | 'failed';
+  status: 'succeeded' | 'pending' | 'failed' | 'manual';
   reason?: string;
 }
 

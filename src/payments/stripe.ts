@@ -36,8 +36,18 @@ const chargeObject = z.object({
   payment_intent: paymentIntentRef,
   metadata: z.record(z.string(), z.string()).nullish(),
 });
+const refundObject = z.object({
+  id: z.string(),
+  amount: z.number().int(),
+  currency: z.string(),
+  status: z.string().nullish(),
+  failure_reason: z.string().nullish(),
+  payment_intent: paymentIntentRef,
+  metadata: z.record(z.string(), z.string()).nullish(),
+});
 const disputeObject = z.object({
   id: z.string(),
+  status: z.string().nullish(),
   amount: z.number().int(),
   currency: z.string(),
   payment_intent: paymentIntentRef,
@@ -124,6 +134,7 @@ export function createStripeProvider(s: StripeSettings, stripe: Stripe = createS
         const amount = session.amount_total != null && session.currency ? { amount: session.amount_total, currency: session.currency.toUpperCase() } : undefined;
         return { state: 'paid' as const, paymentId: idOf(session.payment_intent), amount };
       }
+      if (session.status === 'complete') return { state: 'processing' as const, paymentId: idOf(session.payment_intent) };
       return { state: session.status === 'expired' ? ('expired' as const) : ('open' as const) };
     },
   };
@@ -135,9 +146,31 @@ function refundStatus(status: string | null): 'succeeded' | 'pending' | 'failed'
   return status === 'failed' || status === 'canceled' ? 'failed' : 'pending';
 }
 
-/** charge.refunded and charge.dispute.created: money went back without us asking. */
+const orderIdIn = (metadata: Record<string, string> | null | undefined) => (isUuid(metadata?.orderId) ? metadata.orderId : undefined);
+
+/** refund.updated and refund.failed: what became of a refund (ours carry the order id in metadata). */
+function refundUpdate(event: Stripe.Event, base: { eventId: string; eventType: string }): VerifiedWebhook {
+  const parsed = refundObject.safeParse(event.data.object);
+  if (!parsed.success) throw new DomainError('invalid_payload', `The ${event.type} event has no usable refund.`, 'bad_request', parsed.error.issues);
+  const r = parsed.data;
+  const orderId = orderIdIn(r.metadata);
+  return {
+    ...base,
+    orderId,
+    refundUpdate: {
+      providerRefundId: r.id,
+      status: event.type === 'refund.failed' ? 'failed' : refundStatus(r.status ?? null),
+      ...(r.failure_reason ? { reason: r.failure_reason } : {}),
+      orderId,
+      paymentId: idOf(r.payment_intent),
+      amount: { amount: r.amount, currency: r.currency.toUpperCase() },
+      oursOnly: true,
+    },
+  };
+}
+
+/** charge.refunded, charge.dispute.created and a dispute closed as won: money moved without us asking. */
 function refundNotice(event: Stripe.Event, base: { eventId: string; eventType: string }): VerifiedWebhook {
-  const orderIdIn = (metadata: Record<string, string> | null | undefined) => (isUuid(metadata?.orderId) ? metadata.orderId : undefined);
   if (event.type === 'charge.refunded') {
     const charge = chargeObject.safeParse(event.data.object);
     if (!charge.success) throw new DomainError('invalid_payload', 'The charge.refunded event has no usable charge.', 'bad_request', charge.error.issues);
@@ -153,10 +186,13 @@ function refundNotice(event: Stripe.Event, base: { eventId: string; eventType: s
   if (!dispute.success) throw new DomainError('invalid_payload', 'The charge.dispute.created event has no usable dispute.', 'bad_request', dispute.error.issues);
   const d = dispute.data;
   const orderId = orderIdIn(d.metadata);
+  // A dispute closed any other way (lost, warning closed) changes nothing: the money went back when it opened.
+  if (event.type === 'charge.dispute.closed' && d.status !== 'won') return { ...base, orderId };
+  const kind = event.type === 'charge.dispute.closed' ? 'dispute_won' : 'dispute';
   return {
     ...base,
     orderId,
-    refund: { kind: 'dispute', key: `dispute:${d.id}`, orderId, paymentId: idOf(d.payment_intent), amount: { amount: d.amount, currency: d.currency.toUpperCase() } },
+    refund: { kind, key: `${kind}:${d.id}`, orderId, paymentId: idOf(d.payment_intent), amount: { amount: d.amount, currency: d.currency.toUpperCase() } },
   };
 }
 
@@ -169,7 +205,8 @@ const SESSION_EVENTS: Record<string, PaymentEvent['kind'] | 'completed'> = {
 
 export function normaliseStripeEvent(event: Stripe.Event): VerifiedWebhook {
   const base = { eventId: event.id, eventType: event.type };
-  if (event.type === 'charge.refunded' || event.type === 'charge.dispute.created') return refundNotice(event, base);
+  if (event.type === 'charge.refunded' || event.type === 'charge.dispute.created' || event.type === 'charge.dispute.closed') return refundNotice(event, base);
+  if (event.type === 'refund.updated' || event.type === 'refund.failed') return refundUpdate(event, base);
   const mapped = SESSION_EVENTS[event.type];
   if (!mapped) {
     const other = anyObject.safeParse(event.data.object);
@@ -182,10 +219,9 @@ export function normaliseStripeEvent(event: Stripe.Event): VerifiedWebhook {
   // Sessions made by other integrations on the same Stripe account carry no order of ours.
   const orderId = [session.metadata?.orderId, session.client_reference_id].find(isUuid);
   if (!orderId) return base;
-  // A completed session with a delayed method (e.g. bank transfer) is not paid yet: async_payment_succeeded follows.
+  // A completed session with a delayed method (e.g. SEPA debit) is not paid yet: async_payment_succeeded or _failed follows.
   // A free order (no_payment_required) gets no later event, so completion is its success.
-  if (mapped === 'completed' && session.payment_status === 'unpaid') return { ...base, orderId };
-  const kind = mapped === 'completed' ? 'succeeded' : mapped;
+  const kind = mapped !== 'completed' ? mapped : session.payment_status === 'unpaid' ? 'processing' : 'succeeded';
   const paymentIntent = idOf(session.payment_intent);
   const amount = session.amount_total != null && session.currency ? { amount: session.amount_total, currency: session.currency.toUpperCase() } : undefined;
   return {

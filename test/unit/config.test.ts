@@ -182,7 +182,7 @@ describe('payment providers', () => {
 
   it('enables bank transfer with a validated IBAN, and refuses a mistyped one', () => {
     const config = loadConfig({ BANK_TRANSFER_ENABLED: 'true', BANK_ACCOUNT_NAME: 'Sklep', BANK_ACCOUNT_IBAN: 'PL61 1090 1014 0000 0712 1981 2874' });
-    expect(config.bankTransfer).toEqual({ accountName: 'Sklep', iban: 'PL61109010140000071219812874' });
+    expect(config.bankTransfer).toEqual({ accountName: 'Sklep', iban: 'PL61109010140000071219812874', currencies: ['PLN'] });
     expect(configError({ BANK_TRANSFER_ENABLED: 'true', BANK_ACCOUNT_NAME: 'Sklep', BANK_ACCOUNT_IBAN: 'PL62109010140000071219812874' })).toMatch(/BANK_ACCOUNT_IBAN: check digits/);
     expect(configError({ BANK_TRANSFER_ENABLED: 'true' })).toMatch(/BANK_ACCOUNT_NAME[\s\S]*BANK_ACCOUNT_IBAN/);
   });

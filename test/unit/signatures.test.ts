@@ -208,10 +208,10 @@ describe('normaliseStripeEvent', () => {
     expect(result.event?.orderId).toBe(ORDER_ID);
   });
 
-  it('records a completed but unpaid session without an event to act on', () => {
+  it('maps a completed but unpaid session (a delayed method) to processing: the money has not settled', () => {
     const result = normaliseStripeEvent(event('checkout.session.completed', { ...session, payment_status: 'unpaid' }));
     expect(result.orderId).toBe(ORDER_ID);
-    expect(result.event).toBeUndefined();
+    expect(result.event).toMatchObject({ kind: 'processing', orderId: ORDER_ID, sessionId: 'cs_test_1' });
     expect(result.eventType).toBe('checkout.session.completed');
   });
 
@@ -261,6 +261,35 @@ describe('normaliseStripeEvent', () => {
   it('turns charge.dispute.created into a dispute notice', () => {
     const e = event('charge.dispute.created', { id: 'dp_1', object: 'dispute', amount: 6900, currency: 'pln', payment_intent: { id: 'pi_1' }, metadata: { orderId: ORDER_ID } });
     expect(normaliseStripeEvent(e).refund).toEqual({ kind: 'dispute', key: 'dispute:dp_1', orderId: ORDER_ID, paymentId: 'pi_1', amount: { amount: 6900, currency: 'PLN' } });
+  });
+
+  it('turns a dispute closed as won into a dispute_won notice, and ignores one closed lost', () => {
+    const dispute = { id: 'dp_2', object: 'dispute', status: 'won', amount: 6900, currency: 'pln', payment_intent: 'pi_1', metadata: { orderId: ORDER_ID } };
+    expect(normaliseStripeEvent(event('charge.dispute.closed', dispute)).refund).toEqual({
+      kind: 'dispute_won',
+      key: 'dispute_won:dp_2',
+      orderId: ORDER_ID,
+      paymentId: 'pi_1',
+      amount: { amount: 6900, currency: 'PLN' },
+    });
+    const lost = normaliseStripeEvent(event('charge.dispute.closed', { ...dispute, status: 'lost' }));
+    expect(lost.refund).toBeUndefined();
+    expect(lost.orderId).toBe(ORDER_ID);
+  });
+
+  it('turns refund.failed and refund.updated into updates of our own refunds only', () => {
+    const refund = { id: 're_1', object: 'refund', amount: 1000, currency: 'pln', status: 'failed', failure_reason: 'expired_or_canceled_card', payment_intent: 'pi_1', metadata: { orderId: ORDER_ID } };
+    expect(normaliseStripeEvent(event('refund.failed', refund)).refundUpdate).toEqual({
+      providerRefundId: 're_1',
+      status: 'failed',
+      reason: 'expired_or_canceled_card',
+      orderId: ORDER_ID,
+      paymentId: 'pi_1',
+      amount: { amount: 1000, currency: 'PLN' },
+      oursOnly: true,
+    });
+    expect(normaliseStripeEvent(event('refund.updated', { ...refund, status: 'succeeded', failure_reason: null })).refundUpdate).toMatchObject({ status: 'succeeded' });
+    expect(normaliseStripeEvent(event('refund.updated', { ...refund, status: 'pending', failure_reason: null })).refundUpdate).toMatchObject({ status: 'pending' });
   });
 
   it('records an unrelated event without metadata with no orderId', () => {
