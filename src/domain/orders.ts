@@ -74,7 +74,7 @@ export type Locale = (typeof LOCALES)[number];
 export const DEFAULT_LOCALE: Locale = 'pl';
 
 /** Order emails (sent once per order and kind, refunds once per refund) and the account's own setup_link. */
-export const EMAIL_KINDS = ['welcome', 'purchase_confirmation', 'payment_failed', 'checkout_expired', 'refund_issued', 'setup_link'] as const;
+export const EMAIL_KINDS = ['welcome', 'purchase_confirmation', 'payment_failed', 'checkout_expired', 'refund_issued', 'setup_link', 'bank_transfer_instructions', 'payment_expired'] as const;
 export type EmailKind = (typeof EMAIL_KINDS)[number];
 
 /** Why money went back; the refund email explains each in its own words. */

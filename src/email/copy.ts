@@ -1,5 +1,6 @@
 // The words of every email in Polish and English; templates.ts lays them out as HTML and plain text.
 import type { EmailKind, Locale, RefundReason } from '../domain/orders.js';
+import { formatIban } from '../domain/iban.js';
 import type { EmailData } from './templates.js';
 
 /** What each email says; `money` formats an amount in the email's language. */
@@ -80,6 +81,17 @@ const SETUP_NOTE: Record<Locale, string> = {
   en: 'The link is valid for 1 hour and works once. When it expires, you can ask for a new one on the password page.',
 };
 
+const bankAccount = (d: EmailData) => {
+  if (!d.bankAccount) throw new Error(`bank_transfer_instructions email for ${d.orderNumber} needs the account`);
+  return d.bankAccount;
+};
+
+/** The transfer's details, one per line, so they can be copied into a banking app. */
+function transferLines(d: EmailData, money: (m: EmailData['total']) => string, l: { to: string; account: string; bic: string; amount: string; title: string }): string[] {
+  const a = bankAccount(d);
+  return [`${l.to}: ${a.accountName}`, `${l.account}: ${formatIban(a.iban)}`, ...(a.bic ? [`${l.bic}: ${a.bic}`] : []), `${l.amount}: ${money(d.total)}`, `${l.title}: ${d.orderNumber}`];
+}
+
 const refund = (d: EmailData) => {
   if (!d.refund) throw new Error(`refund_issued email for ${d.orderNumber} needs its refund details`);
   return d.refund;
@@ -138,6 +150,29 @@ export const COPY: Record<Locale, Record<EmailKind, Copy>> = {
       action: { label: 'Ustaw hasło', url: (d) => d.setupUrl ?? d.shopUrl, note: SETUP_NOTE.pl },
       order: false,
     },
+    bank_transfer_instructions: {
+      subject: (d) => `Dane do przelewu za zamówienie ${d.orderNumber}`,
+      preview: (d) => `Przelej dokładną kwotę z numerem ${d.orderNumber} w tytule.`,
+      headline: () => 'Czekamy na Twój przelew',
+      body: (d, money) => [
+        'dziękujemy za zamówienie. Przelej dokładną kwotę na poniższe konto, wpisując numer zamówienia w tytule przelewu:',
+        ...transferLines(d, money, { to: 'Odbiorca', account: 'Numer konta', bic: 'BIC/SWIFT', amount: 'Kwota', title: 'Tytuł przelewu' }),
+        'Gdy pieniądze dotrą na nasze konto, dostaniesz dostęp do pakietów i kolejną wiadomość.',
+      ],
+      action: { label: 'Zobacz zamówienie', url: (d) => d.orderUrl ?? d.shopUrl },
+      order: true,
+    },
+    payment_expired: {
+      subject: (d) => `Zamówienie ${d.orderNumber} wygasło: płatność nie dotarła`,
+      preview: () => 'Płatność nie dotarła w wyznaczonym czasie, więc zamknęliśmy zamówienie.',
+      headline: () => 'Płatność nie dotarła na czas',
+      body: () => [
+        'płatność za Twoje zamówienie nie została rozliczona w wyznaczonym czasie, więc zamknęliśmy zamówienie.',
+        'Jeśli pieniądze zostały już wysłane i dotrą później, zwrócimy je. Możesz też złożyć zamówienie ponownie.',
+      ],
+      action: { label: 'Kup ponownie', url: (d) => d.shopUrl },
+      order: true,
+    },
   },
   en: {
     welcome: {
@@ -190,6 +225,29 @@ export const COPY: Record<Locale, Record<EmailKind, Copy>> = {
       body: () => ['We received a request for a link to set the password of your account.', 'If this was not you, ignore this email: nothing will change.'],
       action: { label: 'Set your password', url: (d) => d.setupUrl ?? d.shopUrl, note: SETUP_NOTE.en },
       order: false,
+    },
+    bank_transfer_instructions: {
+      subject: (d) => `Bank transfer details for order ${d.orderNumber}`,
+      preview: (d) => `Transfer the exact amount with ${d.orderNumber} as the reference.`,
+      headline: () => 'We are waiting for your transfer',
+      body: (d, money) => [
+        'Thank you for your order. Transfer the exact amount to the account below, with the order number as the payment reference:',
+        ...transferLines(d, money, { to: 'Account holder', account: 'IBAN', bic: 'BIC/SWIFT', amount: 'Amount', title: 'Reference' }),
+        'Once the money reaches our account, you will get access to your packages and another email.',
+      ],
+      action: { label: 'View your order', url: (d) => d.orderUrl ?? d.shopUrl },
+      order: true,
+    },
+    payment_expired: {
+      subject: (d) => `Order ${d.orderNumber} has expired: the payment did not arrive`,
+      preview: () => 'The payment did not settle in time, so we closed the order.',
+      headline: () => 'Your payment did not arrive in time',
+      body: () => [
+        'The payment for your order did not settle in time, so we closed the order.',
+        'If you already sent the money and it arrives later, we will refund it. You can also place the order again.',
+      ],
+      action: { label: 'Buy again', url: (d) => d.shopUrl },
+      order: true,
     },
   },
 };

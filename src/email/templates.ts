@@ -11,10 +11,14 @@ export interface EmailData {
   items: { title: string; amount: Money }[];
   total: Money;
   shopUrl: string;
+  /** The buyer's order page (bank transfer: where the transfer details stay visible). */
+  orderUrl?: string;
   /** Welcome and setup_link: the single-use password-setup link. */
   setupUrl?: string;
   /** refund_issued only: how much went back, why, and which packages the customer no longer has. */
   refund?: { amount: Money; full: boolean; reason: RefundReason; revokedTitles: string[] };
+  /** bank_transfer_instructions only: where to send the money; the order number is the transfer title. */
+  bankAccount?: { accountName: string; iban: string; bic?: string };
 }
 
 /** setup_link belongs to the account, not to an order: it needs no order fields. */

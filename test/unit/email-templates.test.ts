@@ -5,6 +5,8 @@ import { renderEmail, type EmailData, type RenderedEmail } from '../../src/email
 
 const SHOP = 'https://shop.example/shop';
 const SETUP = 'https://shop.example/account/setup-password?token=abc123';
+const ORDER_PAGE = 'https://shop.example/orders/7b0c2d7e-0000-4000-8000-000000000001';
+const ACCOUNT = { accountName: 'Sklep Przykładowy sp. z o.o.', iban: 'PL61109010140000071219812874', bic: 'WBKPPLPP' };
 
 const order: EmailData = {
   customerName: 'Ala',
@@ -24,6 +26,8 @@ function dataFor(kind: EmailKind): EmailData {
       return { ...order, setupUrl: SETUP };
     case 'refund_issued':
       return { ...order, refund: { amount: order.total, full: true, reason: 'fulfilment_failed', revokedTitles: order.items.map((i) => i.title) } };
+    case 'bank_transfer_instructions':
+      return { ...order, orderUrl: ORDER_PAGE, bankAccount: ACCOUNT };
     default:
       return order;
   }
@@ -77,6 +81,8 @@ describe('email facts', () => {
         payment_failed: SHOP,
         checkout_expired: SHOP,
         refund_issued: SHOP,
+        bank_transfer_instructions: ORDER_PAGE,
+        payment_expired: SHOP,
       };
       for (const kind of EMAIL_KINDS) {
         const email = await render(kind, locale);
@@ -94,6 +100,18 @@ describe('email facts', () => {
       expect(partial.subject).toMatch(locale === 'pl' ? /^Częściowy zwrot/ : /^Partial refund/);
       expect(partial.text).toMatch(locale === 'pl' ? /69,00\s?zł z 218,00\s?zł/ : /PLN\s?69\.00 of PLN\s?218\.00/);
       expect(partial.text).toContain(locale === 'pl' ? 'Twój dostęp do pakietów się nie zmienia.' : 'Your access to your packages is unchanged.');
+    });
+
+    it(`gives the ${locale} bank transfer's account, exact amount and the order number as its title`, async () => {
+      const email = await render('bank_transfer_instructions', locale);
+      for (const part of [email.html, email.text]) {
+        expect(part).toContain('PL61 1090 1014 0000 0712 1981 2874');
+        expect(part).toContain('WBKPPLPP');
+        expect(part).toContain('Sklep Przykładowy sp. z o.o.');
+        expect(part).toMatch(locale === 'pl' ? /Kwota: 218,00\s?zł/ : /Amount: PLN\s?218\.00/);
+        expect(part).toContain(locale === 'pl' ? 'Tytuł przelewu: ORD-20261123-ABCD' : 'Reference: ORD-20261123-ABCD');
+      }
+      await expect(renderEmail('bank_transfer_instructions', locale, order)).rejects.toThrow(/needs the account/);
     });
 
     it(`sends the ${locale} setup link without any order in it`, async () => {
