@@ -46,12 +46,13 @@ export function orderActivities({ sql }: ActivityDeps) {
     },
 
     /** Where a resumed run starts: the order as the database knows it. */
-    async loadOrderState(input: { orderId: string }): Promise<{ state: { status: OrderSummary['status']; orderNumber: string; total: Money; heldReason?: string }; paymentId: string | null }> {
+    async loadOrderState(input: { orderId: string }): Promise<{ state: { status: OrderSummary['status']; orderNumber: string; total: Money; heldReason?: string }; paymentId: string | null; provider: ProviderName }> {
       const order = await requireOrder(sql, input.orderId);
       const [row] = await sql<{ held_reason: string | null }[]>`SELECT held_reason FROM orders WHERE id = ${input.orderId}`;
       return {
         state: { status: order.status, orderNumber: order.orderNumber, total: order.total, ...(order.status === 'HELD' && row?.held_reason ? { heldReason: row.held_reason } : {}) },
         paymentId: order.paymentId,
+        provider: order.provider,
       };
     },
 
@@ -76,7 +77,7 @@ export function orderActivities({ sql }: ActivityDeps) {
     async findStalePendingOrders(input: { olderThanMs: number; checkoutTtlMs: number; limit: number }): Promise<{ orderId: string; provider: ProviderName; pastTtl: boolean }[]> {
       const rows = await sql<{ id: string; provider: ProviderName; past_ttl: boolean }[]>`
         SELECT id, provider, created_at < now() - make_interval(secs => ${(input.checkoutTtlMs + input.olderThanMs) / 1000}) AS past_ttl
-        FROM orders WHERE status = 'PENDING' AND provider_session_id IS NOT NULL
+        FROM orders WHERE status IN ('PENDING', 'PROCESSING') AND provider_session_id IS NOT NULL
           AND created_at < now() - make_interval(secs => ${input.olderThanMs / 1000})
         ORDER BY created_at LIMIT ${input.limit}`;
       return rows.map((r) => ({ orderId: r.id, provider: r.provider, pastTtl: r.past_ttl }));

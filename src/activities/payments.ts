@@ -1,8 +1,9 @@
 // Payment activities: open, close and look up the provider's checkout session for an order.
 import { DomainError } from '../domain/errors.js';
-import type { PaymentEvent } from '../domain/orders.js';
+import type { OrderStatus, PaymentEvent } from '../domain/orders.js';
+import { transitionOrder } from '../db/orders.js';
 import type { PaymentProviders } from '../payments/index.js';
-import type { PaymentProvider } from '../payments/provider.js';
+import { ProviderRefusal, type PaymentProvider } from '../payments/provider.js';
 import type { ActivityDeps } from './deps.js';
 import { requireOrder } from './orders.js';
 
@@ -16,10 +17,13 @@ export function paymentActivities({ sql, payments, publicUrl }: ActivityDeps) {
   const provider = (name: string) => providerFor(payments, name);
 
   return {
-    /** Idempotent: the provider call carries `session:<orderId>`, and a session already stored is returned as is. */
-    async createPaymentSession(input: { orderId: string; expiresAt: string }): Promise<{ sessionId: string; paymentUrl: string }> {
+    /**
+     * Idempotent: the provider call carries `session:<orderId>`, and a session already stored is returned as is.
+     * A session that waits for money with nothing for the buyer to do at a provider (bank transfer) makes the order PROCESSING.
+     */
+    async createPaymentSession(input: { orderId: string; expiresAt: string }): Promise<{ sessionId: string; paymentUrl: string; status?: OrderStatus }> {
       const order = await requireOrder(sql, input.orderId);
-      if (order.sessionId && order.paymentUrl) return { sessionId: order.sessionId, paymentUrl: order.paymentUrl };
+      if (order.sessionId && order.paymentUrl) return { sessionId: order.sessionId, paymentUrl: order.paymentUrl, status: order.status };
       const session = await provider(order.provider).createSession({
         orderId: order.orderId,
         orderNumber: order.orderNumber,
@@ -34,7 +38,27 @@ export function paymentActivities({ sql, payments, publicUrl }: ActivityDeps) {
         notifyUrl: `${publicUrl}/api/v1/webhooks/${order.provider}`,
       });
       await sql`UPDATE orders SET provider_session_id = ${session.sessionId}, payment_url = ${session.url}, updated_at = now() WHERE id = ${order.orderId}`;
-      return { sessionId: session.sessionId, paymentUrl: session.url };
+      if (session.state !== 'processing') return { sessionId: session.sessionId, paymentUrl: session.url, status: order.status };
+      const { status } = await transitionOrder(sql, order.orderId, { to: 'PROCESSING', cause: `awaiting_payment:${order.provider}` });
+      return { sessionId: session.sessionId, paymentUrl: session.url, status };
+    },
+
+    /**
+     * Takes the money the buyer approved (PayPal), idempotent on `capture:<orderId>`; answers with the payment event
+     * the capture amounts to. A capture the provider refuses for good is a failed payment, not an outage.
+     */
+    async capturePayment(input: { orderId: string }): Promise<PaymentEvent> {
+      const order = await requireOrder(sql, input.orderId);
+      const p = provider(order.provider);
+      if (!order.sessionId || !p.capture) throw new DomainError('capture_unsupported', `Order ${order.orderId} has nothing to capture at ${order.provider}.`, 'conflict');
+      const base = { provider: order.provider, eventId: `capture:${order.orderId}`, orderId: order.orderId, sessionId: order.sessionId };
+      try {
+        const captured = await p.capture({ orderId: order.orderId, sessionId: order.sessionId, idempotencyKey: `capture:${order.orderId}` });
+        return { ...base, ...captured, eventId: `capture:${order.orderId}:${captured.kind}` };
+      } catch (err) {
+        if (err instanceof ProviderRefusal) return { ...base, eventId: `capture:${order.orderId}:refused`, kind: 'failed' };
+        throw err;
+      }
     },
 
     async expirePaymentSession(input: { orderId: string }): Promise<void> {
@@ -50,7 +74,8 @@ export function paymentActivities({ sql, payments, publicUrl }: ActivityDeps) {
       const order = await requireOrder(sql, input.orderId);
       if (!order.sessionId) return null;
       const found = await provider(order.provider).retrieveSession(order.sessionId);
-      if (found.state === 'open') return null;
+      // Nothing new: still open, or still settling an order that already knows it is (a signal would only grow its history).
+      if (found.state === 'open' || (found.state === 'processing' && order.status === 'PROCESSING')) return null;
       return {
         provider: order.provider,
         // One id per session and outcome: a webhook that arrives after all is a different event, and the first decisive one wins.

@@ -2,7 +2,7 @@
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { Money } from '../domain/money.js';
-import type { OrderRequest, OrderStatus, PaymentEvent, RefundReason } from '../domain/orders.js';
+import type { OrderRequest, OrderStatus, PaymentEvent, ProviderName, RefundReason } from '../domain/orders.js';
 import type { RefundSource } from '../domain/refunds.js';
 
 export { orderWorkflowId } from '../domain/orders.js';
@@ -12,6 +12,8 @@ export interface OrderSettings {
   /** How long user creation and enrolment retry after payment before the order is compensated. */
   fulfilmentRetryMs: number;
   latePaymentPolicy: 'refund' | 'fulfil';
+  /** Per provider: how long a PROCESSING payment may take to settle before the order expires (absent in runs started before it existed). */
+  settlementMs?: Partial<Record<ProviderName, number>>;
 }
 
 /** A new order from checkout. */

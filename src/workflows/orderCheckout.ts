@@ -1,10 +1,10 @@
 // Before payment: open the order and its payment session, wait for the buyer, and settle on the first decisive event.
 import { condition, isCancellation, upsertSearchAttributes } from '@temporalio/workflow';
 import { sameMoney } from '../domain/money.js';
-import type { PaymentEvent } from '../domain/orders.js';
+import type { EmailKind, PaymentEvent } from '../domain/orders.js';
 import { ORDER_NUMBER, ORDER_STATUS, type CheckoutInput, type ResumeInput } from './definitions.js';
 import { fulfil, hold } from './orderFulfil.js';
-import { receive, transition, type OrderRun } from './orderRun.js';
+import { receive, settlementMs, showStatus, transition, type OrderRun } from './orderRun.js';
 import { businessFailure, sendEmail } from './steps.js';
 
 /** Creates the order and its payment session; false when checkout could not open (the update answers why). */
@@ -16,7 +16,10 @@ export async function openCheckout(run: OrderRun, checkout: CheckoutInput): Prom
     state.total = order.total;
     upsertSearchAttributes([{ key: ORDER_NUMBER, value: order.orderNumber }]);
     const expiresAt = new Date(Date.now() + checkout.checkoutTtlMs).toISOString();
-    state.paymentUrl = (await p.checkout.createPaymentSession({ orderId, expiresAt })).paymentUrl;
+    const session = await p.checkout.createPaymentSession({ orderId, expiresAt });
+    // A provider that waits for money from the start (bank transfer): the buyer learns it in the checkout answer.
+    if (session.status === 'PROCESSING') showStatus(run, 'PROCESSING');
+    state.paymentUrl = session.paymentUrl;
     return true;
   } catch (err) {
     if (isCancellation(err)) throw err;
@@ -28,8 +31,12 @@ export async function openCheckout(run: OrderRun, checkout: CheckoutInput): Prom
   }
 }
 
-/** Waits for the first provider event or a cancel request, or the checkout TTL. */
+/** Waits for the first provider event or a cancel request, or the checkout TTL; a transfer waits for its money instead. */
 export async function awaitPayment(run: OrderRun, checkout: CheckoutInput): Promise<void> {
+  if (run.state.status === 'PROCESSING') {
+    await sendEmail(run.p, run.orderId, 'bank_transfer_instructions');
+    return awaitSettlement(run);
+  }
   const settled = await condition(() => run.inbox.length > 0 || run.cancelRequest !== undefined, checkout.checkoutTtlMs);
   if (!settled) return closeUnpaid(run, 'EXPIRED', 'checkout_ttl');
   if (run.inbox.length > 0) return settle(run, run.inbox.shift()!);
@@ -37,13 +44,31 @@ export async function awaitPayment(run: OrderRun, checkout: CheckoutInput): Prom
   return closeUnpaid(run, 'CANCELLED', `cancelled_by_${by}`, reason ? { reason } : undefined);
 }
 
-export async function closeUnpaid(run: OrderRun, to: 'EXPIRED' | 'CANCELLED', cause: string, details?: Record<string, unknown>): Promise<void> {
+/**
+ * PROCESSING: the checkout timer no longer applies; the decisive event (or a capture, for an approval) settles the
+ * order, and the provider's settlement deadline expires it. Repeats of `processing` before it are spent.
+ */
+async function awaitSettlement(run: OrderRun): Promise<void> {
+  const decisive = (e: PaymentEvent) => e.kind !== 'processing';
+  const arrived = await condition(() => run.inbox.some(decisive), settlementMs(run));
+  if (!arrived) return closeUnpaid(run, 'EXPIRED', 'settlement_deadline', undefined, 'payment_expired');
+  run.inbox.splice(0, run.inbox.findIndex(decisive));
+  return settle(run, run.inbox.shift()!);
+}
+
+export async function closeUnpaid(
+  run: OrderRun,
+  to: 'EXPIRED' | 'CANCELLED',
+  cause: string,
+  details?: Record<string, unknown>,
+  email: EmailKind = 'checkout_expired',
+): Promise<void> {
   await run.p.durable.expirePaymentSession({ orderId: run.orderId });
   // The buyer may have paid just before the session closed: that payment settles the order, not the timer.
   const paidMeanwhile = run.inbox.findIndex((e) => e.kind === 'succeeded');
   if (paidMeanwhile >= 0) return settle(run, run.inbox.splice(paidMeanwhile, 1)[0]!);
   await transition(run, to, cause, { details });
-  if (to === 'EXPIRED') await sendEmail(run.p, run.orderId, 'checkout_expired');
+  if (to === 'EXPIRED') await sendEmail(run.p, run.orderId, email);
 }
 
 export async function settle(run: OrderRun, event: PaymentEvent): Promise<void> {
@@ -60,6 +85,12 @@ export async function settle(run: OrderRun, event: PaymentEvent): Promise<void> 
       // Money that does not match the order is never fulfilled: an operator decides.
       if (!event.amount || !sameMoney(event.amount, run.state.total!)) return hold(run, event);
       return fulfil(run, event);
+    case 'processing':
+      await transition(run, 'PROCESSING', `payment_processing:${event.provider}`, { details: { eventId: event.eventId } });
+      return awaitSettlement(run);
+    case 'approved':
+      // The buyer approved at the provider (PayPal): taking the money is ours to do, once; its answer decides.
+      return settle(run, await run.p.durable.capturePayment({ orderId: run.orderId }));
   }
 }
 
@@ -69,6 +100,7 @@ export async function resumeRun(run: OrderRun, input: ResumeInput): Promise<void
   const order = await run.p.durable.loadOrderState({ orderId: run.orderId });
   Object.assign(run.state, order.state);
   run.paymentId = order.paymentId ?? undefined;
+  run.provider = order.provider;
   upsertSearchAttributes([
     { key: ORDER_STATUS, value: run.state.status },
     { key: ORDER_NUMBER, value: run.state.orderNumber! },

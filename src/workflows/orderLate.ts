@@ -10,8 +10,8 @@ const CLOSED_UNPAID: readonly OrderStatus[] = ['EXPIRED', 'CANCELLED', 'FAILED']
 /** A payment reaching a closed order is refunded (or, by policy, fulfilled); a second payment on a paid order is recorded. */
 async function handleLate(run: OrderRun, event: PaymentEvent): Promise<void> {
   const { p, orderId, state, input } = run;
-  // Only a resumed run sees PENDING here: its checkout run ended on an outage, and this event decides the order.
-  if (state.status === 'PENDING') return event.kind === 'expired' ? closeUnpaid(run, 'EXPIRED', `reconciled:${event.eventId}`) : settle(run, event);
+  // Only a resumed run sees PENDING (or PROCESSING) here: its checkout run ended on an outage, and this event decides the order.
+  if (state.status === 'PENDING' || state.status === 'PROCESSING') return event.kind === 'expired' ? closeUnpaid(run, 'EXPIRED', `reconciled:${event.eventId}`) : settle(run, event);
   if (event.kind !== 'succeeded') return;
   if (!CLOSED_UNPAID.includes(state.status)) {
     if (event.paymentId && run.paymentId && event.paymentId !== run.paymentId) {

@@ -1,6 +1,6 @@
 // The state of one order's run (status, inbox of provider events, operator requests) and the one way it changes status.
 import { upsertSearchAttributes } from '@temporalio/workflow';
-import type { OrderStatus, PaymentEvent, Transition } from '../domain/orders.js';
+import type { OrderStatus, PaymentEvent, ProviderName, Transition } from '../domain/orders.js';
 import { ORDER_STATUS, type CancelRequest, type OrderState, type OrderWorkflowInput, type ResolveRequest } from './definitions.js';
 import { activityProxies, type Proxies } from './steps.js';
 
@@ -16,6 +16,8 @@ export interface OrderRun {
   paymentId?: string;
   cancelRequest?: CancelRequest;
   resolution?: ResolveRequest;
+  /** Who takes the money: from checkout, or, in a resumed run, from the database. */
+  provider?: ProviderName;
   /** Set when a refund workflow (provider refund, dispute, operator) settled this order meanwhile. */
   refundedTo?: 'REFUNDED' | 'PARTIALLY_REFUNDED';
 }
@@ -28,7 +30,15 @@ export function newOrderRun(input: OrderWorkflowInput): OrderRun {
     state: { status: 'PENDING' },
     seenEvents: new Set(),
     inbox: [],
+    provider: 'resume' in input ? undefined : input.provider,
   };
+}
+
+/** Runs started before settlement deadlines existed carry none: a week, like a bank transfer's default. */
+const DEFAULT_SETTLEMENT_MS = 7 * 24 * 60 * 60 * 1000;
+
+export function settlementMs(run: OrderRun): number {
+  return (run.provider && run.input.settlementMs?.[run.provider]) || DEFAULT_SETTLEMENT_MS;
 }
 
 /** Providers deliver at least once: an event is taken once by id, and only for this order. */

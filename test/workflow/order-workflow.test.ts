@@ -1,98 +1,14 @@
 // orderWorkflow's decisions on a local Temporal server, with every activity replaced by a recording fake.
-import { WithStartWorkflowOperation, WorkflowUpdateFailedError } from '@temporalio/client';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type WorkflowBundle } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Activities } from '../../src/activities/index.js';
-import { loadToolsConfig } from '../../src/config.js';
+import { describe, expect, it } from 'vitest';
 import type { PaymentEvent } from '../../src/domain/orders.js';
-import { WORKFLOWS_PATH } from '../../src/services.js';
-import { resolveTool, TEMPORAL_CLI } from '../../src/stack/tools.js';
-import { cancelUpdate, checkoutUpdate, CUSTOMER_EMAIL, resolveUpdate, ORDER_NUMBER, ORDER_STATUS, orderWorkflowId, paymentSignal, statusQuery, type CheckoutInput } from '../../src/workflows/definitions.js';
+import { cancelUpdate, resolveUpdate, ORDER_NUMBER, ORDER_STATUS, orderWorkflowId, paymentSignal, statusQuery } from '../../src/workflows/definitions.js';
 import type { orderWorkflow } from '../../src/workflows/order.js';
+import { env, fakes, input, open, paid, useWorkflowEnv, withWorker } from './support.js';
 
-let env: TestWorkflowEnvironment;
-let bundle: WorkflowBundle;
-
-beforeAll(async () => {
-  Runtime.install({ logger: new DefaultLogger('WARN') });
-  const path = await resolveTool(TEMPORAL_CLI, loadToolsConfig());
-  [env, bundle] = await Promise.all([
-    TestWorkflowEnvironment.createLocal({ server: { executable: { type: 'existing-path', path }, searchAttributes: [ORDER_NUMBER, CUSTOMER_EMAIL, ORDER_STATUS] } }),
-    bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') }),
-  ]);
-});
-afterAll(async () => env?.teardown());
-
-type Call = [name: string, input: Record<string, unknown>];
-
-function fakes(overrides: Partial<Record<keyof Activities, (input: never) => Promise<unknown>>> = {}) {
-  const calls: Call[] = [];
-  const base: Record<keyof Activities, (input: never) => Promise<unknown>> = {
-    createOrder: async (i: { orderId: string }) => ({ orderId: i.orderId, orderNumber: 'ORD-20260101-ABCD', status: 'PENDING', total: { amount: 6900, currency: 'PLN' }, items: [] }),
-    createPaymentSession: async () => ({ sessionId: 'sess_1', paymentUrl: 'https://pay.example/sess_1' }),
-    expirePaymentSession: async () => undefined,
-    transitionOrder: async (i: { to: string }) => ({ changed: true, status: i.to }),
-    findOrCreateUser: async () => ({ userId: 'user_1', created: true }),
-    grantEnrollments: async () => ({ granted: ['p1'], skipped: [] }),
-    sendOrderEmail: async () => ({ status: 'sent' }),
-    recordEmailFailure: async () => undefined,
-    recordOrderEvent: async () => undefined,
-    recordLatePayment: async () => undefined,
-    loadOrderState: async () => ({ state: { status: 'PENDING', orderNumber: 'ORD-20260101-ABCD', total: { amount: 6900, currency: 'PLN' } }, paymentId: null }),
-    findStalePendingOrders: async () => [],
-    lastOrderEmail: async () => null,
-    lookUpPayment: async () => null,
-    reserveRefund: async (i: { orderId: string; key: string; source: string; reason: string }) => ({
-      refundId: 'refund_1', orderId: i.orderId, seq: 1, key: i.key, source: i.source, reason: i.reason,
-      amount: { amount: 6900, currency: 'PLN' }, packageIds: ['p1'], status: 'pending', providerRefundId: null, createdAt: new Date(0).toISOString(),
-    }),
-    revokeEnrollments: async () => ({ revoked: ['P1'] }),
-    refundAtProvider: async () => ({ status: 'succeeded' }),
-    settleRefund: async () => ({ status: 'REFUNDED' }),
-    sendSetupLink: async () => ({ status: 'sent' }),
-  };
-  const activities = Object.fromEntries(
-    Object.entries({ ...base, ...overrides }).map(([name, fn]) => [
-      name,
-      async (input: Record<string, unknown>) => {
-        calls.push([name, input]);
-        return fn(input as never);
-      },
-    ]),
-  );
-  return { activities, calls, names: () => calls.map(([n, i]) => (n === 'transitionOrder' ? `transitionOrder:${String(i.to)}` : n === 'sendOrderEmail' ? `sendOrderEmail:${String(i.kind)}` : n)) };
-}
-
-function input(overrides: Partial<CheckoutInput> = {}): CheckoutInput {
-  return {
-    orderId: randomUUID(), email: 'a@example.com', name: 'A', locale: 'pl', provider: 'sandbox', packageIds: ['p1'], fingerprint: 'fp-1',
-    checkoutTtlMs: 60_000, fulfilmentRetryMs: 3_000, latePaymentPolicy: 'refund', ...overrides,
-  };
-}
-
-const paid = (orderId: string, amount = 6900, currency = 'PLN', eventId = `evt_${randomUUID()}`): PaymentEvent => ({ provider: 'sandbox', eventId, kind: 'succeeded', orderId, paymentId: 'pay_1', amount: { amount, currency } });
-
-/** Opens the order exactly as the API does (update-with-start) and returns the checkout view and the handle. */
-async function open(taskQueue: string, args: CheckoutInput, fingerprint = args.fingerprint) {
-  const start = new WithStartWorkflowOperation<typeof orderWorkflow>('orderWorkflow', {
-    workflowId: orderWorkflowId(args.orderId),
-    taskQueue,
-    args: [args],
-    workflowIdConflictPolicy: 'USE_EXISTING',
-    workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
-  });
-  const view = await env.client.workflow.executeUpdateWithStart(checkoutUpdate, { args: [{ fingerprint }], startWorkflowOperation: start });
-  return { view, handle: await start.workflowHandle() };
-}
-
-async function withWorker<T>(activities: Record<string, unknown>, fn: (taskQueue: string) => Promise<T>): Promise<T> {
-  const taskQueue = `wf-${randomUUID()}`;
-  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities, stickyQueueScheduleToStartTimeout: '1s' });
-  return worker.runUntil(fn(taskQueue));
-}
+useWorkflowEnv();
 
 describe('orderWorkflow', () => {
   it('opens checkout, then fulfils a new customer: paid, user, enrollments, welcome email, fulfilled', async () => {
