@@ -18,7 +18,9 @@ import type { Service } from './stack/process.js';
 import { startTemporalDevServer } from './stack/temporal.js';
 import { resolveTool, TEMPORAL_CLI } from './stack/tools.js';
 
-const config = loadConfig();
+// A demo account so a new user can try a bank transfer with no settings; a real deployment names its own (or none).
+const DEMO_BANK_ACCOUNT = { BANK_TRANSFER_ENABLED: 'true', BANK_ACCOUNT_NAME: 'Sklep Demo (demo account, do not pay)', BANK_ACCOUNT_IBAN: 'PL61109010140000071219812874' };
+const config = loadConfig(process.env.BANK_ACCOUNT_IBAN || process.env.BANK_TRANSFER_ENABLED ? process.env : { ...DEMO_BANK_ACCOUNT, ...process.env });
 const log = createLogger(config.logLevel, 'stack');
 installTemporalRuntime('WARN');
 const at = endpoints(config);

@@ -12,6 +12,7 @@ import { healthRoutes } from './health.js';
 import { mailboxRoutes } from './mailbox.js';
 import { meRoutes } from './me.js';
 import { orderRoutes } from './orders.js';
+import { paymentMethodRoutes } from './paymentMethods.js';
 import { sandboxRoutes } from './sandbox.js';
 import { shopRoutes } from './shop.js';
 import { webhookRoutes } from './webhooks.js';
@@ -31,6 +32,7 @@ export function createApp(deps: ApiDeps) {
 
   app.route('/', healthRoutes(deps));
   app.route('/', catalogRoutes(deps));
+  app.route('/', paymentMethodRoutes(deps));
   app.route('/', checkoutRoutes(deps));
   app.route('/', orderRoutes(deps));
   app.route('/', webhookRoutes(deps));

@@ -42,7 +42,7 @@ const route = createRoute({
     201: { content: { 'application/json': { schema: CheckoutResponse } }, description: 'The order exists and can be paid at paymentUrl' },
     400: errorResponse('Malformed request or empty cart'),
     409: errorResponse('The buyer already owns everything in the cart, or the order behind this key is closed'),
-    422: errorResponse('Unknown or unavailable packages, mixed currencies, provider not enabled, or the key was used for another request'),
+    422: errorResponse('Unknown or unavailable packages, mixed currencies, provider not enabled or not taking the cart\'s currency, or the key was used for another request'),
     503: errorResponse('Database or workflow service unavailable; retry with the same Idempotency-Key'),
   },
 });
@@ -79,9 +79,17 @@ export function checkoutRoutes(deps: ApiDeps) {
     // A settled order answers from the database: its workflow is closed (and may be gone after retention).
     if (existing && existing.status !== 'PENDING') return c.json(storedView(existing), 201);
     if (!existing) {
-      if (!payments[body.provider]) throw new DomainError('provider_unavailable', `Payment provider ${body.provider} is not enabled.`, 'unprocessable');
+      const provider = payments[body.provider];
+      if (!provider) throw new DomainError('provider_unavailable', `Payment provider ${body.provider} is not enabled.`, 'unprocessable');
       // Refuse a bad cart here, before a workflow exists for it; the workflow prices it again from the catalog.
-      priceCart(body.packageIds, await loadCatalogFor(sql, body.packageIds), await ownedPackageIds(sql, body.email));
+      const { total } = priceCart(body.packageIds, await loadCatalogFor(sql, body.packageIds), await ownedPackageIds(sql, body.email));
+      if (provider.currencies && !provider.currencies.includes(total.currency)) {
+        throw new DomainError('currency_not_supported', `${body.provider} does not accept ${total.currency}; see GET /api/v1/payment-methods.`, 'unprocessable', {
+          provider: body.provider,
+          currency: total.currency,
+          accepted: provider.currencies,
+        });
+      }
     }
 
     const input: OrderWorkflowInput = { orderId, ...body, fingerprint: print, checkoutTtlMs: deps.checkoutTtlMs, ...deps.orderSettings };
