@@ -141,8 +141,9 @@ export function createPaypalProvider(s: PaypalSettings, deps: { now?: () => numb
     async createSession(input: CreateSessionInput) {
       const { json } = await api.call('POST', '/v2/checkout/orders', { body: orderBody(s, input), requestId: input.idempotencyKey });
       const order = orderObject.parse(json);
+      // With payment_source.paypal PayPal answers PAYER_ACTION_REQUIRED and names the buyer's page `payer-action`.
       const rel = order.status === 'PAYER_ACTION_REQUIRED' ? 'payer-action' : 'approve';
-      const link = order.links?.find((l) => l.rel === rel) ?? order.links?.find((l) => l.rel === 'approve' || l.rel === 'payer-action');
+      const link = order.links?.find((l) => l.rel === rel);
       if (!link) throw new Error(`PayPal returned order ${order.id} without an approval link`);
       return { sessionId: order.id, url: link.href };
     },
