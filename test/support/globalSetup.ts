@@ -6,7 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { mailboxRoutes } from '../../src/api/mailbox.js';
+import { mailboxRoutes } from '../../src/api/pages/mailbox.js';
 import { loadToolsConfig } from '../../src/config.js';
 import { createSql } from '../../src/db/client.js';
 import { migrate } from '../../src/db/migrate.js';

@@ -10,7 +10,7 @@ import { loadToolsConfig } from '../../src/config.js';
 import type { PaymentEvent } from '../../src/domain/orders.js';
 import { WORKFLOWS_PATH } from '../../src/services.js';
 import { resolveTool, TEMPORAL_CLI } from '../../src/stack/tools.js';
-import { cancelUpdate, checkoutUpdate, CUSTOMER_EMAIL, resolveUpdate, ORDER_NUMBER, ORDER_STATUS, orderWorkflowId, paymentSignal, statusQuery, type CheckoutInput } from '../../src/workflows/definitions.js';
+import { cancelUpdate, checkoutUpdate, resolveUpdate, ORDER_NUMBER, ORDER_STATUS, orderWorkflowId, paymentSignal, SEARCH_ATTRIBUTES, statusQuery, type CheckoutInput } from '../../src/workflows/definitions.js';
 import type { orderWorkflow } from '../../src/workflows/order.js';
 
 let env: TestWorkflowEnvironment;
@@ -20,7 +20,7 @@ beforeAll(async () => {
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const path = await resolveTool(TEMPORAL_CLI, loadToolsConfig());
   [env, bundle] = await Promise.all([
-    TestWorkflowEnvironment.createLocal({ server: { executable: { type: 'existing-path', path }, searchAttributes: [ORDER_NUMBER, CUSTOMER_EMAIL, ORDER_STATUS] } }),
+    TestWorkflowEnvironment.createLocal({ server: { executable: { type: 'existing-path', path }, searchAttributes: [...SEARCH_ATTRIBUTES] } }),
     bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') }),
   ]);
 });
