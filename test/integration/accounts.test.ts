@@ -6,7 +6,7 @@ import { signAccessToken } from '../../src/auth/accessTokens.js';
 import { setupLinkWorkflowId } from '../../src/workflows/definitions.js';
 import { createLogger } from '../../src/log.js';
 import { createPaymentProviders } from '../../src/payments/index.js';
-import { apiDepsFrom, startHttpServer } from '../../src/services.js';
+import { apiDepsFrom, startHttpServer } from '../../src/api/server.js';
 import { checkout, emailsTo, eventually, packageId, sandboxAction, startHarness, uniqueEmail, waitForStatus, type Harness } from '../support/harness.js';
 
 const PER_EMAIL = 4;

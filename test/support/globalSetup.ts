@@ -14,7 +14,7 @@ import { startDevMailbox } from '../../src/email/devMailbox.js';
 import { startEmbeddedPostgres } from '../../src/stack/postgres.js';
 import { freePort, spawnService } from '../../src/stack/process.js';
 import { startTemporalDevServer } from '../../src/stack/temporal.js';
-import { WORKFLOWS_PATH } from '../../src/services.js';
+import { WORKFLOWS_PATH } from '../../src/wiring.js';
 import { resolveTool, STRIPE_MOCK, TEMPORAL_CLI } from '../../src/stack/tools.js';
 
 declare module 'vitest' {

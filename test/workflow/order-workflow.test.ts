@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Activities } from '../../src/activities/index.js';
 import { loadToolsConfig } from '../../src/config.js';
 import type { PaymentEvent } from '../../src/domain/orders.js';
-import { WORKFLOWS_PATH } from '../../src/services.js';
+import { WORKFLOWS_PATH } from '../../src/wiring.js';
 import { resolveTool, TEMPORAL_CLI } from '../../src/stack/tools.js';
 import { cancelUpdate, checkoutUpdate, resolveUpdate, ORDER_NUMBER, ORDER_STATUS, orderWorkflowId, paymentSignal, SEARCH_ATTRIBUTES, statusQuery, type CheckoutInput } from '../../src/workflows/definitions.js';
 import type { orderWorkflow } from '../../src/workflows/order.js';
