@@ -1,7 +1,11 @@
-// Lint: type-aware rules everywhere; workflow code may not touch Node built-ins (it runs in Temporal's sandbox).
+// Lint: type-aware rules everywhere; workflow code may not touch Node built-ins (it runs in Temporal's sandbox);
+// the layers import only downwards (api, worker → workflows/activities → payments/email/db → domain).
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import { builtinModules } from 'node:module';
+
+/** Imports a folder may not make: one `no-restricted-imports` per folder (the folders are disjoint, so none overrides another). */
+const layer = (files, patterns, ignores = []) => ({ files: [files], ignores, rules: { 'no-restricted-imports': ['error', { patterns }] } });
 
 export default tseslint.config(
   { ignores: ['node_modules/', 'dist/', '.data/', 'bench/results/'] },
@@ -34,6 +38,15 @@ export default tseslint.config(
       ],
     },
   },
+  // The layering, written down so it stays true. Patterns are regular expressions over the import specifier.
+  layer('src/api/**/*.ts', [
+    { regex: '(^|/)activities(/|$)', message: 'The API starts workflows; it never imports activities (they run in the worker). Shared helpers belong in db/, auth/ or domain/.' },
+  ]),
+  layer('src/db/**/*.ts', [{ regex: '^(\\.\\./)+(api|activities|workflows)(/|$)', message: 'db/ sits below the API, activities and workflows: it imports domain/ and its own files.' }]),
+  layer('src/domain/**/*.ts', [{ regex: '^(?!\\./)', message: 'domain/ is pure and imports only domain/.' }]),
+  layer('src/email/copy.ts', [{ regex: '^\\./templates\\.js$', message: 'The words (copy.ts) come before the layout (templates.ts), which imports them.' }]),
+  // Activity files share helpers through db/, auth/ or deps.ts, never sideways; index.ts assembles them all.
+  layer('src/activities/**/*.ts', [{ regex: '^\\./(?!deps\\.js$)', message: 'Activity files do not import each other: move the shared helper down into db/ (or deps.ts).' }], ['src/activities/index.ts', 'src/activities/deps.ts']),
   // Tests read loosely typed JSON answers; asserting on them is the type check.
   { files: ['test/**/*.ts'], rules: { '@typescript-eslint/no-explicit-any': 'off' } },
   { files: ['**/*.js'], ...tseslint.configs.disableTypeChecked },

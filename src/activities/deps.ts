@@ -1,7 +1,9 @@
-// What activities are built from: handed in by the worker (real parts) or by tests.
+// What activities are built from: handed in by the worker (real parts) or by tests; and the provider lookup they share.
 import type { Sql } from '../db/client.js';
+import { DomainError } from '../domain/errors.js';
 import type { Mailer } from '../email/transport.js';
 import type { PaymentProviders } from '../payments/index.js';
+import type { PaymentProvider } from '../payments/provider.js';
 
 export interface ActivityDeps {
   sql: Sql;
@@ -9,4 +11,11 @@ export interface ActivityDeps {
   mailer: Mailer;
   publicUrl: string;
   shopUrl: string;
+}
+
+/** The order's provider, or a business error: an order for a provider this worker lacks cannot be helped by retrying. */
+export function providerFor(payments: PaymentProviders, name: string): PaymentProvider {
+  const p = payments[name as keyof PaymentProviders];
+  if (!p) throw new DomainError('provider_unavailable', `Payment provider ${name} is not configured.`, 'unprocessable');
+  return p;
 }

@@ -1,27 +1,15 @@
 // Sends an order's email once per (order, kind, ref); the welcome email carries a fresh password-setup link.
-import { createHash, randomBytes } from 'node:crypto';
+import { issueSetupToken } from '../auth/setupTokens.js';
 import type { Sql } from '../db/client.js';
-import { appendOrderEvent } from '../db/orders.js';
+import { claimEmail, markEmailFailed, markEmailSent } from '../db/emails.js';
+import { revokedTitles } from '../db/enrollments.js';
+import { appendOrderEvent, requireOrder } from '../db/orders.js';
+import { refundBySeq, refundTotals } from '../db/refunds.js';
 import { DomainError } from '../domain/errors.js';
 import type { EmailKind } from '../domain/orders.js';
-import { renderEmail, type EmailData } from '../email/templates.js';
+import type { EmailData } from '../email/copy.js';
+import { renderEmail } from '../email/templates.js';
 import type { ActivityDeps } from './deps.js';
-import { requireOrder } from './orders.js';
-import { revokedTitles } from './refunds.js';
-
-export const SETUP_TOKEN_TTL_MS = 60 * 60 * 1000;
-
-export function hashToken(token: string): string {
-  return createHash('sha256').update(token).digest('hex');
-}
-
-/** The raw token exists only in the email; the database keeps its hash, and workflow history never sees it. */
-export async function issueSetupToken(sql: Sql, userId: string): Promise<string> {
-  const token = randomBytes(32).toString('base64url');
-  await sql`INSERT INTO password_setup_tokens (user_id, token_hash, expires_at)
-            VALUES (${userId}, ${hashToken(token)}, ${new Date(Date.now() + SETUP_TOKEN_TTL_MS)})`;
-  return token;
-}
 
 export interface OrderEmail {
   orderId: string;
@@ -38,31 +26,26 @@ function isPermanentRejection(err: unknown): err is Error & { responseCode: numb
   return typeof code === 'number' && code >= 500 && code < 600;
 }
 
-export function emailActivities({ sql, mailer, publicUrl, shopUrl }: ActivityDeps) {
-  async function refundData(orderId: string, ref: string | undefined): Promise<EmailData['refund']> {
-    const [r] = await sql<{ amount: number; currency: string; reason: NonNullable<EmailData['refund']>['reason']; package_ids: string[] }[]>`
-      SELECT amount, currency, reason, package_ids FROM refunds WHERE order_id = ${orderId} AND seq = ${Number(ref)}`;
-    if (!r) throw new Error(`order ${orderId} has no refund #${ref}`);
-    const [t] = await sql<{ paid: number; refunded: number }[]>`
-      SELECT o.paid_amount AS paid, coalesce(sum(x.amount), 0)::int AS refunded
-      FROM orders o LEFT JOIN refunds x ON x.order_id = o.id AND x.seq <= ${Number(ref)} WHERE o.id = ${orderId} GROUP BY o.paid_amount`;
-    return {
-      amount: { amount: r.amount, currency: r.currency.trim() },
-      full: t!.refunded >= t!.paid,
-      reason: r.reason,
-      revokedTitles: await revokedTitles(sql, orderId, r.package_ids),
-    };
-  }
+/** What a refund email says: how much, whether it completes the refund of the payment, why, and which access went. */
+async function refundData(sql: Sql, orderId: string, seq: number): Promise<EmailData['refund']> {
+  const r = await refundBySeq(sql, orderId, seq);
+  if (!r) throw new Error(`order ${orderId} has no refund #${seq}`);
+  const totals = (await refundTotals(sql, orderId, seq))!;
+  return {
+    amount: { amount: r.amount, currency: r.currency.trim() },
+    full: totals.refunded >= totals.paid!,
+    reason: r.reason as NonNullable<EmailData['refund']>['reason'],
+    revokedTitles: await revokedTitles(sql, orderId, r.package_ids),
+  };
+}
 
+export function emailActivities({ sql, mailer, publicUrl, shopUrl }: ActivityDeps) {
   return {
     async sendOrderEmail(input: OrderEmail): Promise<{ status: 'sent' | 'already_sent' }> {
       const order = await requireOrder(sql, input.orderId);
       const ref = input.ref ?? '';
-      const [ledger] = await sql<{ status: string }[]>`
-        INSERT INTO sent_emails (order_id, kind, ref, recipient, attempts) VALUES (${order.orderId}, ${input.kind}, ${ref}, ${order.email}, 1)
-        ON CONFLICT (order_id, kind, ref) DO UPDATE SET attempts = sent_emails.attempts + 1
-        RETURNING status`;
-      if (ledger!.status === 'sent' && !input.force) return { status: 'already_sent' };
+      const key = { orderId: order.orderId, kind: input.kind, ref };
+      if ((await claimEmail(sql, key, order.email)) === 'sent' && !input.force) return { status: 'already_sent' };
       // A retry after the SMTP server accepted but before this row said so sends again: at least once, never zero.
       let setupUrl: string | undefined;
       if (input.kind === 'welcome') {
@@ -76,12 +59,11 @@ export function emailActivities({ sql, mailer, publicUrl, shopUrl }: ActivityDep
         total: order.total,
         shopUrl,
         setupUrl,
-        refund: input.kind === 'refund_issued' ? await refundData(order.orderId, input.ref) : undefined,
+        refund: input.kind === 'refund_issued' ? await refundData(sql, order.orderId, Number(input.ref)) : undefined,
       });
       try {
         const { messageId } = await mailer.send(order.email, rendered, { 'X-Order-Number': order.orderNumber });
-        await sql`UPDATE sent_emails SET status = 'sent', message_id = ${messageId}, sent_at = now(), last_error = NULL
-                  WHERE order_id = ${order.orderId} AND kind = ${input.kind} AND ref = ${ref}`;
+        await markEmailSent(sql, key, messageId);
       } catch (err) {
         if (isPermanentRejection(err)) {
           throw new DomainError('email_rejected', `The mail server refused the ${input.kind} email: ${err.message}`, 'unprocessable', { responseCode: err.responseCode });
@@ -95,8 +77,7 @@ export function emailActivities({ sql, mailer, publicUrl, shopUrl }: ActivityDep
     async recordEmailFailure(input: OrderEmail & { error: string }): Promise<void> {
       const ref = input.ref ?? '';
       await sql.begin(async (tx) => {
-        await tx`UPDATE sent_emails SET status = 'failed', last_error = ${input.error}
-                 WHERE order_id = ${input.orderId} AND kind = ${input.kind} AND ref = ${ref} AND status <> 'sent'`;
+        await markEmailFailed(tx, { orderId: input.orderId, kind: input.kind, ref }, input.error);
         await appendOrderEvent(tx, input.orderId, 'email_failed', { kind: input.kind, ref, error: input.error });
       });
     },

@@ -1,6 +1,8 @@
 // Grants the access an order paid for: each package, or a bundle's children, never the bundle itself.
 import { grantedBy } from '../db/catalog.js';
-import { loadRefundLedger, lockOrderLedger } from '../db/orders.js';
+import { activeByOrder, grantPackages } from '../db/enrollments.js';
+import { orderPackageIds } from '../db/orders.js';
+import { loadRefundLedger, lockOrderLedger, refundTotals } from '../db/refunds.js';
 import type { ActivityDeps } from './deps.js';
 
 export function enrollmentActivities({ sql }: ActivityDeps) {
@@ -13,20 +15,13 @@ export function enrollmentActivities({ sql }: ActivityDeps) {
       return sql.begin(async (tx) => {
         // Under the order's ledger lock, so a refund recorded meanwhile (provider events can overtake fulfilment) is seen.
         await lockOrderLedger(tx, input.orderId);
+        const totals = await refundTotals(tx, input.orderId);
+        const refundedInFull = totals?.paid != null && totals.refunded >= totals.paid;
         const ledger = await loadRefundLedger(tx, input.orderId);
-        const refundedInFull = ledger?.paid != null && ledger.refunds.reduce((a, r) => a + r.amount, 0) >= ledger.paid.amount;
-        const items = await tx<{ package_id: string }[]>`SELECT package_id FROM order_items WHERE order_id = ${input.orderId}`;
         const refunded = new Set(await grantedBy(tx, ledger?.refunds.flatMap((r) => r.packageIds) ?? []));
-        const ids = refundedInFull ? [] : (await grantedBy(tx, items.map((i) => i.package_id))).filter((id) => !refunded.has(id));
-        await tx`
-          INSERT INTO enrollments (user_id, package_id, order_id)
-          SELECT ${input.userId}, unnest(${ids}::uuid[]), ${input.orderId}
-          ON CONFLICT (user_id, package_id) DO UPDATE
-            SET status = 'active', order_id = EXCLUDED.order_id, granted_at = now(), revoked_at = NULL
-            WHERE enrollments.status = 'revoked'`;
-        const mine = await tx<{ package_id: string }[]>`
-          SELECT package_id FROM enrollments WHERE user_id = ${input.userId} AND order_id = ${input.orderId} AND status = 'active'`;
-        const granted = new Set(mine.map((m) => m.package_id));
+        const ids = refundedInFull ? [] : (await grantedBy(tx, await orderPackageIds(tx, input.orderId))).filter((id) => !refunded.has(id));
+        await grantPackages(tx, input.userId, input.orderId, ids);
+        const granted = new Set(await activeByOrder(tx, input.userId, input.orderId));
         return { granted: ids.filter((id) => granted.has(id)), skipped: ids.filter((id) => !granted.has(id)) };
       });
     },

@@ -1,17 +1,9 @@
 // Payment activities: open, close and look up the provider's checkout session for an order.
-import { DomainError } from '../domain/errors.js';
+import { requireOrder, setPaymentSession, transitionOrder } from '../db/orders.js';
 import type { OrderStatus, PaymentEvent } from '../domain/orders.js';
-import { transitionOrder } from '../db/orders.js';
-import type { PaymentProviders } from '../payments/index.js';
-import { ProviderRefusal, type PaymentProvider } from '../payments/provider.js';
-import type { ActivityDeps } from './deps.js';
-import { requireOrder } from './orders.js';
-
-export function providerFor(payments: PaymentProviders, name: string): PaymentProvider {
-  const p = payments[name as keyof PaymentProviders];
-  if (!p) throw new DomainError('provider_unavailable', `Payment provider ${name} is not configured.`, 'unprocessable');
-  return p;
-}
+import { DomainError } from '../domain/errors.js';
+import { ProviderRefusal } from '../payments/provider.js';
+import { providerFor, type ActivityDeps } from './deps.js';
 
 export function paymentActivities({ sql, payments, publicUrl }: ActivityDeps) {
   const provider = (name: string) => providerFor(payments, name);
@@ -37,7 +29,7 @@ export function paymentActivities({ sql, payments, publicUrl }: ActivityDeps) {
         cancelUrl: `${publicUrl}/orders/${order.orderId}?cancelled=1`,
         notifyUrl: `${publicUrl}/api/v1/webhooks/${order.provider}`,
       });
-      await sql`UPDATE orders SET provider_session_id = ${session.sessionId}, payment_url = ${session.url}, updated_at = now() WHERE id = ${order.orderId}`;
+      await setPaymentSession(sql, order.orderId, session);
       if (session.state !== 'processing') return { sessionId: session.sessionId, paymentUrl: session.url, status: order.status };
       const { status } = await transitionOrder(sql, order.orderId, { to: 'PROCESSING', cause: `awaiting_payment:${order.provider}` });
       return { sessionId: session.sessionId, paymentUrl: session.url, status };

@@ -1,14 +1,14 @@
 // Refund activities: reserve a refund against what was paid, revoke its access, move the money, settle the order status.
 import { grantedBy } from '../db/catalog.js';
-import type { Db } from '../db/client.js';
-import { appendOrderEvent, loadRefundLedger, lockOrderLedger, transitionOrder } from '../db/orders.js';
+import { revokedTitles, revokePackages } from '../db/enrollments.js';
+import { appendOrderEvent, orderPackageIds, requireOrder, transitionOrder } from '../db/orders.js';
+import { getRefund, insertRefund, loadRefundLedger, lockOrderLedger, markRefundSucceeded, refundByKey, refundTotals, toRefundRecord, type RefundRecord, type RefundRow } from '../db/refunds.js';
 import { DomainError } from '../domain/errors.js';
-import type { Money } from '../domain/money.js';
 import type { RefundReason } from '../domain/orders.js';
-import { planRefund, RECORDED_ONLY, statusAfterRefunds, type RefundRequest, type RefundSource } from '../domain/refunds.js';
-import type { ActivityDeps } from './deps.js';
-import { requireOrder } from './orders.js';
-import { providerFor } from './payments.js';
+import { planRefund, RECORDED_ONLY, statusAfterRefunds, type RefundRequest } from '../domain/refunds.js';
+import { providerFor, type ActivityDeps } from './deps.js';
+
+export type { RefundRecord } from '../db/refunds.js';
 
 export interface ReserveRefundInput extends RefundRequest {
   orderId: string;
@@ -20,62 +20,9 @@ export interface ReserveRefundInput extends RefundRequest {
   fingerprint?: string;
 }
 
-export interface RefundRecord {
-  refundId: string;
-  orderId: string;
-  seq: number;
-  key: string;
-  source: RefundSource;
-  reason: RefundReason;
-  amount: Money;
-  packageIds: string[];
-  status: 'pending' | 'succeeded';
-  providerRefundId: string | null;
-  createdAt: string;
-}
-
-interface RefundRow {
-  id: string;
-  order_id: string;
-  seq: number;
-  key: string;
-  source: RefundSource;
-  reason: RefundReason;
-  amount: number;
-  currency: string;
-  package_ids: string[];
-  status: 'pending' | 'succeeded';
-  provider_refund_id: string | null;
-  created_at: Date;
-}
-
-export function toRefundRecord(r: RefundRow): RefundRecord {
-  return {
-    refundId: r.id,
-    orderId: r.order_id,
-    seq: r.seq,
-    key: r.key,
-    source: r.source,
-    reason: r.reason,
-    amount: { amount: r.amount, currency: r.currency.trim() },
-    packageIds: r.package_ids,
-    status: r.status,
-    providerRefundId: r.provider_refund_id,
-    createdAt: r.created_at.toISOString(),
-  };
-}
-
-/** Titles of what this order granted for these items (a bundle: its children) that is now revoked. */
-export async function revokedTitles(db: Db, orderId: string, packageIds: string[]): Promise<string[]> {
-  const rows = await db<{ title: string }[]>`
-    SELECT p.title FROM enrollments e JOIN packages p ON p.id = e.package_id
-    WHERE e.order_id = ${orderId} AND e.package_id = ANY(${await grantedBy(db, packageIds)}::uuid[]) AND e.status = 'revoked' ORDER BY p.title`;
-  return rows.map((r) => r.title);
-}
-
 export function refundActivities({ sql, payments }: ActivityDeps) {
   async function requireRefund(refundId: string): Promise<RefundRow> {
-    const [row] = await sql<RefundRow[]>`SELECT * FROM refunds WHERE id = ${refundId}`;
+    const row = await getRefund(sql, refundId);
     if (!row) throw new Error(`refund ${refundId} does not exist`);
     return row;
   }
@@ -88,45 +35,35 @@ export function refundActivities({ sql, payments }: ActivityDeps) {
     async reserveRefund(input: ReserveRefundInput): Promise<RefundRecord | null> {
       return sql.begin(async (tx) => {
         await lockOrderLedger(tx, input.orderId);
-        const [locked] = await tx`SELECT id FROM orders WHERE id = ${input.orderId}`;
-        if (!locked) throw new DomainError('order_not_found', `Order ${input.orderId} does not exist.`, 'not_found');
-        const [existing] = await tx<RefundRow[]>`SELECT * FROM refunds WHERE order_id = ${input.orderId} AND key = ${input.key}`;
-        if (existing && (existing as { request_fingerprint?: string | null }).request_fingerprint !== (input.fingerprint ?? null)) {
+        const ledger = await loadRefundLedger(tx, input.orderId);
+        if (!ledger) throw new DomainError('order_not_found', `Order ${input.orderId} does not exist.`, 'not_found');
+        const existing = await refundByKey(tx, input.orderId, input.key);
+        if (existing && existing.request_fingerprint !== (input.fingerprint ?? null)) {
           throw new DomainError('idempotency_key_reused', 'This Idempotency-Key was already used for a different refund request.', 'unprocessable');
         }
         if (existing) return toRefundRecord(existing);
-        const ledger = (await loadRefundLedger(tx, input.orderId))!;
         // Provider money can move before its payment reached us (events out of order): wait for the payment, retrying.
         if (RECORDED_ONLY.includes(input.source) && !ledger.paid) throw new Error(`order ${input.orderId} has no recorded payment yet; retrying`);
         const plan = planRefund(ledger, input);
         if (!plan) return null;
-        const [row] = await tx<RefundRow[]>`
-          INSERT INTO refunds (order_id, seq, key, source, reason, note, amount, currency, package_ids, request_fingerprint)
-          VALUES (${input.orderId}, ${ledger.refunds.length + 1}, ${input.key}, ${input.source}, ${input.reason}, ${input.note ?? null},
-                  ${plan.amount.amount}, ${plan.amount.currency}, ${plan.packageIds}::uuid[], ${input.fingerprint ?? null})
-          RETURNING *`;
+        const row = await insertRefund(tx, { ...input, seq: ledger.refunds.length + 1, amount: plan.amount, packageIds: plan.packageIds });
         await appendOrderEvent(tx, input.orderId, `refund_requested:${input.source}`, {
-          refundId: row!.id,
-          seq: row!.seq,
+          refundId: row.id,
+          seq: row.seq,
           amount: plan.amount,
           packageIds: plan.packageIds,
           reason: input.reason,
           ...(input.note ? { note: input.note } : {}),
         });
-        return toRefundRecord(row!);
+        return toRefundRecord(row);
       });
     },
 
     /** Revokes what this order granted for the refunded items (a bundle: its children); idempotent. */
     async revokeEnrollments(input: { orderId: string; refundId?: string }): Promise<{ revoked: string[] }> {
       return sql.begin(async (tx) => {
-        const packageIds = input.refundId
-          ? (await requireRefund(input.refundId)).package_ids
-          : (await tx<{ package_id: string }[]>`SELECT package_id FROM order_items WHERE order_id = ${input.orderId}`).map((r) => r.package_id);
-        const grants = await grantedBy(tx, packageIds);
-        await tx`
-          UPDATE enrollments SET status = 'revoked', revoked_at = now()
-          WHERE order_id = ${input.orderId} AND package_id = ANY(${grants}::uuid[]) AND status = 'active'`;
+        const packageIds = input.refundId ? (await requireRefund(input.refundId)).package_ids : await orderPackageIds(tx, input.orderId);
+        await revokePackages(tx, input.orderId, await grantedBy(tx, packageIds));
         return { revoked: await revokedTitles(tx, input.orderId, packageIds) };
       });
     },
@@ -148,23 +85,18 @@ export function refundActivities({ sql, payments }: ActivityDeps) {
         });
         providerRefundId = result.refundId;
       }
-      const [done] = await sql<RefundRow[]>`
-        UPDATE refunds SET status = 'succeeded', provider_refund_id = coalesce(${providerRefundId}, provider_refund_id), completed_at = now()
-        WHERE id = ${row.id} RETURNING *`;
-      return toRefundRecord(done!);
+      return toRefundRecord(await markRefundSucceeded(sql, row.id, providerRefundId));
     },
 
     /** REFUNDED once refunds cover the payment, PARTIALLY_REFUNDED before that; recorded with the refund that caused it. */
     async settleRefund(input: { refundId: string }): Promise<{ status: 'REFUNDED' | 'PARTIALLY_REFUNDED' }> {
       const row = await requireRefund(input.refundId);
-      const [totals] = await sql<{ paid: number; refunded: number }[]>`
-        SELECT o.paid_amount AS paid, coalesce(sum(r.amount), 0)::int AS refunded
-        FROM orders o LEFT JOIN refunds r ON r.order_id = o.id WHERE o.id = ${row.order_id} GROUP BY o.paid_amount`;
-      const status = statusAfterRefunds(totals!.paid, totals!.refunded);
+      const totals = (await refundTotals(sql, row.order_id))!;
+      const status = statusAfterRefunds(totals.paid!, totals.refunded);
       await transitionOrder(sql, row.order_id, {
         to: status,
         cause: `refund:${row.source}`,
-        details: { refundId: row.id, seq: row.seq, amount: { amount: row.amount, currency: row.currency.trim() }, refunded: totals!.refunded },
+        details: { refundId: row.id, seq: row.seq, amount: { amount: row.amount, currency: row.currency.trim() }, refunded: totals.refunded },
       });
       return { status };
     },

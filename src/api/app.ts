@@ -1,20 +1,18 @@
 // Assembles the HTTP API from its feature routers; the only place that knows them all.
 import { randomUUID } from 'node:crypto';
-import { adminRoutes } from './admin.js';
+import { adminRoutes } from './admin/index.js';
 import { authRoutes } from './auth.js';
 import { catalogRoutes } from './catalog.js';
 import { checkoutRoutes } from './checkout.js';
 import { docsRoutes } from './docs.js';
 import type { ApiDeps } from './deps.js';
-import { errorHandler } from './errors.js';
+import { errorHandler, errorJson } from './errors.js';
 import { newRouter } from './router.js';
 import { healthRoutes } from './health.js';
-import { mailboxRoutes } from './mailbox.js';
 import { meRoutes } from './me.js';
 import { orderRoutes } from './orders.js';
+import { pageRoutes } from './pages/index.js';
 import { paymentMethodRoutes } from './paymentMethods.js';
-import { sandboxRoutes } from './sandbox.js';
-import { shopRoutes } from './shop.js';
 import { webhookRoutes } from './webhooks.js';
 
 export function createApp(deps: ApiDeps) {
@@ -28,7 +26,7 @@ export function createApp(deps: ApiDeps) {
     log.info({ method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) }, 'request');
   });
   app.onError(errorHandler(deps.log));
-  app.notFound((c) => c.json({ error: { code: 'not_found', message: `No route for ${c.req.method} ${c.req.path}.` } }, 404));
+  app.notFound((c) => errorJson(c, 404, 'not_found', `No route for ${c.req.method} ${c.req.path}.`));
 
   app.route('/', healthRoutes(deps));
   app.route('/', catalogRoutes(deps));
@@ -39,11 +37,7 @@ export function createApp(deps: ApiDeps) {
   app.route('/', authRoutes(deps));
   app.route('/', adminRoutes(deps));
   app.route('/', meRoutes(deps));
-  if (deps.payments.sandbox && deps.sandboxSecret) {
-    app.route('/', sandboxRoutes(deps, deps.sandboxSecret));
-    app.route('/', shopRoutes(deps));
-  }
-  if (deps.mailbox) app.route('/', mailboxRoutes(deps.mailbox));
+  app.route('/', pageRoutes(deps));
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',

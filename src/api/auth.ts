@@ -2,21 +2,21 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Context } from 'hono';
-import { hashToken } from '../activities/email.js';
 import { signAccessToken } from '../auth/accessTokens.js';
 import { clientIp } from '../auth/clientIp.js';
-import { checkPasswordPolicy, hashPassword, verifyPassword } from '../auth/passwords.js';
+import { verifyPassword } from '../auth/passwords.js';
 import { hitRateLimits } from '../auth/rateLimit.js';
-import { setupLinkWorkflowId } from '../domain/accounts.js';
+import { consumeSetupToken } from '../auth/setupTokens.js';
+import { activeUserByEmail } from '../db/users.js';
 import { DomainError } from '../domain/errors.js';
 import type { setupLinkWorkflow } from '../workflows/account.js';
+import { setupLinkWorkflowId } from '../workflows/definitions.js';
 import type { ApiDeps } from './deps.js';
-import { errorResponse } from './errors.js';
+import { errorJson, errorResponse } from './errors.js';
 import { newRouter } from './router.js';
-import { setupPasswordPage } from './setupPage.js';
+import { jsonBody, jsonContent } from './schemas.js';
 
 const Email = z.string().trim().toLowerCase().email().max(254).openapi({ example: 'ala@example.com' });
-const json = <T extends z.ZodType>(schema: T) => ({ content: { 'application/json': { schema } }, required: true });
 const rateLimited = {
   ...errorResponse('Too many requests for this email or from this address; `details.retryAfterSeconds` says when to retry'),
   headers: z.object({ 'Retry-After': z.string().openapi({ description: 'Seconds until a new request is counted', example: '540' }) }),
@@ -27,9 +27,9 @@ const setup = createRoute({
   path: '/api/v1/auth/password/setup',
   tags: ['auth'],
   summary: 'Set a password with the token from a welcome or setup-link email',
-  request: { body: json(z.object({ token: z.string().min(20).max(200), password: z.string().min(1).max(1024) }).strict().openapi('PasswordSetup')) },
+  request: { body: jsonBody(z.object({ token: z.string().min(20).max(200), password: z.string().min(1).max(1024) }).strict().openapi('PasswordSetup')) },
   responses: {
-    200: { content: { 'application/json': { schema: z.object({ email: z.string() }) } }, description: 'Password set; the account can log in' },
+    200: jsonContent(z.object({ email: z.string() }), 'Password set; the account can log in'),
     400: errorResponse('Unknown, used or expired token'),
     422: errorResponse('The password does not meet the policy'),
   },
@@ -41,9 +41,9 @@ const setupLink = createRoute({
   tags: ['auth'],
   summary: 'Email a fresh password-setup link to a customer',
   description: 'Answers 202 with the same body whether or not the email has an account, so accounts cannot be discovered here.',
-  request: { body: json(z.object({ email: Email }).strict().openapi('SetupLinkRequest')) },
+  request: { body: jsonBody(z.object({ email: Email }).strict().openapi('SetupLinkRequest')) },
   responses: {
-    202: { content: { 'application/json': { schema: z.object({ status: z.literal('accepted'), message: z.string() }) } }, description: 'If the email has an account, a link is on its way' },
+    202: jsonContent(z.object({ status: z.literal('accepted'), message: z.string() }), 'If the email has an account, a link is on its way'),
     400: errorResponse('Not an email address'),
     429: rateLimited,
     503: errorResponse('The email service cannot take the request now; try again shortly'),
@@ -65,9 +65,9 @@ const login = createRoute({
   tags: ['auth'],
   summary: 'Log in with email and password for a short-lived access token',
   description: 'Send the token as `Authorization: Bearer <accessToken>` (on this page: Authorize).',
-  request: { body: json(z.object({ email: Email, password: z.string().min(1).max(1024) }).strict().openapi('Credentials')) },
+  request: { body: jsonBody(z.object({ email: Email, password: z.string().min(1).max(1024) }).strict().openapi('Credentials')) },
   responses: {
-    200: { content: { 'application/json': { schema: AccessToken } }, description: 'Logged in' },
+    200: jsonContent(AccessToken, 'Logged in'),
     400: errorResponse('Malformed request'),
     401: errorResponse('`invalid_credentials`: wrong email or password (the answer does not say which)'),
     409: errorResponse('`password_not_set`: the account has no password yet; use the link from the welcome email or ask for a new one'),
@@ -100,27 +100,13 @@ export function authRoutes({ sql, temporal, taskQueue, accounts }: ApiDeps) {
     );
     if (v.allowed) return undefined;
     const message = `Too many requests; try again in ${v.retryAfterSeconds} seconds.`;
-    return c.json({ error: { code: 'rate_limited', message, details: { retryAfterSeconds: v.retryAfterSeconds } } }, 429, { 'Retry-After': String(v.retryAfterSeconds) });
+    return errorJson(c, 429, 'rate_limited', message, { details: { retryAfterSeconds: v.retryAfterSeconds }, headers: { 'Retry-After': String(v.retryAfterSeconds) } });
   }
 
   const router = newRouter();
-  router.get('/account/setup-password', (c) => c.html(setupPasswordPage()));
-
   router.openapi(setup, async (c) => {
     const { token, password } = c.req.valid('json');
-    const email = await sql.begin(async (tx) => {
-      const [row] = await tx<{ id: string; user_id: string; email: string; expires_at: Date; used_at: Date | null }[]>`
-        SELECT t.id, t.user_id, u.email, t.expires_at, t.used_at
-        FROM password_setup_tokens t JOIN users u ON u.id = t.user_id
-        WHERE t.token_hash = ${hashToken(token)} FOR UPDATE OF t`;
-      if (!row) throw new DomainError('token_invalid', 'This link is not valid.', 'bad_request');
-      if (row.used_at) throw new DomainError('token_used', 'This link was already used; ask for a new one.', 'bad_request');
-      if (row.expires_at <= new Date()) throw new DomainError('token_expired', 'This link has expired; ask for a new one.', 'bad_request');
-      checkPasswordPolicy(password, row.email);
-      await tx`UPDATE users SET password_hash = ${await hashPassword(password)} WHERE id = ${row.user_id}`;
-      await tx`UPDATE password_setup_tokens SET used_at = now() WHERE user_id = ${row.user_id} AND used_at IS NULL`;
-      return row.email;
-    });
+    const email = await consumeSetupToken(sql, token, password);
     return c.json({ email }, 200);
   });
 
@@ -144,16 +130,13 @@ export function authRoutes({ sql, temporal, taskQueue, accounts }: ApiDeps) {
     const refused = await limited(c, 'login', email);
     if (refused) return refused;
     // A disabled account answers like an unknown one.
-    const [user] = await sql<{ id: string; email: string; password_hash: string | null }[]>`
-      SELECT id, email, password_hash FROM users WHERE email = ${email} AND disabled_at IS NULL`;
-    if (user && !user.password_hash) {
-      return c.json({ error: { code: 'password_not_set', message: 'Set your password first: use the link in your welcome email, or ask for a new one.' } }, 409);
+    const user = await activeUserByEmail(sql, email);
+    if (user && !user.passwordHash) {
+      throw new DomainError('password_not_set', 'Set your password first: use the link in your welcome email, or ask for a new one.', 'conflict');
     }
-    if (!(await verifyPassword(user?.password_hash, password))) {
-      return c.json({ error: { code: 'invalid_credentials', message: 'The email or password is wrong.' } }, 401);
-    }
-    const { token, expiresAt } = await signAccessToken({ userId: user!.id, email: user!.email }, jwt);
-    c.get('log').info({ userId: user!.id }, 'customer logged in');
+    if (!(await verifyPassword(user?.passwordHash, password))) return errorJson(c, 401, 'invalid_credentials', 'The email or password is wrong.');
+    const { token, expiresAt } = await signAccessToken({ userId: user!.userId, email: user!.email }, jwt);
+    c.get('log').info({ userId: user!.userId }, 'customer logged in');
     return c.json({ accessToken: token, tokenType: 'Bearer' as const, expiresIn: jwt.ttlSeconds, expiresAt: expiresAt.toISOString() }, 200);
   });
   return router;

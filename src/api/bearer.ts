@@ -2,7 +2,9 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { verifyAccessToken } from '../auth/accessTokens.js';
 import type { Sql } from '../db/client.js';
+import { activeUserById } from '../db/users.js';
 import { isUuid } from '../domain/orders.js';
+import { errorJson } from './errors.js';
 import type { AppEnv } from './router.js';
 
 export interface Customer {
@@ -22,7 +24,7 @@ export const BEARER_SCHEME = 'customerToken';
 function unauthorized(c: Context, message: string, problem?: 'invalid_token') {
   // RFC 6750: say which scheme is expected, and that the token (if one came) is the problem.
   const challenge = problem ? `Bearer realm="customer", error="${problem}", error_description="${message}"` : 'Bearer realm="customer"';
-  return c.json({ error: { code: 'unauthorized', message } }, 401, { 'WWW-Authenticate': challenge });
+  return errorJson(c, 401, 'unauthorized', message, { headers: { 'WWW-Authenticate': challenge } });
 }
 
 export function requireCustomer(sql: Sql, secret: string): MiddlewareHandler<CustomerEnv> {
@@ -34,11 +36,10 @@ export function requireCustomer(sql: Sql, secret: string): MiddlewareHandler<Cus
     if ('invalid' in claims || !isUuid(claims.userId)) {
       return unauthorized(c, 'invalid' in claims && claims.invalid === 'expired' ? 'The access token has expired; log in again.' : 'The access token is not valid.', 'invalid_token');
     }
-    const [user] = await sql<{ id: string; email: string; name: string; role: string; has_password: boolean; created_at: Date }[]>`
-      SELECT id, email, name, role, password_hash IS NOT NULL AS has_password, created_at FROM users WHERE id = ${claims.userId} AND disabled_at IS NULL`;
+    const user = await activeUserById(sql, claims.userId);
     // A token outliving its account (deleted or disabled since) grants nothing.
     if (!user) return unauthorized(c, 'The access token is not valid.', 'invalid_token');
-    c.set('customer', { userId: user.id, email: user.email, name: user.name, role: user.role, hasPassword: user.has_password, createdAt: user.created_at });
+    c.set('customer', { userId: user.userId, email: user.email, name: user.name, role: user.role, hasPassword: user.passwordHash !== null, createdAt: user.createdAt });
     await next();
   };
 }

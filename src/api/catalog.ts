@@ -1,9 +1,10 @@
 // The public catalog: published packages, and one package with its bundle children.
 import { createRoute, z } from '@hono/zod-openapi';
 import { getPackageBySlug, listPackages } from '../db/catalog.js';
+import { DomainError } from '../domain/errors.js';
 import type { ApiDeps } from './deps.js';
 import { errorResponse } from './errors.js';
-import { MoneySchema } from './schemas.js';
+import { jsonContent, MoneySchema } from './schemas.js';
 import { newRouter } from './router.js';
 
 const PackageSchema = z
@@ -33,7 +34,7 @@ const list = createRoute({
     }),
   },
   responses: {
-    200: { content: { 'application/json': { schema: z.object({ packages: z.array(PackageSchema) }) } }, description: 'Published packages' },
+    200: jsonContent(z.object({ packages: z.array(PackageSchema) }), 'Published packages'),
     400: errorResponse('Invalid filter'),
   },
 });
@@ -44,7 +45,7 @@ const detail = createRoute({
   tags: ['catalog'],
   request: { params: z.object({ slug: z.string().min(1).max(200) }) },
   responses: {
-    200: { content: { 'application/json': { schema: PackageDetail } }, description: 'The package; a bundle lists its children' },
+    200: jsonContent(PackageDetail, 'The package; a bundle lists its children'),
     404: errorResponse('No published package has this slug'),
   },
 });
@@ -54,7 +55,7 @@ export function catalogRoutes({ sql }: ApiDeps) {
     .openapi(list, async (c) => c.json({ packages: await listPackages(sql, c.req.valid('query')) }, 200))
     .openapi(detail, async (c) => {
       const pkg = await getPackageBySlug(sql, c.req.valid('param').slug);
-      if (!pkg) return c.json({ error: { code: 'package_not_found', message: 'No published package has this slug.' } }, 404);
+      if (!pkg) throw new DomainError('package_not_found', 'No published package has this slug.', 'not_found');
       return c.json(pkg, 200);
     });
 }

@@ -3,17 +3,16 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { WithStartWorkflowOperation } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { createHash } from 'node:crypto';
-import { loadCatalogFor, ownedPackageIds } from '../db/catalog.js';
+import { quoteCart } from '../db/catalog.js';
 import { getOrder, type OrderRecord } from '../db/orders.js';
 import { DomainError } from '../domain/errors.js';
-import { DEFAULT_LOCALE, LOCALES, orderWorkflowId, PROVIDERS } from '../domain/orders.js';
-import { priceCart } from '../domain/pricing.js';
+import { DEFAULT_LOCALE, LOCALES, PROVIDERS } from '../domain/orders.js';
 import type { orderWorkflow } from '../workflows/order.js';
-import { checkoutUpdate, CUSTOMER_EMAIL, ORDER_STATUS, type CheckoutView, type OrderWorkflowInput } from '../workflows/definitions.js';
+import { checkoutUpdate, CUSTOMER_EMAIL, ORDER_STATUS, orderWorkflowId, type CheckoutView, type OrderWorkflowInput } from '../workflows/definitions.js';
 import type { ApiDeps } from './deps.js';
 import { errorResponse } from './errors.js';
 import { newRouter } from './router.js';
-import { MoneySchema, OrderStatusSchema } from './schemas.js';
+import { IdempotencyKeyHeader, jsonBody, jsonContent, MoneySchema, OrderStatusSchema } from './schemas.js';
 
 const CheckoutRequest = z
   .object({
@@ -35,11 +34,11 @@ const route = createRoute({
   path: '/api/v1/checkout',
   tags: ['checkout'],
   request: {
-    headers: z.object({ 'idempotency-key': z.string().min(8).max(255).regex(/^[\x21-\x7e]+$/).openapi({ description: 'Client-chosen key; the same key returns the same order' }) }),
-    body: { content: { 'application/json': { schema: CheckoutRequest } }, required: true },
+    headers: IdempotencyKeyHeader,
+    body: jsonBody(CheckoutRequest),
   },
   responses: {
-    201: { content: { 'application/json': { schema: CheckoutResponse } }, description: 'The order exists and can be paid at paymentUrl' },
+    201: jsonContent(CheckoutResponse, 'The order exists and can be paid at paymentUrl'),
     400: errorResponse('Malformed request or empty cart'),
     409: errorResponse('The buyer already owns everything in the cart, or the order behind this key is closed'),
     422: errorResponse('Unknown or unavailable packages, mixed currencies, provider not enabled or not taking the cart\'s currency, or the key was used for another request'),
@@ -82,7 +81,7 @@ export function checkoutRoutes(deps: ApiDeps) {
       const provider = payments[body.provider];
       if (!provider) throw new DomainError('provider_unavailable', `Payment provider ${body.provider} is not enabled.`, 'unprocessable');
       // Refuse a bad cart here, before a workflow exists for it; the workflow prices it again from the catalog.
-      const { total } = priceCart(body.packageIds, await loadCatalogFor(sql, body.packageIds), await ownedPackageIds(sql, body.email));
+      const { total } = await quoteCart(sql, body.packageIds, body.email);
       if (provider.currencies && !provider.currencies.includes(total.currency)) {
         throw new DomainError('currency_not_supported', `${body.provider} does not accept ${total.currency}; see GET /api/v1/payment-methods.`, 'unprocessable', {
           provider: body.provider,

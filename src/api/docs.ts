@@ -3,6 +3,7 @@ import { swaggerUI } from '@hono/swagger-ui';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { errorJson } from './errors.js';
 import { newRouter } from './router.js';
 
 const ASSETS = { 'swagger-ui.css': 'text/css; charset=utf-8', 'swagger-ui-bundle.js': 'text/javascript; charset=utf-8' } as const;
@@ -14,7 +15,7 @@ export function docsRoutes() {
   router.get('/docs', swaggerUI({ url: '/openapi.json', baseUrl: '/docs/assets', persistAuthorization: true }));
   router.get('/docs/assets/swagger-ui-dist/:file', async (c) => {
     const file = c.req.param('file');
-    if (!(file in ASSETS)) return c.json({ error: { code: 'not_found', message: 'No such asset.' } }, 404);
+    if (!(file in ASSETS)) return errorJson(c, 404, 'not_found', 'No such asset.');
     let body = cache.get(file);
     if (body === undefined) {
       body = await readFile(join(distDir, file), 'utf8');

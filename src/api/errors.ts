@@ -7,6 +7,7 @@ import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { DomainError, type ErrorKind } from '../domain/errors.js';
 import type { Logger } from '../log.js';
+import { jsonContent } from './schemas.js';
 
 export const ErrorBody = z
   .object({
@@ -18,7 +19,16 @@ export const ErrorBody = z
   })
   .openapi('Error');
 
-export const errorResponse = (description: string) => ({ content: { 'application/json': { schema: ErrorBody } }, description });
+export const errorResponse = (description: string) => jsonContent(ErrorBody, description);
+
+/**
+ * The one way an error is answered: a thrown DomainError (or other error) reaches errorHandler, which calls this;
+ * handlers call it themselves only where a status has no domain kind (401, 429) or a header must go with it.
+ */
+export function errorJson<S extends ContentfulStatusCode>(c: Context, status: S, code: string, message: string, options: { details?: unknown; headers?: Record<string, string> } = {}) {
+  const body = { error: { code, message, ...(options.details === undefined ? {} : { details: options.details }) } };
+  return c.json(body, status, options.headers);
+}
 
 const STATUS: Record<ErrorKind, ContentfulStatusCode> = { bad_request: 400, not_found: 404, conflict: 409, unprocessable: 422 };
 
@@ -63,14 +73,14 @@ export function errorHandler(log: Logger) {
   return (err: Error, c: Context) => {
     const mapped = mapError(err);
     if (mapped.status >= 500) log.error({ err, path: c.req.path }, 'request failed');
-    return c.json({ error: { code: mapped.code, message: mapped.message, ...(mapped.details === undefined ? {} : { details: mapped.details }) } }, mapped.status);
+    return errorJson(c, mapped.status, mapped.code, mapped.message, { details: mapped.details });
   };
 }
 
 /** zod-openapi's hook for request validation failures: a 400 with every issue, in the common body. */
 export function validationHook(result: { success: boolean; error?: { issues: unknown[] } }, c: Context) {
   if (!result.success) {
-    return c.json({ error: { code: 'invalid_request', message: 'The request is not valid.', details: result.error?.issues } }, 400);
+    return errorJson(c, 400, 'invalid_request', 'The request is not valid.', { details: result.error?.issues });
   }
   return undefined;
 }

@@ -2,15 +2,16 @@
 import { loadConfig } from '../config.js';
 import { createSql } from '../db/client.js';
 import { migrate } from '../db/migrate.js';
-import { endpoints } from '../endpoints.js';
+import { addresses } from '../addresses.js';
 import { createLogger } from '../log.js';
 import { createPaymentProviders } from '../payments/index.js';
-import { apiDepsFrom, connectTemporal, startHttpServer } from '../services.js';
+import { connectTemporal } from '../temporalClient.js';
+import { apiDepsFrom, startHttpServer } from './server.js';
 import { onShutdown } from '../shutdown.js';
 
 const config = loadConfig();
 const log = createLogger(config.logLevel, 'api');
-const at = endpoints(config);
+const at = addresses(config);
 const sql = createSql(at.databaseUrl);
 await migrate(sql);
 const temporal = await connectTemporal(at.temporalAddress, config.temporal.namespace);

@@ -1,11 +1,12 @@
 // The logged-in customer's own data: profile, orders (another customer's is a 404), enrollments and access checks.
 import { createRoute, z } from '@hono/zod-openapi';
 import { activeEnrollments, customerOrder, customerOrders, isEnrolled } from '../db/customers.js';
+import { DomainError } from '../domain/errors.js';
 import { BEARER_SCHEME, requireCustomer, type CustomerEnv } from './bearer.js';
 import type { ApiDeps } from './deps.js';
 import { errorResponse } from './errors.js';
 import { newRouter } from './router.js';
-import { MoneySchema, OrderStatusSchema } from './schemas.js';
+import { jsonContent, MoneySchema, OrderStatusSchema } from './schemas.js';
 
 const Me = z
   .object({ userId: z.string().uuid(), email: z.string(), name: z.string(), role: z.string(), hasPassword: z.boolean(), createdAt: z.string().datetime() })
@@ -38,7 +39,7 @@ const common = {
   security: [{ [BEARER_SCHEME]: [] }],
 };
 const unauthorized = { 401: errorResponse('No access token, or an expired or invalid one (see WWW-Authenticate)') };
-const ok = <T extends z.ZodType>(schema: T, description: string) => ({ 200: { content: { 'application/json': { schema } }, description } });
+const ok = <T extends z.ZodType>(schema: T, description: string) => ({ 200: jsonContent(schema, description) });
 
 const me = createRoute({ ...common, method: 'get', path: '/api/v1/me', summary: 'The logged-in customer', responses: { ...ok(Me, 'The customer'), ...unauthorized } });
 const orders = createRoute({
@@ -91,7 +92,7 @@ export function meRoutes({ sql, accounts }: ApiDeps) {
   router.openapi(order, async (c) => {
     const found = await customerOrder(sql, c.get('customer'), c.req.valid('param').orderId);
     // 404, never 403: whether an order id exists is not this customer's business.
-    if (!found) return c.json({ error: { code: 'order_not_found', message: 'No such order.' } }, 404);
+    if (!found) throw new DomainError('order_not_found', 'No such order.', 'not_found');
     return c.json(found, 200);
   });
   router.openapi(enrollments, async (c) => c.json({ enrollments: await activeEnrollments(sql, c.get('customer').userId) }, 200));

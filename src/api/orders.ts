@@ -3,14 +3,11 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { WorkflowNotFoundError } from '@temporalio/common';
 import { getOrder } from '../db/orders.js';
 import { DomainError } from '../domain/errors.js';
-import { orderWorkflowId } from '../domain/orders.js';
-import { cancelUpdate, type CancelRequest, type OrderState } from '../workflows/definitions.js';
+import { cancelUpdate, orderWorkflowId, type CancelRequest, type OrderState } from '../workflows/definitions.js';
 import type { ApiDeps } from './deps.js';
 import { errorResponse } from './errors.js';
-import { escapeHtml } from '../domain/html.js';
-import { page } from './html.js';
 import { newRouter } from './router.js';
-import { MoneySchema, OrderStatusSchema } from './schemas.js';
+import { jsonContent, MoneySchema, OrderStatusSchema } from './schemas.js';
 
 const OrderStatusResponse = z
   .object({
@@ -28,7 +25,7 @@ const route = createRoute({
   tags: ['orders'],
   request: { params: z.object({ orderId: z.string().uuid() }) },
   responses: {
-    200: { content: { 'application/json': { schema: OrderStatusResponse } }, description: 'The order as the customer sees it' },
+    200: jsonContent(OrderStatusResponse, 'The order as the customer sees it'),
     400: errorResponse('Not an order id'),
     404: errorResponse('No such order'),
   },
@@ -43,7 +40,7 @@ const cancelRoute = createRoute({
   description: 'Cancels an unpaid order: its payment session is closed and the order becomes CANCELLED. The order id is the capability.',
   request: { params: z.object({ orderId: z.string().uuid() }) },
   responses: {
-    200: { content: { 'application/json': { schema: CancelResponse } }, description: 'Cancelled' },
+    200: jsonContent(CancelResponse, 'Cancelled'),
     400: errorResponse('Not an order id'),
     404: errorResponse('No such order'),
     409: errorResponse('The order is paid, being paid, or already closed'),
@@ -65,51 +62,16 @@ export async function cancelOrder({ sql, temporal }: ApiDeps, orderId: string, r
   }
 }
 
-// The page providers send the buyer back to: it follows the order until it settles.
-function orderPage(orderId: string): string {
-  return page(
-    'Your order',
-    `<h1>Your order</h1><div class="card" id="order"><p class="muted">Loading…</p></div>
-<script>
-const id = ${JSON.stringify(escapeHtml(orderId))};
-const settled = ['FULFILLED', 'FAILED', 'EXPIRED', 'CANCELLED', 'REFUNDED', 'PARTIALLY_REFUNDED', 'HELD'];
-async function poll() {
-  const res = await fetch('/api/v1/orders/' + id + '/status');
-  const box = document.getElementById('order');
-  if (!res.ok) { box.textContent = 'Order not found.'; return; }
-  const o = await res.json();
-  const fmt = (m) => new Intl.NumberFormat('pl-PL', { style: 'currency', currency: m.currency }).format(m.amount / 100);
-  box.innerHTML = '';
-  const h = document.createElement('h2'); h.textContent = o.orderNumber; box.append(h);
-  const st = document.createElement('p'); st.innerHTML = 'Status: <span class="badge" id="status"></span>'; box.append(st);
-  st.querySelector('#status').textContent = o.status;
-  for (const i of o.items) { const p = document.createElement('p'); p.textContent = i.title + ' — ' + fmt(i.price); box.append(p); }
-  const t = document.createElement('p'); t.textContent = 'Total: ' + fmt(o.total); box.append(t);
-  const notes = { FAILED: 'The payment did not go through; nothing was charged.', EXPIRED: 'This order was not paid in time.', CANCELLED: 'This order was cancelled; nothing was charged.', HELD: 'Your payment is being checked by our team.', REFUNDED: 'This order was refunded.' };
-  if (notes[o.status]) { const n = document.createElement('p'); n.textContent = notes[o.status] + ' '; const a = document.createElement('a'); a.href = '/'; a.textContent = 'Back to the shop'; n.append(a); box.append(n); }
-  if (o.status === 'PENDING') {
-    const b = document.createElement('button'); b.id = 'cancel'; b.textContent = 'Cancel this order';
-    b.onclick = async () => { b.disabled = true; const r = await fetch('/api/v1/orders/' + id + '/cancel', { method: 'POST' }); if (!r.ok) { const e = await r.json(); alert(e.error.message); } poll(); };
-    box.append(b);
-  }
-  if (!settled.includes(o.status)) setTimeout(poll, 2000);
-}
-poll();
-</script>`,
-  );
-}
-
 export function orderRoutes(deps: ApiDeps) {
   const { sql } = deps;
   const router = newRouter();
-  router.get('/orders/:orderId', (c) => c.html(orderPage(c.req.param('orderId'))));
   router.openapi(cancelRoute, async (c) => {
     const done = await cancelOrder(deps, c.req.valid('param').orderId, { by: 'customer' });
     return c.json({ orderId: done.orderId, orderNumber: done.orderNumber!, status: done.status }, 200);
   });
   return router.openapi(route, async (c) => {
     const order = await getOrder(sql, c.req.valid('param').orderId);
-    if (!order) return c.json({ error: { code: 'order_not_found', message: 'No such order.' } }, 404);
+    if (!order) throw new DomainError('order_not_found', 'No such order.', 'not_found');
     return c.json(
       {
         orderId: order.orderId,

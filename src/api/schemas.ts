@@ -1,9 +1,25 @@
-// Response shapes more than one route returns.
+// OpenAPI pieces more than one route uses: JSON content, money and status shapes, the Idempotency-Key header.
 import { z } from '@hono/zod-openapi';
 import { ORDER_STATUSES } from '../domain/orders.js';
+
+/** A JSON response (or any content) with its schema and description, as zod-openapi routes declare them. */
+export const jsonContent = <T extends z.ZodType>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
+
+/** A JSON request body; required unless said otherwise. */
+export const jsonBody = <T extends z.ZodType>(schema: T, required = true) => ({ content: { 'application/json': { schema } }, required });
 
 export const MoneySchema = z
   .object({ amount: z.number().int().openapi({ example: 6900, description: 'Minor units (grosz for PLN)' }), currency: z.string().length(3).openapi({ example: 'PLN' }) })
   .openapi('Money');
 
 export const OrderStatusSchema = z.enum(ORDER_STATUSES).openapi('OrderStatus');
+
+/** Checkout and operator refunds: the client's key makes a retried request reach the same order or refund. */
+export const IdempotencyKeyHeader = z.object({
+  'idempotency-key': z
+    .string()
+    .min(8)
+    .max(255)
+    .regex(/^[\x21-\x7e]+$/)
+    .openapi({ description: 'Client-chosen key; the same key returns the same result' }),
+});

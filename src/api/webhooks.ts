@@ -2,44 +2,28 @@
 import { z } from '@hono/zod-openapi';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { DomainError } from '../domain/errors.js';
-import { isUuid, orderWorkflowId, PROVIDERS, type PaymentEvent, type ProviderName } from '../domain/orders.js';
-import type { RefundNotice, VerifiedWebhook } from '../payments/provider.js';
-import { paymentSignal, type ResumeInput } from '../workflows/definitions.js';
+import { findOrderId } from '../db/orders.js';
+import { recordWebhookEvent, setWebhookOutcome } from '../db/webhookEvents.js';
+import { PROVIDERS, type PaymentEvent, type ProviderName } from '../domain/orders.js';
+import type { RefundNotice } from '../payments/provider.js';
+import { orderWorkflowId, paymentSignal, type ResumeInput } from '../workflows/definitions.js';
 import type { orderWorkflow } from '../workflows/order.js';
 import type { ApiDeps } from './deps.js';
 import { errorResponse, isPostgresDown, ServiceUnavailable } from './errors.js';
 import { recordProviderRefund } from './refunds.js';
 import { newRouter } from './router.js';
+import { jsonBody, jsonContent } from './schemas.js';
 
 const OUTCOMES = ['signalled', 'refund_started', 'duplicate', 'ignored', 'unmatched'] as const;
 const Ack = z.object({ received: z.literal(true), outcome: z.enum(OUTCOMES) }).openapi('WebhookAck');
 type Outcome = z.infer<typeof Ack>['outcome'];
 
-type Recorded = { fresh: boolean; outcome: string | null };
-
-async function record(sql: ApiDeps['sql'], provider: ProviderName, hook: VerifiedWebhook, rawBody: string): Promise<Recorded> {
+/** A database outage while recording or matching becomes a 503, so the provider delivers the event again. */
+async function orUnavailable<T>(work: Promise<T>, message: string): Promise<T> {
   try {
-    const inserted = await sql`
-      INSERT INTO webhook_events (provider, event_id, event_type, order_id, raw_body)
-      VALUES (${provider}, ${hook.eventId}, ${hook.eventType}, ${hook.orderId ?? null}, ${rawBody})
-      ON CONFLICT (provider, event_id) DO NOTHING RETURNING id`;
-    if (inserted.length > 0) return { fresh: true, outcome: null };
-    const [row] = await sql<{ outcome: string | null }[]>`SELECT outcome FROM webhook_events WHERE provider = ${provider} AND event_id = ${hook.eventId}`;
-    return { fresh: false, outcome: row?.outcome ?? null };
+    return await work;
   } catch (err) {
-    if (isPostgresDown(err)) throw new ServiceUnavailable('event_not_recorded', 'The event could not be recorded; retry later.');
-    throw err;
-  }
-}
-
-/** The order an event belongs to: named in it, or found by the provider's payment id. */
-async function findOrder(sql: ApiDeps['sql'], provider: ProviderName, orderId: string | undefined, paymentId: string | undefined): Promise<string | undefined> {
-  try {
-    if (isUuid(orderId)) return (await sql<{ id: string }[]>`SELECT id FROM orders WHERE id = ${orderId}`)[0]?.id;
-    if (!paymentId) return undefined;
-    return (await sql<{ id: string }[]>`SELECT id FROM orders WHERE provider = ${provider} AND provider_payment_id = ${paymentId}`)[0]?.id;
-  } catch (err) {
-    if (isPostgresDown(err)) throw new ServiceUnavailable('event_not_recorded', 'The event could not be matched to its order; retry later.');
+    if (isPostgresDown(err)) throw new ServiceUnavailable('event_not_recorded', message);
     throw err;
   }
 }
@@ -87,10 +71,10 @@ export function webhookRoutes(deps: ApiDeps) {
     path: '/api/v1/webhooks/{provider}',
     tags: ['webhooks'],
     description: 'Payment provider events. The signature is verified over the exact bytes received (Stripe-Signature or Sandbox-Signature).',
-    request: { params: z.object({ provider: z.enum(PROVIDERS) }), body: { content: { 'application/json': { schema: z.object({}).loose() } } } },
+    request: { params: z.object({ provider: z.enum(PROVIDERS) }), body: jsonBody(z.object({}).loose(), false) },
     responses: {
-      200: { content: { 'application/json': { schema: Ack } }, description: 'Recorded (and signalled, when the order acts on it)' },
-      202: { content: { 'application/json': { schema: Ack } }, description: 'Recorded; it names no order of ours, so an operator looks at it' },
+      200: jsonContent(Ack, 'Recorded (and signalled, when the order acts on it)'),
+      202: jsonContent(Ack, 'Recorded; it names no order of ours, so an operator looks at it'),
       400: errorResponse('Missing or invalid signature, or not an event of this provider; nothing recorded'),
       404: errorResponse('Unknown or disabled provider'),
       503: errorResponse('Could not record or signal; the provider should retry'),
@@ -105,17 +89,21 @@ export function webhookRoutes(deps: ApiDeps) {
     const hook = await provider.verifyWebhook(rawBody, (h) => c.req.header(h));
     const log = c.get('log').child({ provider: name, eventId: hook.eventId, eventType: hook.eventType, orderId: hook.orderId, workflowId: hook.orderId && orderWorkflowId(hook.orderId) });
 
-    const recorded = await record(sql, name, hook, rawBody);
+    const recorded = await orUnavailable(
+      recordWebhookEvent(sql, { provider: name, eventId: hook.eventId, eventType: hook.eventType, orderId: hook.orderId ?? null, rawBody }),
+      'The event could not be recorded; retry later.',
+    );
     const ack = (outcome: Outcome, status: 200 | 202 = 200) => c.json({ received: true as const, outcome }, status);
     if (recorded.outcome) return ack('duplicate');
-    const setOutcome = (outcome: Outcome) =>
-      sql`UPDATE webhook_events SET outcome = ${outcome}, signalled_at = CASE WHEN ${outcome === 'signalled' || outcome === 'refund_started'} THEN now() END
-          WHERE provider = ${name} AND event_id = ${hook.eventId}`;
+    const setOutcome = (outcome: Outcome) => setWebhookOutcome(sql, name, hook.eventId, outcome, outcome === 'signalled' || outcome === 'refund_started');
     if (!hook.event && !hook.refund) {
       await setOutcome('ignored');
       return ack('ignored');
     }
-    const orderId = await findOrder(sql, name, hook.event?.orderId ?? hook.refund?.orderId, hook.refund?.paymentId);
+    const orderId = await orUnavailable(
+      findOrderId(sql, name, hook.event?.orderId ?? hook.refund?.orderId, hook.refund?.paymentId),
+      'The event could not be matched to its order; retry later.',
+    );
     if (!orderId) {
       // Money for no order of ours is kept on record for operators (GET /api/v1/admin/webhook-events?outcome=unmatched).
       await setOutcome('unmatched');

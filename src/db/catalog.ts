@@ -1,6 +1,6 @@
 // Catalog queries: listing, one package with its bundle children, and the rows pricing needs.
 import { isUuid } from '../domain/orders.js';
-import type { CatalogPackage } from '../domain/pricing.js';
+import { priceCart, type CatalogPackage, type Quote } from '../domain/pricing.js';
 import type { Db, Sql } from './client.js';
 
 export interface PackageRow {
@@ -90,4 +90,12 @@ export async function ownedPackageIds(sql: Db, email: string): Promise<Set<strin
 /** The packages these ids give access to: each package itself, a bundle its children. */
 export async function grantedBy(sql: Db, ids: string[]): Promise<string[]> {
   return [...new Set((await loadCatalogFor(sql, ids)).flatMap((p) => p.grants))];
+}
+
+/**
+ * Prices a cart from the catalog for this buyer: the API's pre-check and createOrder (inside its transaction) both
+ * ask here, so what is refused before a workflow exists is what the workflow would refuse.
+ */
+export async function quoteCart(db: Db, packageIds: string[], email: string): Promise<Quote> {
+  return priceCart(packageIds, await loadCatalogFor(db, packageIds), await ownedPackageIds(db, email));
 }

@@ -13,3 +13,8 @@ export function createSql(url: string, options: { max?: number } = {}): Sql {
     transform: { undefined: null },
   });
 }
+
+/** Readiness: the database answers a query. */
+export async function ping(sql: Sql): Promise<void> {
+  await sql`SELECT 1`;
+}

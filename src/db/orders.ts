@@ -1,8 +1,8 @@
-// Order rows: reading an order, and status transitions that always leave an order event behind.
+// Order rows: reading and creating an order, and status transitions that always leave an order event behind.
 import type { Money } from '../domain/money.js';
 import { DomainError } from '../domain/errors.js';
-import { isUuid, transitionVerdict, type Locale, type OrderLine, type OrderStatus, type ProviderName, type Transition } from '../domain/orders.js';
-import type { RefundLedger } from '../domain/refunds.js';
+import { isUuid, transitionVerdict, type Locale, type OrderLine, type OrderRequest, type OrderStatus, type ProviderName, type Transition } from '../domain/orders.js';
+import type { Quote } from '../domain/pricing.js';
 import type { Db, Sql } from './client.js';
 
 export interface OrderRecord {
@@ -20,33 +20,72 @@ export interface OrderRecord {
   paymentId: string | null;
   userId: string | null;
   fingerprint: string;
+  heldReason: string | null;
   createdAt: Date;
 }
 
-export async function getOrder(sql: Sql, orderId: string): Promise<OrderRecord | undefined> {
+/** An orders row as stored (the columns the record carries). */
+interface OrderRow {
+  id: string;
+  order_number: string;
+  status: OrderStatus;
+  email: string;
+  customer_name: string;
+  locale: Locale;
+  provider: ProviderName;
+  total_amount: number;
+  currency: string;
+  provider_session_id: string | null;
+  payment_url: string | null;
+  provider_payment_id: string | null;
+  user_id: string | null;
+  request_fingerprint: string;
+  held_reason: string | null;
+  created_at: Date;
+}
+
+interface OrderItemRow {
+  package_id: string;
+  slug: string;
+  title: string;
+  unit_amount: number;
+  currency: string;
+}
+
+const toOrderRecord = (o: OrderRow, items: OrderItemRow[]): OrderRecord => ({
+  orderId: o.id,
+  orderNumber: o.order_number,
+  status: o.status,
+  email: o.email,
+  customerName: o.customer_name,
+  locale: o.locale,
+  provider: o.provider,
+  total: { amount: o.total_amount, currency: o.currency },
+  items: items.map((i) => ({ packageId: i.package_id, slug: i.slug, title: i.title, unitAmount: i.unit_amount, currency: i.currency })),
+  sessionId: o.provider_session_id,
+  paymentUrl: o.payment_url,
+  paymentId: o.provider_payment_id,
+  userId: o.user_id,
+  fingerprint: o.request_fingerprint,
+  heldReason: o.held_reason,
+  createdAt: o.created_at,
+});
+
+export async function getOrder(sql: Db, orderId: string): Promise<OrderRecord | undefined> {
   if (!isUuid(orderId)) return undefined;
-  const [o] = await sql`SELECT * FROM orders WHERE id = ${orderId}`;
+  const [o] = await sql<OrderRow[]>`SELECT * FROM orders WHERE id = ${orderId}`;
   if (!o) return undefined;
-  const items = await sql`
+  const items = await sql<OrderItemRow[]>`
     SELECT i.package_id, p.slug, i.title, i.unit_amount, i.currency
     FROM order_items i JOIN packages p ON p.id = i.package_id WHERE i.order_id = ${orderId} ORDER BY i.title`;
-  return {
-    orderId: o.id,
-    orderNumber: o.order_number,
-    status: o.status,
-    email: o.email,
-    customerName: o.customer_name,
-    locale: o.locale,
-    provider: o.provider,
-    total: { amount: o.total_amount, currency: o.currency },
-    items: items.map((i) => ({ packageId: i.package_id, slug: i.slug, title: i.title, unitAmount: i.unit_amount, currency: i.currency })),
-    sessionId: o.provider_session_id,
-    paymentUrl: o.payment_url,
-    paymentId: o.provider_payment_id,
-    userId: o.user_id,
-    fingerprint: o.request_fingerprint,
-    createdAt: o.created_at,
-  };
+  return toOrderRecord(o, items);
+}
+
+/** The order, or a business error (not found) that the API answers 404 and activities do not retry. */
+export async function requireOrder(sql: Db, orderId: string): Promise<OrderRecord> {
+  const order = await getOrder(sql, orderId);
+  if (!order) throw new DomainError('order_not_found', `Order ${orderId} does not exist.`, 'not_found');
+  return order;
 }
 
 /** Moves an order to `to` and records why; a repeat of the same transition changes nothing (activities retry). */
@@ -84,27 +123,66 @@ export async function appendOrderEvent(sql: Db, orderId: string, cause: string, 
     SELECT id, status, status, ${cause}, ${details ? sql.json(details as never) : null} FROM orders WHERE id = ${orderId}`;
 }
 
-/** Everything refund rules need, read inside the caller's transaction after it locked the order row. */
-export async function loadRefundLedger(tx: Db, orderId: string): Promise<RefundLedger | undefined> {
-  const [o] = await tx`SELECT id, status, paid_amount, paid_currency FROM orders WHERE id = ${orderId}`;
-  if (!o) return undefined;
-  const items = await tx<{ package_id: string; unit_amount: number; children: string[] }[]>`
-    SELECT i.package_id, i.unit_amount, coalesce((SELECT array_agg(b.child_id) FROM bundle_items b WHERE b.bundle_id = i.package_id), '{}') AS children
-    FROM order_items i WHERE i.order_id = ${orderId}`;
-  const refunds = await tx<{ amount: number; package_ids: string[] }[]>`SELECT amount, package_ids FROM refunds WHERE order_id = ${orderId}`;
-  return {
-    orderId,
-    status: o.status,
-    paid: o.paid_amount == null ? null : { amount: o.paid_amount, currency: o.paid_currency },
-    items: items.map((i) => ({ packageId: i.package_id, unitAmount: i.unit_amount, children: i.children })),
-    refunds: refunds.map((r) => ({ amount: r.amount, packageIds: r.package_ids })),
-  };
+/** Inserts the order, its items and its first event under a fresh order number (retried on collision); in the caller's transaction. */
+export async function insertOrder(tx: Db, input: OrderRequest, quote: Quote, nextNumber: () => string, attempts: number): Promise<string> {
+  let orderNumber: string | undefined;
+  for (let attempt = 0; attempt < attempts && !orderNumber; attempt++) {
+    const candidate = nextNumber();
+    const inserted = await tx`
+      INSERT INTO orders (id, order_number, status, email, customer_name, locale, provider, total_amount, currency, request_fingerprint)
+      VALUES (${input.orderId}, ${candidate}, 'PENDING', ${input.email.toLowerCase()}, ${input.name}, ${input.locale},
+              ${input.provider}, ${quote.total.amount}, ${quote.total.currency}, ${input.fingerprint})
+      ON CONFLICT (order_number) DO NOTHING RETURNING id`;
+    if (inserted.length > 0) orderNumber = candidate;
+  }
+  if (!orderNumber) throw new Error(`no free order number after ${attempts} attempts`);
+  for (const line of quote.lines) {
+    await tx`INSERT INTO order_items (order_id, package_id, title, unit_amount, currency)
+             VALUES (${input.orderId}, ${line.packageId}, ${line.title}, ${line.unitAmount}, ${line.currency})`;
+  }
+  await tx`INSERT INTO order_events (order_id, from_status, to_status, cause) VALUES (${input.orderId}, NULL, 'PENDING', 'checkout')`;
+  return orderNumber;
 }
 
-/**
- * Serialises what decides an order's access and money (granting, recording refunds) without a row lock, so a
- * stuck holder never blocks the order's status changes or timeline; released at the end of the transaction.
- */
-export async function lockOrderLedger(tx: Db, orderId: string): Promise<void> {
-  await tx`SELECT pg_advisory_xact_lock(hashtextextended(${orderId}, 0))`;
+export async function setPaymentSession(sql: Db, orderId: string, session: { sessionId: string; url: string }): Promise<void> {
+  await sql`UPDATE orders SET provider_session_id = ${session.sessionId}, payment_url = ${session.url}, updated_at = now() WHERE id = ${orderId}`;
+}
+
+/** Links the order to its buyer's account once; a later call changes nothing. */
+export async function linkOrderUser(sql: Db, orderId: string, userId: string): Promise<void> {
+  await sql`UPDATE orders SET user_id = ${userId}, updated_at = now() WHERE id = ${orderId} AND user_id IS NULL`;
+}
+
+/** Money that reached a closed order: recorded on it (so it can be refunded) without reopening it; once. */
+export async function recordLatePayment(sql: Sql, orderId: string, p: { eventId: string; paymentId?: string; amount: Money }): Promise<void> {
+  await sql.begin(async (tx) => {
+    const [row] = await tx`
+      UPDATE orders SET provider_payment_id = coalesce(provider_payment_id, ${p.paymentId ?? null}),
+             paid_amount = coalesce(paid_amount, ${p.amount.amount}), paid_currency = coalesce(paid_currency, ${p.amount.currency}),
+             paid_at = coalesce(paid_at, now()), updated_at = now()
+      WHERE id = ${orderId} AND paid_amount IS NULL RETURNING id`;
+    if (row) await appendOrderEvent(tx, orderId, 'late_payment', { eventId: p.eventId, paymentId: p.paymentId ?? null, amount: p.amount });
+  });
+}
+
+/** PENDING orders with a payment session older than `olderThanMs`; `pastTtl` once their checkout TTL has also run out. */
+export async function stalePendingOrders(sql: Sql, q: { olderThanMs: number; checkoutTtlMs: number; limit: number }): Promise<{ orderId: string; provider: ProviderName; pastTtl: boolean }[]> {
+  const rows = await sql<{ id: string; provider: ProviderName; past_ttl: boolean }[]>`
+    SELECT id, provider, created_at < now() - make_interval(secs => ${(q.checkoutTtlMs + q.olderThanMs) / 1000}) AS past_ttl
+    FROM orders WHERE status IN ('PENDING', 'PROCESSING') AND provider_session_id IS NOT NULL
+      AND created_at < now() - make_interval(secs => ${q.olderThanMs / 1000})
+    ORDER BY created_at LIMIT ${q.limit}`;
+  return rows.map((r) => ({ orderId: r.id, provider: r.provider, pastTtl: r.past_ttl }));
+}
+
+/** The order a provider event belongs to: named in it, or found by the provider's payment id. */
+export async function findOrderId(sql: Sql, provider: ProviderName, orderId: string | undefined, paymentId: string | undefined): Promise<string | undefined> {
+  if (isUuid(orderId)) return (await sql<{ id: string }[]>`SELECT id FROM orders WHERE id = ${orderId}`)[0]?.id;
+  if (!paymentId) return undefined;
+  return (await sql<{ id: string }[]>`SELECT id FROM orders WHERE provider = ${provider} AND provider_payment_id = ${paymentId}`)[0]?.id;
+}
+
+/** The package ids of the order's items (a bundle is one item). */
+export async function orderPackageIds(db: Db, orderId: string): Promise<string[]> {
+  return (await db<{ package_id: string }[]>`SELECT package_id FROM order_items WHERE order_id = ${orderId}`).map((r) => r.package_id);
 }

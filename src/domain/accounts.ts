@@ -8,8 +8,3 @@ export interface SetupLinkRequest {
 export interface SetupLinkOutcome {
   status: 'sent' | 'no_account';
 }
-
-/** One setup-link workflow per email at a time: a burst of requests while one is sending joins it. */
-export function setupLinkWorkflowId(email: string): string {
-  return `setup-link-${email}`;
-}

@@ -137,7 +137,3 @@ export function formatOrderNumber(date: Date, random: () => number): string {
 }
 
 export const ORDER_NUMBER_PATTERN = /^ORD-\d{8}-[A-Z2-9]{4}$/;
-
-export function orderWorkflowId(orderId: string): string {
-  return `order-${orderId}`;
-}

@@ -1,7 +1,27 @@
 // The words of every email in Polish and English; templates.ts lays them out as HTML and plain text.
 import type { EmailKind, Locale, RefundReason } from '../domain/orders.js';
 import { formatIban } from '../domain/iban.js';
-import type { EmailData } from './templates.js';
+import type { Money } from '../domain/money.js';
+
+/** The facts an email is written from. */
+export interface EmailData {
+  customerName: string;
+  orderNumber: string;
+  items: { title: string; amount: Money }[];
+  total: Money;
+  shopUrl: string;
+  /** The buyer's order page (bank transfer: where the transfer details stay visible). */
+  orderUrl?: string;
+  /** Welcome and setup_link: the single-use password-setup link. */
+  setupUrl?: string;
+  /** refund_issued only: how much went back, why, and which packages the customer no longer has. */
+  refund?: { amount: Money; full: boolean; reason: RefundReason; revokedTitles: string[] };
+  /** bank_transfer_instructions only: where to send the money; the order number is the transfer title. */
+  bankAccount?: { accountName: string; iban: string; bic?: string };
+}
+
+/** setup_link belongs to the account, not to an order: it needs no order fields. */
+export type AccountEmailData = Pick<EmailData, 'customerName' | 'shopUrl'> & { setupUrl: string };
 
 /** What each email says; `money` formats an amount in the email's language. */
 export interface Copy {

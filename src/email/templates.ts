@@ -2,27 +2,8 @@
 import mjml2html from 'mjml';
 import { escapeHtml } from '../domain/html.js';
 import { formatMoney, type Money } from '../domain/money.js';
-import type { EmailKind, Locale, RefundReason } from '../domain/orders.js';
-import { COPY, LABELS, NUMBER_LOCALE, type Copy, type Labels } from './copy.js';
-
-export interface EmailData {
-  customerName: string;
-  orderNumber: string;
-  items: { title: string; amount: Money }[];
-  total: Money;
-  shopUrl: string;
-  /** The buyer's order page (bank transfer: where the transfer details stay visible). */
-  orderUrl?: string;
-  /** Welcome and setup_link: the single-use password-setup link. */
-  setupUrl?: string;
-  /** refund_issued only: how much went back, why, and which packages the customer no longer has. */
-  refund?: { amount: Money; full: boolean; reason: RefundReason; revokedTitles: string[] };
-  /** bank_transfer_instructions only: where to send the money; the order number is the transfer title. */
-  bankAccount?: { accountName: string; iban: string; bic?: string };
-}
-
-/** setup_link belongs to the account, not to an order: it needs no order fields. */
-export type AccountEmailData = Pick<EmailData, 'customerName' | 'shopUrl'> & { setupUrl: string };
+import type { EmailKind, Locale } from '../domain/orders.js';
+import { COPY, LABELS, NUMBER_LOCALE, type AccountEmailData, type Copy, type EmailData, type Labels } from './copy.js';
 
 export interface RenderedEmail {
   subject: string;

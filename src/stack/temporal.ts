@@ -1,7 +1,18 @@
 // Starts the Temporal CLI dev server with our search attributes registered (SQLite file, or in memory when no file is given).
+import { SearchAttributeType } from '@temporalio/common';
+import { SEARCH_ATTRIBUTES } from '../workflows/definitions.js';
 import { spawnService, type Service } from './process.js';
 
-export const SEARCH_ATTRIBUTES = { OrderNumber: 'Keyword', CustomerEmail: 'Keyword', OrderStatus: 'Keyword' } as const;
+/** How `temporal server start-dev --search-attribute Name=Type` spells each type. */
+const CLI_TYPE: Record<SearchAttributeType, string> = {
+  [SearchAttributeType.TEXT]: 'Text',
+  [SearchAttributeType.KEYWORD]: 'Keyword',
+  [SearchAttributeType.INT]: 'Int',
+  [SearchAttributeType.DOUBLE]: 'Double',
+  [SearchAttributeType.BOOL]: 'Bool',
+  [SearchAttributeType.DATETIME]: 'Datetime',
+  [SearchAttributeType.KEYWORD_LIST]: 'KeywordList',
+};
 
 export interface TemporalDevServerOptions {
   cliPath: string;
@@ -15,7 +26,7 @@ export async function startTemporalDevServer(opts: TemporalDevServerOptions): Pr
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(opts.port), '--log-level', 'error'];
   args.push(...(opts.uiPort ? ['--ui-port', String(opts.uiPort)] : ['--headless']));
   if (opts.dbFile) args.push('--db-filename', opts.dbFile);
-  for (const [name, type] of Object.entries(SEARCH_ATTRIBUTES)) args.push('--search-attribute', `${name}=${type}`);
+  for (const key of SEARCH_ATTRIBUTES) args.push('--search-attribute', `${key.name}=${CLI_TYPE[key.type]}`);
   // WAL and no fsync: Temporal's own CI settings for the SQLite store; a dev server trades durability on power loss for speed.
   args.push('--sqlite-pragma', 'journal_mode=WAL', '--sqlite-pragma', 'synchronous=OFF');
   args.push('--dynamic-config-value', 'frontend.enableExecuteMultiOperation=true');

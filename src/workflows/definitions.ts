@@ -5,8 +5,6 @@ import type { Money } from '../domain/money.js';
 import type { OrderRequest, OrderStatus, PaymentEvent, ProviderName, RefundReason } from '../domain/orders.js';
 import type { RefundSource } from '../domain/refunds.js';
 
-export { orderWorkflowId } from '../domain/orders.js';
-
 /** Settings the API and the reconciliation schedule pass in, so a run keeps the ones it started with. */
 export interface OrderSettings {
   /** How long user creation and enrolment retry after payment before the order is compensated. */
@@ -114,6 +112,21 @@ export interface EmailResendInput {
 export const ORDER_NUMBER = defineSearchAttributeKey('OrderNumber', SearchAttributeType.KEYWORD);
 export const CUSTOMER_EMAIL = defineSearchAttributeKey('CustomerEmail', SearchAttributeType.KEYWORD);
 export const ORDER_STATUS = defineSearchAttributeKey('OrderStatus', SearchAttributeType.KEYWORD);
+/** Every search attribute the workflows set: registered by the dev server at start and by docker-compose's setup. */
+export const SEARCH_ATTRIBUTES = [ORDER_NUMBER, CUSTOMER_EMAIL, ORDER_STATUS] as const;
 
-export const refundWorkflowId = (orderId: string, key: string) => `refund-${orderId}-${key}`;
+// Workflow ids: the only place each scheme is spelled. They carry ids and keys, never personal data beyond the setup link's email.
+const ORDER = 'order-';
+const REFUND = 'refund-';
+const EMAIL_RESEND = 'email-';
+
+/** One workflow per order (checkout, then resumed runs for late events). */
+export const orderWorkflowId = (orderId: string) => `${ORDER}${orderId}`;
+export const refundWorkflowId = (orderId: string, key: string) => `${REFUND}${orderId}-${key}`;
+/** Every resend is its own run: `nonce` makes the id fresh. */
+export const emailResendWorkflowId = (orderId: string, nonce: string) => `${EMAIL_RESEND}${orderId}-${nonce}`;
+/** One setup-link workflow per email at a time: a burst of requests while one is sending joins it. */
+export const setupLinkWorkflowId = (email: string) => `setup-link-${email}`;
 export const reconcileScheduleId = (taskQueue: string) => `reconcile-${taskQueue}`;
+/** A Temporal visibility query for every workflow of one order: its runs, refunds and resends. */
+export const orderWorkflowsQuery = (orderId: string) => [ORDER, REFUND, EMAIL_RESEND].map((prefix) => `WorkflowId STARTS_WITH "${prefix}${orderId}"`).join(' OR ');

@@ -1,12 +1,12 @@
 // Customer accounts over HTTP and real SMTP: buy, follow the emailed link, set a password, log in, see orders and access.
 import { randomInt, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hashToken } from '../../src/activities/email.js';
+import { hashToken } from '../../src/auth/setupTokens.js';
 import { signAccessToken } from '../../src/auth/accessTokens.js';
-import { setupLinkWorkflowId } from '../../src/domain/accounts.js';
+import { setupLinkWorkflowId } from '../../src/workflows/definitions.js';
 import { createLogger } from '../../src/log.js';
 import { createPaymentProviders } from '../../src/payments/index.js';
-import { apiDepsFrom, startHttpServer } from '../../src/services.js';
+import { apiDepsFrom, startHttpServer } from '../../src/api/server.js';
 import { checkout, emailsTo, eventually, packageId, sandboxAction, startHarness, uniqueEmail, waitForStatus, type Harness } from '../support/harness.js';
 
 const PER_EMAIL = 4;

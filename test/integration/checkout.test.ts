@@ -1,7 +1,7 @@
 // Checkout over HTTP: idempotency, every refusal as a clear 4xx, and expiry after a short TTL.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { transitionOrder } from '../../src/db/orders.js';
-import { orderWorkflowId } from '../../src/domain/orders.js';
+import { orderWorkflowId } from '../../src/workflows/definitions.js';
 import { openOrder, postSandbox, sandboxSucceeded } from '../support/events.js';
 import { activeEnrollments, checkout, emailsTo, eventually, packageId, postJson, recordHistory, sandboxAction, startHarness, uniqueEmail, waitForStatus, type Harness } from '../support/harness.js';
 

@@ -1,7 +1,7 @@
 // The dev mailbox a person clicks through on `npm start`: real SMTP in, newest first, HTML rendered beside the text part.
 import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mailboxRoutes } from '../../src/api/mailbox.js';
+import { mailboxRoutes } from '../../src/api/pages/mailbox.js';
 import { escapeHtml } from '../../src/domain/html.js';
 import { startDevMailbox, type DevMailbox } from '../../src/email/devMailbox.js';
 import { renderEmail } from '../../src/email/templates.js';

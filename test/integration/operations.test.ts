@@ -1,6 +1,6 @@
 // Every paid order ends in one outcome, on real parts: compensation, undeliverable email, cancellation, refunds, held orders, admin API.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { orderWorkflowId } from '../../src/domain/orders.js';
+import { orderWorkflowId } from '../../src/workflows/definitions.js';
 import { openOrder, postSandbox, postStripe, sandboxSucceeded, stripeEvent, stripePaid, type TestOrder } from '../support/events.js';
 import {
   activeEnrollments,

@@ -5,7 +5,7 @@ import { createSql } from '../../src/db/client.js';
 import { createLogger } from '../../src/log.js';
 import { signSandboxPayload } from '../../src/payments/sandbox.js';
 import { createPaymentProviders } from '../../src/payments/index.js';
-import { apiDepsFrom, startHttpServer } from '../../src/services.js';
+import { apiDepsFrom, startHttpServer } from '../../src/api/server.js';
 import { freePort } from '../../src/stack/process.js';
 import { checkout, packageId, post, startHarness, uniqueEmail, waitForStatus, type Harness } from '../support/harness.js';
 

@@ -1,6 +1,6 @@
 // A buyer pays on the sandbox page: account, enrollments (bundle → children) and the right email, over real parts.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hashToken } from '../../src/activities/email.js';
+import { hashToken } from '../../src/auth/setupTokens.js';
 import { activeEnrollments, checkout, emailsTo, eventually, packageId, postJson, sandboxAction, startHarness, uniqueEmail, waitForStatus, type Harness } from '../support/harness.js';
 
 let h: Harness;

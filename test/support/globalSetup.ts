@@ -6,7 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { mailboxRoutes } from '../../src/api/mailbox.js';
+import { mailboxRoutes } from '../../src/api/pages/mailbox.js';
 import { loadToolsConfig } from '../../src/config.js';
 import { createSql } from '../../src/db/client.js';
 import { migrate } from '../../src/db/migrate.js';
@@ -14,7 +14,7 @@ import { startDevMailbox } from '../../src/email/devMailbox.js';
 import { startEmbeddedPostgres } from '../../src/stack/postgres.js';
 import { freePort, spawnService } from '../../src/stack/process.js';
 import { startTemporalDevServer } from '../../src/stack/temporal.js';
-import { WORKFLOWS_PATH } from '../../src/services.js';
+import { WORKFLOWS_PATH } from '../../src/wiring.js';
 import { resolveTool, STRIPE_MOCK, TEMPORAL_CLI } from '../../src/stack/tools.js';
 
 declare module 'vitest' {

@@ -12,7 +12,9 @@ import type { CapturedEmail } from '../../src/email/devMailbox.js';
 import { createMailer } from '../../src/email/transport.js';
 import { createLogger } from '../../src/log.js';
 import { createPaymentProviders } from '../../src/payments/index.js';
-import { apiDepsFrom, connectTemporal, createOrderWorker, ensureReconcileSchedule, startHttpServer } from '../../src/services.js';
+import { createOrderWorker, ensureReconcileSchedule } from '../../src/wiring.js';
+import { connectTemporal } from '../../src/temporalClient.js';
+import { apiDepsFrom, startHttpServer } from '../../src/api/server.js';
 import { freePort } from '../../src/stack/process.js';
 
 let runtimeInstalled = false;

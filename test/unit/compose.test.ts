@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { ensureComposeParser } from '../../scripts/compose-parser.js';
 import { loadConfig, loadToolsConfig } from '../../src/config.js';
+import { SEARCH_ATTRIBUTES } from '../../src/workflows/definitions.js';
 
 const ROOT = resolve(fileURLToPath(new URL('../../', import.meta.url)));
 const COMPOSE_FILE = join(ROOT, 'docker-compose.yml');
@@ -190,9 +191,12 @@ describe('docker-compose.yml', () => {
     expect(service(project, 'api').healthcheck?.test?.join(' ')).toContain('/readyz');
   });
 
-  it('registers the order search attributes as Keyword before the app starts', () => {
+  it('registers every search attribute the workflows set (SEARCH_ATTRIBUTES) as Keyword before the app starts', () => {
     const script = [service(project, 'temporal-admin-tools').command ?? []].flat().join('\n');
-    expect(script).toMatch(/for name in OrderNumber CustomerEmail OrderStatus; do/);
+    const registered = /for name in ([^;]+); do/.exec(script)?.[1]?.trim().split(/\s+/) ?? [];
+    expect(registered.sort()).toEqual(SEARCH_ATTRIBUTES.map((key) => key.name).sort());
+    // The compose script creates each one as Keyword.
+    expect(SEARCH_ATTRIBUTES.map((key) => key.type)).toEqual(SEARCH_ATTRIBUTES.map(() => 'KEYWORD'));
     expect(script).toMatch(/search-attribute create --namespace default --name \S+ --type Keyword/);
   });
 });

@@ -1,7 +1,8 @@
 // Every email kind in both languages: HTML and text snapshots (a template change shows in review), and the facts each must carry.
 import { describe, expect, it } from 'vitest';
 import { EMAIL_KINDS, LOCALES, type EmailKind, type Locale } from '../../src/domain/orders.js';
-import { renderEmail, type EmailData, type RenderedEmail } from '../../src/email/templates.js';
+import type { EmailData } from '../../src/email/copy.js';
+import { renderEmail, type RenderedEmail } from '../../src/email/templates.js';
 
 const SHOP = 'https://shop.example/shop';
 const SETUP = 'https://shop.example/account/setup-password?token=abc123';

@@ -1,4 +1,4 @@
-// The project's ESLint rules that guard workflow determinism and unhandled promises, run on probe sources.
+// The project's ESLint rules that guard workflow determinism, unhandled promises and the layering, run on probe sources.
 import { describe, it, expect } from 'vitest';
 import { ESLint } from 'eslint';
 import { join, resolve } from 'node:path';
@@ -7,13 +7,16 @@ import { fileURLToPath } from 'node:url';
 const ROOT = resolve(fileURLToPath(new URL('../../', import.meta.url)));
 const WORKFLOW_PROBE = 'src/workflows/__lint_probe__.ts';
 const ACTIVITY_PROBE = 'src/activities/__probe__.ts';
+const API_PROBE = 'src/api/__probe__.ts';
+const DB_PROBE = 'src/db/__probe__.ts';
+const DOMAIN_PROBE = 'src/domain/__probe__.ts';
 
 // The probes never exist on disk (other work may lint or type-check src/ meanwhile). typescript-eslint's project service
 // only places files that exist in the tsconfig project, so the probe paths are admitted to its default project; every
 // rule and file glob still comes from the project's own eslint.config.js.
 const eslint = new ESLint({
   cwd: ROOT,
-  overrideConfig: { languageOptions: { parserOptions: { projectService: { allowDefaultProject: [WORKFLOW_PROBE, ACTIVITY_PROBE] } } } },
+  overrideConfig: { languageOptions: { parserOptions: { projectService: { allowDefaultProject: [WORKFLOW_PROBE, ACTIVITY_PROBE, API_PROBE, DB_PROBE, DOMAIN_PROBE] } } } },
 });
 
 async function lint(code: string, path: string): Promise<{ ruleId: string | null; message: string }[]> {
@@ -66,5 +69,38 @@ describe('promises must be handled', () => {
 
   it('accepts the awaited call', async () => {
     expect(await lint(AWAITED, ACTIVITY_PROBE)).toEqual([]);
+  });
+});
+
+describe('layers import only downwards', () => {
+  const importing = (specifier: string, name: string, typeOnly = false) =>
+    `import ${typeOnly ? 'type ' : ''}{ ${name} } from '${specifier}';\nexport type Probe = ${typeOnly ? name : `typeof ${name}`};\n`;
+  const rules = async (code: string, path: string) => (await lint(code, path)).map((m) => m.ruleId);
+
+  it('flags the API importing activities, even for a type', async () => {
+    const messages = await lint(importing('../activities/index.js', 'createActivities'), API_PROBE);
+    expect(messages).toEqual([{ ruleId: 'no-restricted-imports', message: expect.stringContaining('never imports activities') }]);
+    expect(await rules(importing('../activities/refunds.js', 'RefundRecord', true), API_PROBE)).toEqual(['no-restricted-imports']);
+  });
+
+  it('lets the API import db/', async () => {
+    expect(await rules(importing('../db/orders.js', 'getOrder'), API_PROBE)).toEqual([]);
+  });
+
+  it('flags activity files importing each other, but not deps.ts', async () => {
+    expect(await rules(importing('./orders.js', 'orderActivities'), ACTIVITY_PROBE)).toEqual(['no-restricted-imports']);
+    expect(await rules(importing('./deps.js', 'providerFor'), ACTIVITY_PROBE)).toEqual([]);
+  });
+
+  it('flags db/ importing the API, activities or workflows', async () => {
+    expect(await rules(importing('../workflows/definitions.js', 'orderWorkflowId'), DB_PROBE)).toEqual(['no-restricted-imports']);
+    expect(await rules(importing('../api/errors.js', 'mapError'), DB_PROBE)).toEqual(['no-restricted-imports']);
+    expect(await rules(importing('../domain/orders.js', 'isUuid'), DB_PROBE)).toEqual([]);
+  });
+
+  it('keeps domain/ to itself', async () => {
+    expect(await rules(importing('../db/client.js', 'createSql'), DOMAIN_PROBE)).toEqual(['no-restricted-imports']);
+    expect(await rules(importing('node:crypto', 'randomUUID'), DOMAIN_PROBE)).toEqual(['no-restricted-imports']);
+    expect(await rules(importing('./money.js', 'formatMoney'), DOMAIN_PROBE)).toEqual([]);
   });
 });

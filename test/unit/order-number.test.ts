@@ -1,6 +1,7 @@
 // Order numbers are human-facing: ORD-<UTC date>-<four characters from an alphabet without look-alikes>.
 import { describe, it, expect } from 'vitest';
-import { formatOrderNumber, ORDER_NUMBER_PATTERN, orderWorkflowId } from '../../src/domain/orders.js';
+import { formatOrderNumber, ORDER_NUMBER_PATTERN } from '../../src/domain/orders.js';
+import { orderWorkflowId } from '../../src/workflows/definitions.js';
 
 /** A random() that returns `values` in order and fails loudly if asked for more. */
 function sequence(...values: number[]): () => number {

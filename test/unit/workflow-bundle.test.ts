@@ -5,7 +5,7 @@ import { mkdtemp, rm, symlink, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { WORKFLOWS_PATH } from '../../src/services.js';
+import { WORKFLOWS_PATH } from '../../src/wiring.js';
 
 const ROOT = resolve(fileURLToPath(new URL('../../', import.meta.url)));
 

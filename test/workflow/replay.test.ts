@@ -3,7 +3,7 @@ import { temporal } from '@temporalio/proto';
 import { bundleWorkflowCode, DefaultLogger, Worker } from '@temporalio/worker';
 import { readdir, readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { WORKFLOWS_PATH } from '../../src/services.js';
+import { WORKFLOWS_PATH } from '../../src/wiring.js';
 import { HISTORY_FIXTURES, REQUIRED_HISTORIES } from '../support/histories.js';
 
 async function fixtures() {

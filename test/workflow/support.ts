@@ -7,9 +7,9 @@ import { afterAll, beforeAll } from 'vitest';
 import type { Activities } from '../../src/activities/index.js';
 import { loadToolsConfig } from '../../src/config.js';
 import type { PaymentEvent } from '../../src/domain/orders.js';
-import { WORKFLOWS_PATH } from '../../src/services.js';
+import { WORKFLOWS_PATH } from '../../src/wiring.js';
 import { resolveTool, TEMPORAL_CLI } from '../../src/stack/tools.js';
-import { checkoutUpdate, CUSTOMER_EMAIL, ORDER_NUMBER, ORDER_STATUS, orderWorkflowId, type CheckoutInput } from '../../src/workflows/definitions.js';
+import { checkoutUpdate, orderWorkflowId, SEARCH_ATTRIBUTES, type CheckoutInput } from '../../src/workflows/definitions.js';
 import type { orderWorkflow } from '../../src/workflows/order.js';
 
 export let env: TestWorkflowEnvironment;
@@ -21,7 +21,7 @@ export function useWorkflowEnv(): void {
     Runtime.install({ logger: new DefaultLogger('WARN') });
     const path = await resolveTool(TEMPORAL_CLI, loadToolsConfig());
     [env, bundle] = await Promise.all([
-      TestWorkflowEnvironment.createLocal({ server: { executable: { type: 'existing-path', path }, searchAttributes: [ORDER_NUMBER, CUSTOMER_EMAIL, ORDER_STATUS] } }),
+      TestWorkflowEnvironment.createLocal({ server: { executable: { type: 'existing-path', path }, searchAttributes: [...SEARCH_ATTRIBUTES] } }),
       bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') }),
     ]);
   });

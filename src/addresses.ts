@@ -3,7 +3,7 @@ import type { Config } from './config.js';
 
 export const EMBEDDED_DATABASE = 'checkout';
 
-export function endpoints(config: Config) {
+export function addresses(config: Config) {
   return {
     databaseUrl: config.databaseUrl ?? `postgres://postgres:postgres@127.0.0.1:${config.stack.pgPort}/${EMBEDDED_DATABASE}`,
     temporalAddress: config.temporal.address ?? `127.0.0.1:${config.stack.temporalPort}`,

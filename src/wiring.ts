@@ -1,15 +1,11 @@
-// Builds the long-lived parts (database pool, Temporal client, worker, HTTP server) from configuration.
-import { serve, type ServerType } from '@hono/node-server';
-import { Client, Connection, ScheduleAlreadyRunning, ScheduleOverlapPolicy, type ScheduleOptionsAction } from '@temporalio/client';
+// The worker's side of the wiring: the Temporal runtime, the order worker with its activities, the reconcile schedule.
+import { ScheduleAlreadyRunning, type Client, ScheduleOverlapPolicy, type ScheduleOptionsAction } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel, type WorkflowBundle } from '@temporalio/worker';
 import { fileURLToPath } from 'node:url';
 import { createActivities } from './activities/index.js';
-import { createApp } from './api/app.js';
-import type { ApiDeps } from './api/deps.js';
 import type { Config } from './config.js';
 import type { Sql } from './db/client.js';
 import type { Mailer } from './email/transport.js';
-import type { Logger } from './log.js';
 import type { PaymentProviders } from './payments/index.js';
 import { reconcileScheduleId, type ReconcileInput } from './workflows/definitions.js';
 
@@ -22,11 +18,6 @@ export const WORKFLOWS_PATH = fileURLToPath(new URL(`./workflows/index${import.m
  */
 export function installTemporalRuntime(level: LogLevel = 'INFO'): void {
   Runtime.install({ logger: new DefaultLogger(level), shutdownSignals: [] });
-}
-
-export async function connectTemporal(address: string, namespace: string): Promise<Client> {
-  const connection = await Connection.connect({ address });
-  return new Client({ connection, namespace });
 }
 
 export interface WorkerParts {
@@ -86,28 +77,4 @@ export async function ensureReconcileSchedule(client: Client, config: Config): P
     await client.schedule.getHandle(scheduleId).update((previous) => ({ ...previous, spec, action }));
   }
   return scheduleId;
-}
-
-export function apiDepsFrom(config: Config, parts: { sql: Sql; temporal: Client; payments: PaymentProviders; log: Logger }): ApiDeps {
-  return {
-    ...parts,
-    publicUrl: config.publicUrl,
-    taskQueue: config.temporal.taskQueue,
-    checkoutTtlMs: config.checkoutTtlMs,
-    orderSettings: { fulfilmentRetryMs: config.fulfilmentRetryMs, latePaymentPolicy: config.latePaymentPolicy },
-    adminToken: config.adminToken,
-    temporalUi: { url: config.temporal.uiUrl, namespace: config.temporal.namespace },
-    accounts: { jwt: config.jwt, rateLimit: config.authRateLimit, trustedProxyHops: config.trustedProxyHops },
-    sandboxSecret: config.sandbox?.webhookSecret,
-  };
-}
-
-export async function startHttpServer(deps: ApiDeps, host: string, port: number): Promise<{ server: ServerType; port: number; close(): Promise<void> }> {
-  const app = createApp(deps);
-  return new Promise((resolve, reject) => {
-    const server = serve({ fetch: app.fetch, hostname: host, port }, (info) =>
-      resolve({ server, port: info.port, close: () => new Promise<void>((r) => server.close(() => r())) }),
-    );
-    server.once('error', reject);
-  });
 }

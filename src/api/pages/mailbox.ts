@@ -1,8 +1,9 @@
 // The dev mailbox viewer: captured emails newest first, each with its HTML rendered and its text part.
-import type { DevMailbox } from '../email/devMailbox.js';
-import { escapeHtml } from '../domain/html.js';
+import type { DevMailbox } from '../../email/devMailbox.js';
+import { escapeHtml } from '../../domain/html.js';
+import { errorJson } from '../errors.js';
 import { page } from './html.js';
-import { newRouter } from './router.js';
+import { newRouter } from '../router.js';
 
 export function mailboxRoutes(mailbox: DevMailbox) {
   const router = newRouter();
@@ -23,7 +24,7 @@ export function mailboxRoutes(mailbox: DevMailbox) {
   router.post('/dev/mailbox/rejections', async (c) => {
     const body = (await c.req.json().catch(() => null)) as { address?: unknown; rejected?: unknown } | null;
     if (typeof body?.address !== 'string' || typeof body.rejected !== 'boolean') {
-      return c.json({ error: { code: 'invalid_request', message: 'Send {"address": string, "rejected": boolean}.' } }, 400);
+      return errorJson(c, 400, 'invalid_request', 'Send {"address": string, "rejected": boolean}.');
     }
     mailbox.setRejected(body.address, body.rejected);
     return c.json({ address: body.address.toLowerCase(), rejected: body.rejected });
@@ -31,7 +32,7 @@ export function mailboxRoutes(mailbox: DevMailbox) {
   router.get('/dev/mailbox/messages', (c) => c.json({ messages: mailbox.list({ to: c.req.query('to') }) }));
   router.get('/dev/mailbox/messages/:id', (c) => {
     const m = mailbox.get(c.req.param('id'));
-    return m ? c.json(m) : c.json({ error: { code: 'message_not_found', message: 'No such message.' } }, 404);
+    return m ? c.json(m) : errorJson(c, 404, 'message_not_found', 'No such message.');
   });
   router.get('/dev/mailbox/:id', (c) => {
     const m = mailbox.get(c.req.param('id'));

@@ -1,5 +1,5 @@
 // A minimal, dependency-free page shell for the few HTML pages (sandbox checkout, order page, dev mailbox).
-import { escapeHtml } from '../domain/html.js';
+import { escapeHtml } from '../../domain/html.js';
 
 export function page(title: string, body: string): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">

@@ -1,8 +1,8 @@
 // A bare storefront for trying the product by hand: pick a package, type an email, pay in the sandbox.
 // It uses only the public API (catalog and checkout), as a real frontend would.
-import type { ApiDeps } from './deps.js';
+import type { ApiDeps } from '../deps.js';
 import { page } from './html.js';
-import { newRouter } from './router.js';
+import { newRouter } from '../router.js';
 
 const SHOP = `<h1>Shop</h1><p class="muted">A demo storefront on the public API. Payments go to the sandbox provider.</p>
 <form id="buy" class="card">

@@ -1,4 +1,5 @@
 // The page the welcome and setup-link emails open: set a password, or ask for a fresh link when this one no longer works.
+import { newRouter } from '../router.js';
 import { page } from './html.js';
 
 const BODY = `<h1>Set your password</h1>
@@ -50,3 +51,7 @@ relink.addEventListener('submit', async (e) => {
 </script>`;
 
 export const setupPasswordPage = () => page('Set your password', BODY);
+
+export function setupPasswordRoutes() {
+  return newRouter().get('/account/setup-password', (c) => c.html(setupPasswordPage()));
+}

@@ -1,0 +1,33 @@
+// Serves the API over HTTP: its dependencies from configuration, and the node server around createApp.
+import { serve, type ServerType } from '@hono/node-server';
+import type { Client } from '@temporalio/client';
+import type { Config } from '../config.js';
+import type { Sql } from '../db/client.js';
+import type { Logger } from '../log.js';
+import type { PaymentProviders } from '../payments/index.js';
+import { createApp } from './app.js';
+import type { ApiDeps } from './deps.js';
+
+export function apiDepsFrom(config: Config, parts: { sql: Sql; temporal: Client; payments: PaymentProviders; log: Logger }): ApiDeps {
+  return {
+    ...parts,
+    publicUrl: config.publicUrl,
+    taskQueue: config.temporal.taskQueue,
+    checkoutTtlMs: config.checkoutTtlMs,
+    orderSettings: { fulfilmentRetryMs: config.fulfilmentRetryMs, latePaymentPolicy: config.latePaymentPolicy },
+    adminToken: config.adminToken,
+    temporalUi: { url: config.temporal.uiUrl, namespace: config.temporal.namespace },
+    accounts: { jwt: config.jwt, rateLimit: config.authRateLimit, trustedProxyHops: config.trustedProxyHops },
+    sandboxSecret: config.sandbox?.webhookSecret,
+  };
+}
+
+export async function startHttpServer(deps: ApiDeps, host: string, port: number): Promise<{ server: ServerType; port: number; close(): Promise<void> }> {
+  const app = createApp(deps);
+  return new Promise((resolve, reject) => {
+    const server = serve({ fetch: app.fetch, hostname: host, port }, (info) =>
+      resolve({ server, port: info.port, close: () => new Promise<void>((r) => server.close(() => r())) }),
+    );
+    server.once('error', reject);
+  });
+}

@@ -1,0 +1,24 @@
+// Fixed-window request counters (rate_limits), shared by every API process; the database clock decides.
+import type { Sql } from './client.js';
+
+export interface Counted {
+  key: string;
+  hits: number;
+  /** Seconds until this key's window ends. */
+  seconds_left: number;
+}
+
+/** Counts one hit on each key; a window starts with the first hit after the previous one ended. */
+export async function countHits(sql: Sql, keys: string[], windowSeconds: number): Promise<Counted[]> {
+  const rows = await sql<Counted[]>`
+    INSERT INTO rate_limits AS r (key, window_started_at, hits)
+    SELECT unnest(${keys}::text[]), now(), 1
+    ON CONFLICT (key) DO UPDATE SET
+      window_started_at = CASE WHEN r.window_started_at <= now() - make_interval(secs => ${windowSeconds}) THEN now() ELSE r.window_started_at END,
+      hits = CASE WHEN r.window_started_at <= now() - make_interval(secs => ${windowSeconds}) THEN 1 ELSE r.hits + 1 END
+    RETURNING key, hits, extract(epoch FROM r.window_started_at + make_interval(secs => ${windowSeconds}) - now())::float8 AS seconds_left`;
+  // Ended windows are dead weight: each call drops a bounded batch of them, found through the index.
+  await sql`DELETE FROM rate_limits WHERE key IN (
+              SELECT key FROM rate_limits WHERE window_started_at < now() - make_interval(secs => ${windowSeconds}) LIMIT 100)`;
+  return rows;
+}

@@ -1,0 +1,90 @@
+// Customer accounts: created at fulfilment with no usable password, looked up for login and tokens, and their setup tokens.
+import type { Db, Sql } from './client.js';
+
+/** A users row as stored (the columns these queries read). */
+interface UserRow {
+  id: string;
+  email: string;
+  name: string;
+  role: string;
+  password_hash: string | null;
+  created_by_order_id: string | null;
+  disabled_at: Date | null;
+  created_at: Date;
+}
+
+export interface User {
+  userId: string;
+  email: string;
+  name: string;
+  role: string;
+  passwordHash: string | null;
+  createdByOrderId: string | null;
+  disabled: boolean;
+  createdAt: Date;
+}
+
+const toUser = (r: UserRow): User => ({
+  userId: r.id,
+  email: r.email,
+  name: r.name,
+  role: r.role,
+  passwordHash: r.password_hash,
+  createdByOrderId: r.created_by_order_id,
+  disabled: r.disabled_at !== null,
+  createdAt: r.created_at,
+});
+
+/** The account for this email, created for this order if there was none (so `createdByOrderId` tells who made it). */
+export async function findOrCreateCustomer(sql: Sql, c: { email: string; name: string; orderId: string }): Promise<User> {
+  await sql`
+    INSERT INTO users (email, name, password_hash, role, created_by_order_id)
+    VALUES (${c.email}, ${c.name}, NULL, 'customer', ${c.orderId})
+    ON CONFLICT (email) DO NOTHING`;
+  const [row] = await sql<UserRow[]>`SELECT * FROM users WHERE email = ${c.email}`;
+  return toUser(row!);
+}
+
+/** An account that may log in or act: disabled accounts are treated as unknown. */
+export async function activeUserByEmail(sql: Sql, email: string): Promise<User | undefined> {
+  const [row] = await sql<UserRow[]>`SELECT * FROM users WHERE email = ${email} AND disabled_at IS NULL`;
+  return row ? toUser(row) : undefined;
+}
+
+export async function activeUserById(sql: Sql, userId: string): Promise<User | undefined> {
+  const [row] = await sql<UserRow[]>`SELECT * FROM users WHERE id = ${userId} AND disabled_at IS NULL`;
+  return row ? toUser(row) : undefined;
+}
+
+/** The language of the customer's latest order (linked to the user or placed with their email), if any. */
+export async function latestOrderLocale(sql: Sql, user: { userId: string; email: string }): Promise<string | null> {
+  const [row] = await sql<{ locale: string }[]>`
+    SELECT locale FROM orders WHERE user_id = ${user.userId} OR email = ${user.email} ORDER BY created_at DESC LIMIT 1`;
+  return row?.locale ?? null;
+}
+
+export async function insertSetupToken(sql: Db, userId: string, tokenHash: string, expiresAt: Date): Promise<void> {
+  await sql`INSERT INTO password_setup_tokens (user_id, token_hash, expires_at) VALUES (${userId}, ${tokenHash}, ${expiresAt})`;
+}
+
+export interface SetupTokenRow {
+  userId: string;
+  email: string;
+  expiresAt: Date;
+  usedAt: Date | null;
+}
+
+/** The token with its user, locked until the caller's transaction ends (so it is consumed once). */
+export async function lockSetupToken(tx: Db, tokenHash: string): Promise<SetupTokenRow | undefined> {
+  const [row] = await tx<{ user_id: string; email: string; expires_at: Date; used_at: Date | null }[]>`
+    SELECT t.user_id, u.email, t.expires_at, t.used_at
+    FROM password_setup_tokens t JOIN users u ON u.id = t.user_id
+    WHERE t.token_hash = ${tokenHash} FOR UPDATE OF t`;
+  return row ? { userId: row.user_id, email: row.email, expiresAt: row.expires_at, usedAt: row.used_at } : undefined;
+}
+
+/** Sets the password and uses up every open setup token of the user: an older link must not reset it again. */
+export async function setPassword(tx: Db, userId: string, passwordHash: string): Promise<void> {
+  await tx`UPDATE users SET password_hash = ${passwordHash} WHERE id = ${userId}`;
+  await tx`UPDATE password_setup_tokens SET used_at = now() WHERE user_id = ${userId} AND used_at IS NULL`;
+}
