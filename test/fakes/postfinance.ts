@@ -43,7 +43,7 @@ export async function startPostfinanceFake(opts: PostfinanceFakeOptions = {}) {
   };
   const store = createStore(auth.spaceId, opts.currencies ?? ['CHF', 'EUR']);
   const requests: RecordedRequest[] = [];
-  const outages: { match: RegExp; status: number }[] = [];
+  const outages: { match: RegExp; status: number; meanwhile?: () => void }[] = [];
   let origin = '';
   const webhooks = createWebhookSender(auth.spaceId, opts.webhookUrl);
 
@@ -81,6 +81,11 @@ export async function startPostfinanceFake(opts: PostfinanceFakeOptions = {}) {
     return apiError(404, 'NOT_FOUND', `No operation ${method} ${PREFIX}${path}.`);
   }
 
+  function injected(o: (typeof outages)[number]): FakeAnswer {
+    o.meanwhile?.();
+    return apiError(o.status, o.status >= 500 ? 'SERVER_ERROR' : 'INVALID_STATE', 'Injected by the test.');
+  }
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
@@ -92,7 +97,7 @@ export async function startPostfinanceFake(opts: PostfinanceFakeOptions = {}) {
     try {
       json = body ? JSON.parse(body) : undefined;
       const outage = outages.findIndex((o) => o.match.test(`${req.method} ${path}`));
-      answer = !path ? apiError(404, 'NOT_FOUND', 'Not under /api/v2.0.') : outage >= 0 ? apiError(outages.splice(outage, 1)[0]!.status, 'SERVER_ERROR', 'Injected outage.') : await route(req, path, url.searchParams, json);
+      answer = !path ? apiError(404, 'NOT_FOUND', 'Not under /api/v2.0.') : outage >= 0 ? injected(outages.splice(outage, 1)[0]!) : await route(req, path, url.searchParams, json);
     } catch {
       answer = apiError(400, 'INVALID_JSON', 'The body is not JSON.');
     }
@@ -137,8 +142,8 @@ export async function startPostfinanceFake(opts: PostfinanceFakeOptions = {}) {
     sign: webhooks.sign,
     /** POSTs a raw body with the given headers to the webhook URL; returns our HTTP status. */
     postWebhook: webhooks.post,
-    /** The next request whose "METHOD /path" matches answers `status` instead (an outage). */
-    failNext: (match: RegExp, status = 503) => void outages.push({ match, status }),
+    /** The next request whose "METHOD /path" matches answers `status` instead (an outage), after running `meanwhile` (a race). */
+    failNext: (match: RegExp, status = 503, meanwhile?: () => void) => void outages.push({ match, status, meanwhile }),
     close: () => new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve()))),
   };
 }
