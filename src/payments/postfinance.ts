@@ -43,8 +43,8 @@ export function createPostfinanceProvider(s: PostfinanceSettings, call: Postfina
       try {
         await call('POST', `/payment/transactions/${tx.id}/void-online`);
       } catch (err) {
-        // Completed or voided meanwhile: no longer open, which is what we wanted (a late payment is handled by its event).
-        if (!(err instanceof PostfinanceApiError && err.isRefusal)) throw err;
+        // Completed or voided meanwhile (or the void went through before an error): no longer open, which is what we
+        // wanted; a late payment is handled by its own event.
         if ((await readTransaction(sessionId)).state === 'AUTHORIZED') throw err;
       }
     },

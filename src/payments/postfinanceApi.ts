@@ -79,6 +79,7 @@ export function createPostfinanceCall(s: PostfinanceSettings): PostfinanceCall {
     });
     const text = await response.text();
     if (!response.ok) throw apiError(response.status, method, path, text);
+    if (!text) return undefined as T;
     const json = (response.headers.get('content-type') ?? '').includes('json');
     if (options.text) return (json ? JSON.parse(text) : text.trim()) as T;
     return JSON.parse(text) as T;

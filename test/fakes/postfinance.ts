@@ -128,7 +128,7 @@ export async function startPostfinanceFake(opts: PostfinanceFakeOptions = {}) {
     transactionIds: () => [...store.transactions.keys()],
     refund: (id: number) => store.renderRefund(store.refunds.get(id)!),
     refundIds: () => [...store.refunds.keys()],
-    setState: (id: number, state: FakeTransactionState) => store.setState(id, state),
+    setState: (id: number, state: FakeTransactionState, completedAmount?: number) => store.setState(id, state, completedAmount),
     notifyTransaction,
     processing: (id: number) => drive(id, 'PROCESSING'),
     authorize: (id: number) => drive(id, 'AUTHORIZED'),

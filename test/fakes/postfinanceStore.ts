@@ -169,13 +169,14 @@ export function createStore(spaceId: number, currencies: readonly string[]) {
 
   return { transactions, refunds, renderTransaction, renderRefund, createTransaction, createRefund, search,
     setNextRefundState: (s: FakeRefundState) => void (nextRefundState = s),
-    setState(id: number, state: FakeTransactionState) {
+    /** `completedAmount` (minor units) models a partial completion; by default the whole authorization completes. */
+    setState(id: number, state: FakeTransactionState, completedAmount?: number) {
       const t = transactions.get(id);
       if (!t) throw new Error(`fake PostFinance: no transaction ${id}`);
       if (!FAKE_TRANSACTION_STATES.includes(state)) throw new Error(`fake PostFinance: no state ${state}`);
       t.state = state;
       t.version++;
-      if (state === 'COMPLETED' || state === 'FULFILL') t.completed = t.authorized;
+      if (state === 'COMPLETED' || state === 'FULFILL') t.completed = completedAmount ?? t.authorized;
     },
     settleRefund(id: number, state: 'SUCCESSFUL' | 'FAILED') {
       const f = refunds.get(id);

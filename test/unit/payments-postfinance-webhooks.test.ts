@@ -55,6 +55,13 @@ describe('transactions', () => {
     expect(hook.event?.kind).toBe(kind);
   });
 
+  it('reports the completed amount, not the authorized one, after a partial completion', async () => {
+    const { id } = await openSession();
+    fake.setState(id, 'FULFILL', 8000);
+    await fake.notifyTransaction(id);
+    expect(receiver.last().event?.amount).toEqual({ amount: 8000, currency: 'CHF' });
+  });
+
   it('takes the state from the entity, not from the notice', async () => {
     const { id } = await openSession();
     fake.setState(id, 'FULFILL');
