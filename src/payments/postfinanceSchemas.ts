@@ -3,10 +3,6 @@ import { z } from 'zod';
 import { fromMajorUnits, type Money } from '../domain/money.js';
 import { isUuid } from '../domain/orders.js';
 
-export const TRANSACTION_STATES = ['CREATE', 'PENDING', 'CONFIRMED', 'PROCESSING', 'FAILED', 'AUTHORIZED', 'VOIDED', 'COMPLETED', 'FULFILL', 'DECLINE'] as const;
-export type TransactionState = (typeof TRANSACTION_STATES)[number];
-export const REFUND_STATES = ['CREATE', 'SCHEDULED', 'PENDING', 'MANUAL_CHECK', 'FAILED', 'SUCCESSFUL'] as const;
-
 /** FailureReason: localized name/description maps ({"en-US": "…"}); we keep one text for operators. */
 const failureReason = z.object({ name: z.record(z.string(), z.string()).nullish(), description: z.record(z.string(), z.string()).nullish() }).loose();
 export const reasonText = (r: z.infer<typeof failureReason> | null | undefined): string | undefined =>
