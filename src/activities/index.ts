@@ -7,6 +7,7 @@ import { emailActivities } from './email.js';
 import { enrollmentActivities } from './enrollments.js';
 import { orderActivities } from './orders.js';
 import { paymentActivities } from './payments.js';
+import { refundOutcomeActivities } from './refundOutcomes.js';
 import { refundActivities } from './refunds.js';
 import { userActivities } from './users.js';
 
@@ -37,6 +38,7 @@ export function createActivities(deps: ActivityDeps) {
     ...enrollmentActivities(deps),
     ...emailActivities(deps),
     ...refundActivities(deps),
+    ...refundOutcomeActivities(deps),
     ...accountActivities(deps),
   });
 }

@@ -2,10 +2,11 @@
 import { grantedBy } from '../db/catalog.js';
 import { revokedTitles, revokePackages } from '../db/enrollments.js';
 import { appendOrderEvent, orderPackageIds, requireOrder, transitionOrder } from '../db/orders.js';
-import { getRefund, insertRefund, loadRefundLedger, lockOrderLedger, markRefundSucceeded, refundByKey, refundTotals, toRefundRecord, type RefundRecord, type RefundRow } from '../db/refunds.js';
+import { getRefund, insertRefund, loadRefundLedger, lockOrderLedger, nextRefundSeq, recordRefundAnswer, refundByKey, refundTotals, toRefundRecord, type RefundRecord, type RefundRow } from '../db/refunds.js';
 import { DomainError } from '../domain/errors.js';
 import type { RefundReason } from '../domain/orders.js';
 import { planRefund, RECORDED_ONLY, statusAfterRefunds, type RefundRequest } from '../domain/refunds.js';
+import { ProviderRefusal } from '../payments/provider.js';
 import { providerFor, type ActivityDeps } from './deps.js';
 
 export type { RefundRecord } from '../db/refunds.js';
@@ -18,6 +19,8 @@ export interface ReserveRefundInput extends RefundRequest {
   note?: string;
   /** Operator requests: a hash of the request, so a reused Idempotency-Key with another request is refused. */
   fingerprint?: string;
+  /** The workflow that will move this refund's money and hear of its outcome. */
+  workflowId?: string;
 }
 
 export function refundActivities({ sql, payments }: ActivityDeps) {
@@ -46,7 +49,7 @@ export function refundActivities({ sql, payments }: ActivityDeps) {
         if (RECORDED_ONLY.includes(input.source) && !ledger.paid) throw new Error(`order ${input.orderId} has no recorded payment yet; retrying`);
         const plan = planRefund(ledger, input);
         if (!plan) return null;
-        const row = await insertRefund(tx, { ...input, seq: ledger.refunds.length + 1, amount: plan.amount, packageIds: plan.packageIds });
+        const row = await insertRefund(tx, { ...input, seq: await nextRefundSeq(tx, input.orderId), amount: plan.amount, packageIds: plan.packageIds });
         await appendOrderEvent(tx, input.orderId, `refund_requested:${input.source}`, {
           refundId: row.id,
           seq: row.seq,
@@ -68,24 +71,34 @@ export function refundActivities({ sql, payments }: ActivityDeps) {
       });
     },
 
-    /** Gives the money back at the provider under `refund:<orderId>:<seq>`, unless the provider already moved it. */
+    /**
+     * Asks the provider to give the money back under `refund:<orderId>:<seq>` (`:<attempt>` after a retry) and records
+     * its answer: succeeded; pending (its notice follows); pending_manual (an operator sends it, bank transfer); or
+     * failed, when the provider refuses for good. Money the provider already moved is only recorded.
+     */
     async refundAtProvider(input: { refundId: string }): Promise<RefundRecord> {
       const row = await requireRefund(input.refundId);
-      if (row.status === 'succeeded') return toRefundRecord(row);
-      let providerRefundId: string | null = null;
-      if (!RECORDED_ONLY.includes(row.source)) {
-        const order = await requireOrder(sql, row.order_id);
-        if (!order.sessionId) throw new DomainError('order_not_refundable', `Order ${order.orderId} has no payment session to refund.`, 'conflict');
+      // Answered already (a retry after a lost answer, or a notice that came first): the answer stands.
+      if (row.status !== 'pending' || row.provider_refund_id) return toRefundRecord(row);
+      if (RECORDED_ONLY.includes(row.source)) return toRefundRecord(await recordRefundAnswer(sql, row.id, { status: 'succeeded' }));
+      const order = await requireOrder(sql, row.order_id);
+      if (!order.sessionId) throw new DomainError('order_not_refundable', `Order ${order.orderId} has no payment session to refund.`, 'conflict');
+      try {
         const result = await providerFor(payments, order.provider).refund({
           orderId: order.orderId,
           sessionId: order.sessionId,
           paymentId: order.paymentId ?? undefined,
           amount: { amount: row.amount, currency: row.currency.trim() },
-          idempotencyKey: `refund:${order.orderId}:${row.seq}`,
+          idempotencyKey: row.attempt > 1 ? `refund:${order.orderId}:${row.seq}:${row.attempt}` : `refund:${order.orderId}:${row.seq}`,
         });
-        providerRefundId = result.refundId;
+        const status = result.status === 'manual' ? 'pending_manual' : result.status;
+        if (status !== 'succeeded') await appendOrderEvent(sql, order.orderId, `refund_${status}`, { refundId: row.id, seq: row.seq, ...(result.reason ? { reason: result.reason } : {}) });
+        return toRefundRecord(await recordRefundAnswer(sql, row.id, { status, providerRefundId: result.refundId, error: result.reason }));
+      } catch (err) {
+        if (!(err instanceof ProviderRefusal)) throw err;
+        await appendOrderEvent(sql, order.orderId, 'refund_failed', { refundId: row.id, seq: row.seq, reason: err.message });
+        return toRefundRecord(await recordRefundAnswer(sql, row.id, { status: 'failed', error: err.message }));
       }
-      return toRefundRecord(await markRefundSucceeded(sql, row.id, providerRefundId));
     },
 
     /** REFUNDED once refunds cover the payment, PARTIALLY_REFUNDED before that; recorded with the refund that caused it. */

@@ -32,3 +32,10 @@ export async function revokedTitles(db: Db, orderId: string, packageIds: string[
     WHERE e.order_id = ${orderId} AND e.package_id = ANY(${await grantedBy(db, packageIds)}::uuid[]) AND e.status = 'revoked' ORDER BY p.title`;
   return rows.map((r) => r.title);
 }
+
+/** Gives back access this order's refund or dispute took away (a dispute the shop won). */
+export async function restorePackages(db: Db, orderId: string, packageIds: string[]): Promise<void> {
+  await db`
+    UPDATE enrollments SET status = 'active', revoked_at = NULL
+    WHERE order_id = ${orderId} AND package_id = ANY(${packageIds}::uuid[]) AND status = 'revoked'`;
+}

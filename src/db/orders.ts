@@ -116,6 +116,17 @@ export async function transitionOrder(sql: Sql, orderId: string, t: Transition):
   });
 }
 
+/**
+ * The one way back from a refund: a dispute the shop won returns the money, so the order is what it would have been
+ * without it. Outside the transition table on purpose (REFUNDED is otherwise final); idempotent.
+ */
+export async function reinstateOrder(tx: Db, orderId: string, to: 'FULFILLED' | 'PARTIALLY_REFUNDED', cause: string, details: Record<string, unknown>): Promise<void> {
+  const [row] = await tx<{ status: OrderStatus }[]>`SELECT status FROM orders WHERE id = ${orderId} FOR NO KEY UPDATE`;
+  if (!row || row.status === to) return;
+  await tx`UPDATE orders SET status = ${to}, updated_at = now() WHERE id = ${orderId}`;
+  await tx`INSERT INTO order_events (order_id, from_status, to_status, cause, details) VALUES (${orderId}, ${row.status}, ${to}, ${cause}, ${tx.json(details as never)})`;
+}
+
 /** A timeline entry that does not change the status (a refund requested, an email that failed). */
 export async function appendOrderEvent(sql: Db, orderId: string, cause: string, details?: Record<string, unknown>): Promise<void> {
   await sql`

@@ -1,7 +1,7 @@
 // The refund ledger: one row per refund, the order's ledger lock, and the one "paid vs refunded so far" query.
 import type { Money } from '../domain/money.js';
 import type { RefundReason } from '../domain/orders.js';
-import type { RefundLedger, RefundSource } from '../domain/refunds.js';
+import type { RefundLedger, RefundSource, RefundStatus } from '../domain/refunds.js';
 import type { Db } from './client.js';
 
 export interface RefundRecord {
@@ -13,8 +13,11 @@ export interface RefundRecord {
   reason: RefundReason;
   amount: Money;
   packageIds: string[];
-  status: 'pending' | 'succeeded';
+  status: RefundStatus;
   providerRefundId: string | null;
+  /** Why the provider refused it (status failed), for operators. */
+  lastError: string | null;
+  attempt: number;
   createdAt: string;
 }
 
@@ -31,8 +34,11 @@ export interface RefundRow {
   currency: string;
   package_ids: string[];
   request_fingerprint: string | null;
-  status: 'pending' | 'succeeded';
+  status: RefundStatus;
   provider_refund_id: string | null;
+  last_error: string | null;
+  attempt: number;
+  workflow_id: string | null;
   created_at: Date;
   completed_at: Date | null;
 }
@@ -49,6 +55,8 @@ export function toRefundRecord(r: RefundRow): RefundRecord {
     packageIds: r.package_ids,
     status: r.status,
     providerRefundId: r.provider_refund_id,
+    lastError: r.last_error,
+    attempt: r.attempt,
     createdAt: r.created_at.toISOString(),
   };
 }
@@ -69,7 +77,7 @@ export async function loadRefundLedger(tx: Db, orderId: string): Promise<RefundL
   const items = await tx<{ package_id: string; unit_amount: number; children: string[] }[]>`
     SELECT i.package_id, i.unit_amount, coalesce((SELECT array_agg(b.child_id) FROM bundle_items b WHERE b.bundle_id = i.package_id), '{}') AS children
     FROM order_items i WHERE i.order_id = ${orderId}`;
-  const refunds = await tx<Pick<RefundRow, 'amount' | 'package_ids'>[]>`SELECT amount, package_ids FROM refunds WHERE order_id = ${orderId}`;
+  const refunds = await tx<Pick<RefundRow, 'amount' | 'package_ids'>[]>`SELECT amount, package_ids FROM refunds WHERE order_id = ${orderId} AND status <> 'reversed'`;
   return {
     orderId,
     status: o.status,
@@ -80,15 +88,22 @@ export async function loadRefundLedger(tx: Db, orderId: string): Promise<RefundL
 }
 
 /**
- * What the order was paid and how much of it is refunded so far (pending refunds count), optionally only up to
+ * What the order was paid and how much of it is refunded so far (pending and failed refunds count: their money is owed;
+ * a reversed one, a dispute the shop won, does not), optionally only up to
  * refund `upToSeq`. `paid` is null while no payment is recorded; undefined when the order does not exist.
  */
 export async function refundTotals(db: Db, orderId: string, upToSeq?: number): Promise<{ paid: number | null; refunded: number } | undefined> {
   const [t] = await db<{ paid: number | null; refunded: number }[]>`
     SELECT o.paid_amount AS paid, coalesce(sum(r.amount), 0)::int AS refunded
-    FROM orders o LEFT JOIN refunds r ON r.order_id = o.id ${upToSeq === undefined ? db`` : db`AND r.seq <= ${upToSeq}`}
+    FROM orders o LEFT JOIN refunds r ON r.order_id = o.id AND r.status <> 'reversed' ${upToSeq === undefined ? db`` : db`AND r.seq <= ${upToSeq}`}
     WHERE o.id = ${orderId} GROUP BY o.paid_amount`;
   return t;
+}
+
+/** Refunds are numbered per order, reversed ones included: the number names the provider call. */
+export async function nextRefundSeq(db: Db, orderId: string): Promise<number> {
+  const [row] = await db<{ next: number }[]>`SELECT coalesce(max(seq), 0)::int + 1 AS next FROM refunds WHERE order_id = ${orderId}`;
+  return row!.next;
 }
 
 export async function getRefund(db: Db, refundId: string): Promise<RefundRow | undefined> {
@@ -117,21 +132,35 @@ export interface NewRefund {
   amount: Money;
   packageIds: string[];
   fingerprint?: string;
+  /** The workflow that moves this refund's money: provider outcomes and operator confirmations are signalled to it. */
+  workflowId?: string;
 }
 
 export async function insertRefund(tx: Db, r: NewRefund): Promise<RefundRow> {
   const [row] = await tx<RefundRow[]>`
-    INSERT INTO refunds (order_id, seq, key, source, reason, note, amount, currency, package_ids, request_fingerprint)
+    INSERT INTO refunds (order_id, seq, key, source, reason, note, amount, currency, package_ids, request_fingerprint, workflow_id)
     VALUES (${r.orderId}, ${r.seq}, ${r.key}, ${r.source}, ${r.reason}, ${r.note ?? null},
-            ${r.amount.amount}, ${r.amount.currency}, ${r.packageIds}::uuid[], ${r.fingerprint ?? null})
+            ${r.amount.amount}, ${r.amount.currency}, ${r.packageIds}::uuid[], ${r.fingerprint ?? null}, ${r.workflowId ?? null})
     RETURNING *`;
   return row!;
 }
 
-/** The provider moved the money (or it was recorded as already moved): the refund is done. */
-export async function markRefundSucceeded(db: Db, refundId: string, providerRefundId: string | null): Promise<RefundRow> {
+/**
+ * The provider's answer (or an operator's confirmation): the row follows it. A settled refund never goes back to
+ * pending or failed, so a late or repeated answer changes nothing.
+ */
+export async function recordRefundAnswer(
+  db: Db,
+  refundId: string,
+  a: { status: Exclude<RefundStatus, 'reversed'>; providerRefundId?: string | null; error?: string | null },
+): Promise<RefundRow> {
   const [row] = await db<RefundRow[]>`
-    UPDATE refunds SET status = 'succeeded', provider_refund_id = coalesce(${providerRefundId}, provider_refund_id), completed_at = now()
+    UPDATE refunds SET
+      status = CASE WHEN status IN ('succeeded', 'reversed') THEN status ELSE ${a.status} END,
+      provider_refund_id = coalesce(${a.providerRefundId ?? null}, provider_refund_id),
+      last_error = CASE WHEN ${a.status} = 'failed' THEN ${a.error ?? null} ELSE last_error END,
+      completed_at = CASE WHEN ${a.status} = 'succeeded' THEN coalesce(completed_at, now()) ELSE completed_at END
     WHERE id = ${refundId} RETURNING *`;
-  return row!;
+  if (!row) throw new Error(`refund ${refundId} does not exist`);
+  return row;
 }

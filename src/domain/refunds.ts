@@ -14,6 +14,13 @@ export const REASON_OF_SOURCE: Record<Exclude<RefundSource, 'operator'>, RefundR
   held_payment: 'held_payment',
 };
 
+/**
+ * pending: asked, the provider settles later; pending_manual: an operator sends the money back (bank transfer) and
+ * confirms; failed: refused at the provider, waiting for an operator's retry; reversed: a dispute the shop won.
+ */
+export const REFUND_STATUSES = ['pending', 'pending_manual', 'succeeded', 'failed', 'reversed'] as const;
+export type RefundStatus = (typeof REFUND_STATUSES)[number];
+
 /** Money already moved at the provider: we record it, we do not call the provider. */
 export const RECORDED_ONLY: readonly RefundSource[] = ['provider', 'dispute'];
 

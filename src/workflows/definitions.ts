@@ -3,7 +3,7 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { Money } from '../domain/money.js';
 import type { OrderRequest, OrderStatus, PaymentEvent, ProviderName, RefundReason } from '../domain/orders.js';
-import type { RefundSource } from '../domain/refunds.js';
+import type { RefundSource, RefundStatus } from '../domain/refunds.js';
 
 /** Settings the API and the reconciliation schedule pass in, so a run keeps the ones it started with. */
 export interface OrderSettings {
@@ -68,6 +68,16 @@ export const paymentSignal = defineSignal<[PaymentEvent]>('payment');
 export const refundedSignal = defineSignal<[{ status: 'REFUNDED' | 'PARTIALLY_REFUNDED' }]>('refunded');
 export const statusQuery = defineQuery<OrderState>('status');
 
+/** What became of a refund the provider settles later, or an operator executes (bank transfer): for the workflow that waits on it. */
+export interface RefundOutcomeNotice {
+  refundId: string;
+  status: 'succeeded' | 'failed';
+  reason?: string;
+}
+export const refundOutcomeSignal = defineSignal<[RefundOutcomeNotice]>('refundOutcome');
+/** An operator asks to try a failed refund again. */
+export const retryRefundSignal = defineSignal<[{ refundId: string }]>('retryRefund');
+
 export interface RefundWorkflowInput {
   orderId: string;
   /** Idempotency: the operator's Idempotency-Key, or the provider's refund or dispute. */
@@ -86,7 +96,7 @@ export interface RefundView {
   seq: number;
   amount: Money;
   packageIds: string[];
-  status: 'pending' | 'succeeded';
+  status: RefundStatus;
 }
 
 export interface RefundOutcome {
@@ -105,6 +115,14 @@ export interface ReconcileInput extends OrderSettings {
   limit: number;
 }
 
+/** A dispute the shop won: the money came back, so what the dispute revoked is restored. */
+export interface DisputeWonInput {
+  orderId: string;
+  /** The dispute's refund key (`dispute:<id>`), which this reverses. */
+  disputeKey: string;
+  amount: Money;
+}
+
 export interface EmailResendInput {
   orderId: string;
 }
@@ -119,14 +137,17 @@ export const SEARCH_ATTRIBUTES = [ORDER_NUMBER, CUSTOMER_EMAIL, ORDER_STATUS] as
 const ORDER = 'order-';
 const REFUND = 'refund-';
 const EMAIL_RESEND = 'email-';
+const DISPUTE_WON = 'dispute-won-';
 
 /** One workflow per order (checkout, then resumed runs for late events). */
 export const orderWorkflowId = (orderId: string) => `${ORDER}${orderId}`;
 export const refundWorkflowId = (orderId: string, key: string) => `${REFUND}${orderId}-${key}`;
+/** One per dispute won: restoring what it revoked happens once. */
+export const disputeWonWorkflowId = (orderId: string, disputeKey: string) => `${DISPUTE_WON}${orderId}-${disputeKey}`;
 /** Every resend is its own run: `nonce` makes the id fresh. */
 export const emailResendWorkflowId = (orderId: string, nonce: string) => `${EMAIL_RESEND}${orderId}-${nonce}`;
 /** One setup-link workflow per email at a time: a burst of requests while one is sending joins it. */
 export const setupLinkWorkflowId = (email: string) => `setup-link-${email}`;
 export const reconcileScheduleId = (taskQueue: string) => `reconcile-${taskQueue}`;
 /** A Temporal visibility query for every workflow of one order: its runs, refunds and resends. */
-export const orderWorkflowsQuery = (orderId: string) => [ORDER, REFUND, EMAIL_RESEND].map((prefix) => `WorkflowId STARTS_WITH "${prefix}${orderId}"`).join(' OR ');
+export const orderWorkflowsQuery = (orderId: string) => [ORDER, REFUND, EMAIL_RESEND, DISPUTE_WON].map((prefix) => `WorkflowId STARTS_WITH "${prefix}${orderId}"`).join(' OR ');

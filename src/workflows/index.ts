@@ -1,4 +1,5 @@
 // The workflow bundle's entry: every workflow the worker runs.
+export { disputeWonWorkflow } from './disputeWon.js';
 export { resendEmailWorkflow } from './email.js';
 export { orderWorkflow } from './order.js';
 export { reconcileWorkflow } from './reconcile.js';

@@ -1,5 +1,5 @@
 // After payment: deliver (user, enrolment, email) with undo steps registered before each side effect, or hold, or refund in full.
-import { CancellationScope, condition, isCancellation } from '@temporalio/workflow';
+import { CancellationScope, condition, isCancellation, workflowInfo } from '@temporalio/workflow';
 import type { PaymentEvent } from '../domain/orders.js';
 import { REASON_OF_SOURCE, type RefundSource } from '../domain/refunds.js';
 import { showStatus, transition, type OrderRun } from './orderRun.js';
@@ -10,8 +10,9 @@ type Undo = (acts: Acts) => Promise<void>;
 /** Refunds everything paid (compensation, a late payment, a held payment refused by an operator). */
 export async function refundInFull(run: OrderRun, acts: Acts, source: RefundSource): Promise<void> {
   const { orderId } = run;
-  const refund = await acts.reserveRefund({ orderId, key: source, source, reason: REASON_OF_SOURCE[source as Exclude<RefundSource, 'operator'>] });
-  if (refund) await completeRefund(run.p, acts, refund);
+  const reason = REASON_OF_SOURCE[source as Exclude<RefundSource, 'operator'>];
+  const refund = await acts.reserveRefund({ orderId, key: source, source, reason, workflowId: workflowInfo().workflowId });
+  if (refund) await completeRefund(run.p, acts, refund, run.refunds!);
   showStatus(run, 'REFUNDED');
 }
 

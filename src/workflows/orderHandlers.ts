@@ -2,6 +2,7 @@
 import { ApplicationFailure, condition, setHandler } from '@temporalio/workflow';
 import { cancelUpdate, checkoutUpdate, paymentSignal, refundedSignal, resolveUpdate, statusQuery, type CancelRequest, type CheckoutView } from './definitions.js';
 import { receive, showStatus, type OrderRun } from './orderRun.js';
+import { registerRefundHandlers } from './steps.js';
 
 /** Held for these reasons, an operator decides: deliver anyway, or give the money back. */
 const RESOLVABLE = ['amount_mismatch'];
@@ -29,6 +30,7 @@ export function registerOrderHandlers(run: OrderRun): void {
     },
   );
   setHandler(paymentSignal, (event) => receive(run, event));
+  run.refunds = registerRefundHandlers();
   setHandler(refundedSignal, ({ status }) => {
     run.refundedTo = status;
     showStatus(run, status);

@@ -2,7 +2,7 @@
 import { upsertSearchAttributes } from '@temporalio/workflow';
 import type { OrderStatus, PaymentEvent, ProviderName, Transition } from '../domain/orders.js';
 import { ORDER_STATUS, type CancelRequest, type OrderState, type OrderWorkflowInput, type ResolveRequest } from './definitions.js';
-import { activityProxies, type Proxies } from './steps.js';
+import { activityProxies, type Proxies, type RefundInbox } from './steps.js';
 
 export interface OrderRun {
   readonly input: OrderWorkflowInput;
@@ -18,6 +18,8 @@ export interface OrderRun {
   resolution?: ResolveRequest;
   /** Who takes the money: from checkout, or, in a resumed run, from the database. */
   provider?: ProviderName;
+  /** Refunds this run makes itself (compensation, late or refused payments) hear of their outcome here. */
+  refunds?: RefundInbox;
   /** Set when a refund workflow (provider refund, dispute, operator) settled this order meanwhile. */
   refundedTo?: 'REFUNDED' | 'PARTIALLY_REFUNDED';
 }

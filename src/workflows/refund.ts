@@ -1,8 +1,8 @@
 // refundWorkflow: one refund of an order (operator, provider refund, dispute) — record it, revoke, move the money, tell the customer.
-import { allHandlersFinished, ApplicationFailure, condition, getExternalWorkflowHandle, isCancellation, log, setHandler } from '@temporalio/workflow';
+import { allHandlersFinished, ApplicationFailure, condition, getExternalWorkflowHandle, isCancellation, log, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { RefundRecord } from '../activities/refunds.js';
 import { orderWorkflowId, refundAcceptedUpdate, refundedSignal, type OrderSettings, type RefundOutcome, type RefundView, type RefundWorkflowInput } from './definitions.js';
-import { activityProxies, businessFailure, completeRefund } from './steps.js';
+import { activityProxies, businessFailure, completeRefund, registerRefundHandlers } from './steps.js';
 
 const view = (r: RefundRecord): RefundView => ({ refundId: r.refundId, seq: r.seq, amount: r.amount, packageIds: r.packageIds, status: r.status });
 
@@ -10,6 +10,7 @@ export async function refundWorkflow(input: RefundWorkflowInput & Pick<OrderSett
   const p = activityProxies(input.fulfilmentRetryMs);
   // What the accepted update answers: set once the refund is recorded or refused.
   const answer: { accepted?: { refund: RefundView | null }; refused?: RefundOutcome['refused'] } = {};
+  const inbox = registerRefundHandlers();
 
   setHandler(
     refundAcceptedUpdate,
@@ -33,6 +34,7 @@ export async function refundWorkflow(input: RefundWorkflowInput & Pick<OrderSett
   try {
     // Provider refunds before their payment reached us are retried here until it has (events can arrive out of order).
     refund = await p.durable.reserveRefund({
+      workflowId: workflowInfo().workflowId,
       orderId: input.orderId,
       key: input.key,
       source: input.source,
@@ -53,7 +55,7 @@ export async function refundWorkflow(input: RefundWorkflowInput & Pick<OrderSett
   answer.accepted = { refund: refund && view(refund) };
   // Nothing new to record: a provider refund we already know (our own, seen again in charge.refunded).
   if (!refund) return { refund: null };
-  const orderStatus = await completeRefund(p, p.durable, refund);
+  const orderStatus = await completeRefund(p, p.durable, refund, inbox);
   // A running order workflow (fulfilling, or holding for an operator) learns it was refunded; a closed one needs nothing.
   try {
     await getExternalWorkflowHandle(orderWorkflowId(input.orderId)).signal(refundedSignal, { status: orderStatus as 'REFUNDED' | 'PARTIALLY_REFUNDED' });

@@ -1,5 +1,6 @@
 // Workflow-side building blocks shared by the order, refund and housekeeping workflows: activity proxies and common steps.
-import { ActivityFailure, ApplicationFailure, isCancellation, proxyActivities } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, condition, isCancellation, proxyActivities, setHandler } from '@temporalio/workflow';
+import { refundOutcomeSignal, retryRefundSignal, type RefundOutcomeNotice } from './definitions.js';
 import type { Activities } from '../activities/index.js';
 import type { RefundRecord } from '../activities/refunds.js';
 import type { EmailKind, OrderStatus } from '../domain/orders.js';
@@ -65,10 +66,47 @@ export async function sendEmail(p: Proxies, orderId: string, kind: EmailKind, re
   }
 }
 
+/** Outcomes of refunds this run waits on, and operators' requests to retry failed ones; filled by signal handlers. */
+export interface RefundInbox {
+  outcomes: Map<string, RefundOutcomeNotice>;
+  retries: Set<string>;
+}
+
+export function registerRefundHandlers(): RefundInbox {
+  const inbox: RefundInbox = { outcomes: new Map(), retries: new Set() };
+  setHandler(refundOutcomeSignal, (notice) => void inbox.outcomes.set(notice.refundId, notice));
+  setHandler(retryRefundSignal, ({ refundId }) => void inbox.retries.add(refundId));
+  return inbox;
+}
+
+/**
+ * Moves the money back and follows the provider's answer, not the call: a refund pending at the provider (or with an
+ * operator, for a bank transfer) waits for its outcome; one the provider refused holds the order for an operator,
+ * who can retry it. Nothing here gives up: the money owed goes back, or an operator sees why it cannot.
+ */
+async function moveMoney(p: Proxies, acts: Acts, refund: RefundRecord, inbox: RefundInbox): Promise<void> {
+  const { refundId, orderId } = refund;
+  let current = await acts.refundAtProvider({ refundId });
+  while (current.status !== 'succeeded') {
+    if (current.status === 'failed') {
+      await p.durable.transitionOrder({ orderId, to: 'HELD', cause: 'refund_failed', heldReason: 'refund_failed', details: { refundId, error: current.lastError } });
+      await condition(() => inbox.retries.has(refundId));
+      inbox.retries.delete(refundId);
+      await acts.retryRefund({ refundId });
+      current = await acts.refundAtProvider({ refundId });
+      continue;
+    }
+    await condition(() => inbox.outcomes.has(refundId));
+    const notice = inbox.outcomes.get(refundId)!;
+    inbox.outcomes.delete(refundId);
+    current = await acts.recordRefundOutcome(notice);
+  }
+}
+
 /** After a refund is recorded: revoke its access, move the money, settle the order status, tell the customer. */
-export async function completeRefund(p: Proxies, acts: Acts, refund: RefundRecord): Promise<OrderStatus> {
+export async function completeRefund(p: Proxies, acts: Acts, refund: RefundRecord, inbox: RefundInbox): Promise<OrderStatus> {
   await acts.revokeEnrollments({ orderId: refund.orderId, refundId: refund.refundId });
-  await acts.refundAtProvider({ refundId: refund.refundId });
+  await moveMoney(p, acts, refund, inbox);
   const { status } = await acts.settleRefund({ refundId: refund.refundId });
   await sendEmail(p, refund.orderId, 'refund_issued', String(refund.seq));
   return status;

@@ -47,6 +47,9 @@ export function fakes(overrides: Partial<Record<keyof Activities, (input: never)
     findStalePendingOrders: async () => [],
     lastOrderEmail: async () => null,
     lookUpPayment: async () => null,
+    recordRefundOutcome: async (i: { refundId: string; status: string }) => ({ refundId: i.refundId, status: i.status }),
+    retryRefund: async (i: { refundId: string }) => ({ refundId: i.refundId, status: 'pending' }),
+    reverseDispute: async () => ({ status: 'FULFILLED', restored: [] }),
     capturePayment: async (i: { orderId: string }) => ({ provider: 'paypal', eventId: `capture:${i.orderId}:succeeded`, kind: 'succeeded', orderId: i.orderId, paymentId: 'cap_1', amount: { amount: 6900, currency: 'PLN' } }),
     reserveRefund: async (i: { orderId: string; key: string; source: string; reason: string }) => ({
       refundId: 'refund_1', orderId: i.orderId, seq: 1, key: i.key, source: i.source, reason: i.reason,

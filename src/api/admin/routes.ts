@@ -2,6 +2,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { errorResponse } from '../errors.js';
 import { IdempotencyKeyHeader, jsonBody, jsonContent, MoneySchema, OrderStatusSchema } from '../schemas.js';
+import { REFUND_STATUSES } from '../../domain/refunds.js';
 
 const security = [{ adminBearer: [] }];
 const tags = ['admin'];
@@ -82,7 +83,7 @@ const RefundBody = z
   .openapi('RefundRequest');
 
 const RefundView = z
-  .object({ refundId: z.string().uuid(), seq: z.number().int(), amount: MoneySchema, packageIds: z.array(z.string()), status: z.enum(['pending', 'succeeded']) })
+  .object({ refundId: z.string().uuid(), seq: z.number().int(), amount: MoneySchema, packageIds: z.array(z.string()), status: z.enum(REFUND_STATUSES) })
   .openapi('Refund');
 
 export const refundRoute = createRoute({
