@@ -3,6 +3,7 @@ import { describe, it, expect } from 'vitest';
 import { createApp } from '../../src/api/app.js';
 import { signAccessToken } from '../../src/auth/accessTokens.js';
 import { DomainError, type ErrorKind } from '../../src/domain/errors.js';
+import type { PaymentProviders } from '../../src/payments/index.js';
 import { ADMIN_TOKEN, fakeApiDeps, fakeSql, JWT } from '../support/fakeDeps.js';
 
 const ORDER_ID = '0b7c9f2e-1d4a-4c3b-9e5f-a1b2c3d4e5f6';
@@ -142,5 +143,30 @@ describe('errors are mapped once, at the edge', () => {
     const res = await createApp(fakeApiDeps({ sql: fakeSql([], []) })).request('/api/v1/auth/login', json({ email: 'nobody@example.com', password: 'whatever-it-is' }));
     expect(res.status).toBe(401);
     expect((await bodyOf(res)).error.code).toBe('invalid_credentials');
+  });
+});
+
+describe('webhooks are acknowledged only once they are held', () => {
+  const verified = { eventId: 'evt_1', eventType: 'payment.succeeded' };
+  const sandbox = { verifyWebhook: async () => verified } as unknown as NonNullable<PaymentProviders['sandbox']>;
+
+  it('an unknown or disabled provider is 404', async () => {
+    const res = await createApp(fakeApiDeps()).request('/api/v1/webhooks/paypal', json({}));
+    expect(res.status).toBe(404);
+    expect((await bodyOf(res)).error.code).toBe('provider_not_found');
+  });
+
+  it('an event that cannot be recorded (database down) is 503, so the provider retries', async () => {
+    const down = Object.assign(new Error('Connection terminated'), { code: 'CONNECTION_CLOSED' });
+    const res = await createApp(fakeApiDeps({ payments: { sandbox }, sql: fakeSql([down]) })).request('/api/v1/webhooks/sandbox', json({}));
+    expect(res.status).toBe(503);
+    expect((await bodyOf(res)).error.code).toBe('event_not_recorded');
+  });
+
+  it('a repeat of an event already handed over is acknowledged as a duplicate', async () => {
+    // The insert finds the event there already; its recorded outcome says it was delivered.
+    const res = await createApp(fakeApiDeps({ payments: { sandbox }, sql: fakeSql([[], [{ outcome: 'signalled' }]]) })).request('/api/v1/webhooks/sandbox', json({}));
+    expect(res.status).toBe(200);
+    expect(await bodyOf(res)).toEqual({ received: true, outcome: 'duplicate' });
   });
 });
