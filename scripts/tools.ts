@@ -2,7 +2,7 @@
 // and Debian's Compose parser; prints their paths.
 import { loadToolsConfig } from '../src/config.js';
 import { resolveTool, STRIPE_MOCK, TEMPORAL_CLI } from '../src/stack/tools.js';
-import { ensureComposeParser } from './compose-parser.js';
+import { ensureComposeParser } from './composeParser.js';
 
 const cfg = loadToolsConfig();
 for (const tool of [TEMPORAL_CLI, STRIPE_MOCK]) {

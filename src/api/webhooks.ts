@@ -28,58 +28,59 @@ async function orUnavailable<T>(work: Promise<T>, message: string): Promise<T> {
   }
 }
 
-export function webhookRoutes(deps: ApiDeps) {
-  const { sql, temporal, payments } = deps;
-  const router = newRouter();
-
-  /**
-   * Signal-with-start: a running order gets the event; an order whose run has closed (expired, cancelled, fulfilled,
-   * or ended by an outage) gets a resumed run that handles it — a late payment is never lost nor silently kept.
-   */
-  async function deliverPayment(event: PaymentEvent) {
-    const resume: ResumeInput = { orderId: event.orderId, resume: true, events: [], ...deps.orderSettings };
-    await temporal.workflow.signalWithStart<typeof orderWorkflow, [PaymentEvent]>('orderWorkflow', {
-      workflowId: orderWorkflowId(event.orderId),
-      taskQueue: deps.taskQueue,
-      args: [resume],
-      signal: paymentSignal,
-      signalArgs: [event],
-      workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-    });
-  }
-
-  async function deliverRefund(provider: ProviderName, orderId: string, notice: RefundNotice) {
-    const source = notice.kind === 'refund' ? 'provider' : 'dispute';
-    try {
-      await recordProviderRefund(deps, {
-        orderId,
-        key: notice.key,
-        source,
-        reason: source,
-        note: `${provider} ${notice.kind}`,
-        ...(notice.kind === 'refund' ? { providerTotal: notice.amount.amount } : { amount: notice.amount.amount }),
-      });
-    } catch (err) {
-      // Already running for this very refund: that run records it.
-      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-    }
-  }
-
-  // Documented by hand: a body validator would parse (and re-serialise) the JSON before the signature is checked.
-  router.openAPIRegistry.registerPath({
-    method: 'post',
-    path: '/api/v1/webhooks/{provider}',
-    tags: ['webhooks'],
-    description: 'Payment provider events. The signature is verified over the exact bytes received (Stripe-Signature or Sandbox-Signature).',
-    request: { params: z.object({ provider: z.enum(PROVIDERS) }), body: jsonBody(z.object({}).loose(), false) },
-    responses: {
-      200: jsonContent(Ack, 'Recorded (and signalled, when the order acts on it)'),
-      202: jsonContent(Ack, 'Recorded; it names no order of ours, so an operator looks at it'),
-      400: errorResponse('Missing or invalid signature, or not an event of this provider; nothing recorded'),
-      404: errorResponse('Unknown or disabled provider'),
-      503: errorResponse('Could not record or signal; the provider should retry'),
-    },
+/**
+ * Signal-with-start: a running order gets the event; an order whose run has closed (expired, cancelled, fulfilled,
+ * or ended by an outage) gets a resumed run that handles it — a late payment is never lost nor silently kept.
+ */
+async function deliverPayment(deps: ApiDeps, event: PaymentEvent) {
+  const resume: ResumeInput = { orderId: event.orderId, resume: true, events: [], ...deps.orderSettings };
+  await deps.temporal.workflow.signalWithStart<typeof orderWorkflow, [PaymentEvent]>('orderWorkflow', {
+    workflowId: orderWorkflowId(event.orderId),
+    taskQueue: deps.taskQueue,
+    args: [resume],
+    signal: paymentSignal,
+    signalArgs: [event],
+    workflowIdReusePolicy: 'ALLOW_DUPLICATE',
   });
+}
+
+async function deliverRefund(deps: ApiDeps, provider: ProviderName, orderId: string, notice: RefundNotice) {
+  const source = notice.kind === 'refund' ? 'provider' : 'dispute';
+  try {
+    await recordProviderRefund(deps, {
+      orderId,
+      key: notice.key,
+      source,
+      reason: source,
+      note: `${provider} ${notice.kind}`,
+      ...(notice.kind === 'refund' ? { providerTotal: notice.amount.amount } : { amount: notice.amount.amount }),
+    });
+  } catch (err) {
+    // Already running for this very refund: that run records it.
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+  }
+}
+
+// Documented by hand: a body validator would parse (and re-serialise) the JSON before the signature is checked.
+const webhookDoc = {
+  method: 'post' as const,
+  path: '/api/v1/webhooks/{provider}',
+  tags: ['webhooks'],
+  description: 'Payment provider events. The signature is verified over the exact bytes received (Stripe-Signature or Sandbox-Signature).',
+  request: { params: z.object({ provider: z.enum(PROVIDERS) }), body: jsonBody(z.object({}).loose(), false) },
+  responses: {
+    200: jsonContent(Ack, 'Recorded (and signalled, when the order acts on it)'),
+    202: jsonContent(Ack, 'Recorded; it names no order of ours, so an operator looks at it'),
+    400: errorResponse('Missing or invalid signature, or not an event of this provider; nothing recorded'),
+    404: errorResponse('Unknown or disabled provider'),
+    503: errorResponse('Could not record or signal; the provider should retry'),
+  },
+};
+
+export function webhookRoutes(deps: ApiDeps) {
+  const { sql, payments } = deps;
+  const router = newRouter();
+  router.openAPIRegistry.registerPath(webhookDoc);
 
   router.post('/api/v1/webhooks/:provider', async (c) => {
     const name = c.req.param('provider') as ProviderName;
@@ -112,8 +113,8 @@ export function webhookRoutes(deps: ApiDeps) {
     }
     // Not yet handed over (new, or an earlier delivery failed to): do it now. Workflows ignore repeats.
     try {
-      if (hook.event) await deliverPayment({ ...hook.event, orderId });
-      else await deliverRefund(name, orderId, hook.refund!);
+      if (hook.event) await deliverPayment(deps, { ...hook.event, orderId });
+      else await deliverRefund(deps, name, orderId, hook.refund!);
     } catch (err) {
       log.warn({ err }, 'webhook recorded but not delivered to its workflow; answering 503 so the provider retries');
       throw new ServiceUnavailable('event_not_signalled', 'The event was recorded but could not be delivered to its order; retry later.');

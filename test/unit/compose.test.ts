@@ -1,5 +1,5 @@
 // docker-compose.yml is validated and resolved by a real Compose parser: Debian's docker-compose (1.29),
-// via `docker-compose config`, which needs no Docker engine. scripts/compose-parser.ts finds or installs it.
+// via `docker-compose config`, which needs no Docker engine. scripts/composeParser.ts finds or installs it.
 import { describe, it, expect, beforeAll } from 'vitest';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
-import { ensureComposeParser } from '../../scripts/compose-parser.js';
+import { ensureComposeParser } from '../../scripts/composeParser.js';
 import { loadConfig, loadToolsConfig } from '../../src/config.js';
 import { SEARCH_ATTRIBUTES } from '../../src/workflows/definitions.js';
 
