@@ -6,8 +6,8 @@ import type { FakeCapture, FakeOrder, FakeRefund, PaypalLedger } from './paypalL
 import { amountOf } from './paypalMoney.js';
 
 // Made once with `openssl req -x509 -newkey rsa:2048 -days 36500 -nodes`; Node cannot make certificates.
-export const SIGNING_KEY = readFileSync(new URL('./paypal-signing-key.pem', import.meta.url), 'utf8');
-export const SIGNING_CERT = readFileSync(new URL('./paypal-signing-cert.pem', import.meta.url), 'utf8');
+export const SIGNING_KEY = readFileSync(new URL('./paypalSigningKey.pem', import.meta.url), 'utf8');
+export const SIGNING_CERT = readFileSync(new URL('./paypalSigningCert.pem', import.meta.url), 'utf8');
 
 const link = (href: string, rel: string, method = 'GET') => ({ href, rel, method });
 
