@@ -53,7 +53,8 @@ describe('checkout', () => {
     ['empty cart', { packageIds: [] }, 400, 'invalid_request'],
     ['bad email', { email: 'not-an-email' }, 400, 'invalid_request'],
     ['unknown field', { coupon: 'X' }, 400, 'invalid_request'],
-    ['unknown provider', { provider: 'paypal' }, 400, 'invalid_request'],
+    ['unknown provider', { provider: 'bitcoin' }, 400, 'invalid_request'],
+    ['a provider that is not configured', { provider: 'paypal' }, 422, 'provider_unavailable'],
     ['unknown package', { packageIds: ['00000000-0000-4000-8000-000000000000'] }, 422, 'package_unavailable'],
   ])('refuses %s with a clear error', async (_name, override, status, code) => {
     const res = await checkout(h, { packageIds: [await packageId(h.sql, 'chatbot-rag')], email: uniqueEmail(), ...override });

@@ -41,11 +41,13 @@ describe('Stripe', () => {
     expect(paid).toEqual({ provider_payment_id: 'pi_test_123', paid_amount: 49700 });
   });
 
-  it('records but does not act on a completed session whose payment is still pending', async () => {
+  it('turns a completed session whose payment is still settling PROCESSING, and fulfils it on async_payment_succeeded', async () => {
     const res = await checkout(h, { packageIds: [await packageId(h.sql, 'biuro-autopilot')], email: uniqueEmail(), provider: 'stripe' });
-    const body = stripeEvent('checkout.session.completed', { id: 'cs_x', metadata: { orderId: res.body.orderId }, payment_status: 'unpaid', amount_total: 6900, currency: 'pln' });
-    expect((await postStripe(body)).body.outcome).toBe('ignored');
-    expect((await h.sql`SELECT status FROM orders WHERE id = ${res.body.orderId}`)[0]!.status).toBe('PENDING');
+    const session = { id: 'cs_x', metadata: { orderId: res.body.orderId }, amount_total: res.body.total.amount, currency: 'pln', payment_intent: 'pi_async' };
+    expect((await postStripe(stripeEvent('checkout.session.completed', { ...session, payment_status: 'unpaid' }))).body.outcome).toBe('signalled');
+    await waitForStatus(h, res.body.orderId, 'PROCESSING');
+    expect((await postStripe(stripeEvent('checkout.session.async_payment_succeeded', { ...session, payment_status: 'paid' }))).body.outcome).toBe('signalled');
+    await waitForStatus(h, res.body.orderId, 'FULFILLED');
   });
 
   it('records and ignores an event for a session another integration made (no order id of ours)', async () => {
