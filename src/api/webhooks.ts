@@ -1,20 +1,24 @@
 // Provider webhooks: verify on the raw body, record once, hand to the order's workflow (or a refund workflow), then acknowledge.
 import { z } from '@hono/zod-openapi';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { DomainError } from '../domain/errors.js';
-import { findOrderId } from '../db/orders.js';
+import { findEventOrder } from '../db/orders.js';
 import { recordWebhookEvent, setWebhookOutcome } from '../db/webhookEvents.js';
-import { PROVIDERS, type PaymentEvent, type ProviderName } from '../domain/orders.js';
-import type { RefundNotice } from '../payments/provider.js';
-import { orderWorkflowId, paymentSignal, type ResumeInput } from '../workflows/definitions.js';
-import type { orderWorkflow } from '../workflows/order.js';
+import { isStaleEvent, PROVIDERS, type ProviderName } from '../domain/orders.js';
+import type { VerifiedWebhook } from '../payments/provider.js';
+import { orderWorkflowId } from '../workflows/definitions.js';
 import type { ApiDeps } from './deps.js';
+import { deliverDisputeWon, deliverPayment, deliverProviderRefund, deliverRefundUpdate } from './delivery.js';
 import { errorResponse, isPostgresDown, ServiceUnavailable } from './errors.js';
-import { recordProviderRefund } from './refunds.js';
 import { newRouter } from './router.js';
 import { jsonBody, jsonContent } from './schemas.js';
 
-const OUTCOMES = ['signalled', 'refund_started', 'duplicate', 'ignored', 'unmatched'] as const;
+/**
+ * signalled: handed to the order; refund_started / refund_updated / dispute_won: handed to a refund's workflow;
+ * stale: says less than the order already knows (payment state only moves forward), recorded and not acted on.
+ */
+const OUTCOMES = ['signalled', 'refund_started', 'refund_updated', 'dispute_won', 'stale', 'duplicate', 'ignored', 'unmatched'] as const;
+/** Outcomes that reached a workflow: the row's delivery time is stamped. */
+const DELIVERED: readonly string[] = ['signalled', 'refund_started', 'refund_updated', 'dispute_won'];
 const Ack = z.object({ received: z.literal(true), outcome: z.enum(OUTCOMES) }).openapi('WebhookAck');
 type Outcome = z.infer<typeof Ack>['outcome'];
 
@@ -28,45 +32,13 @@ async function orUnavailable<T>(work: Promise<T>, message: string): Promise<T> {
   }
 }
 
-/**
- * Signal-with-start: a running order gets the event; an order whose run has closed (expired, cancelled, fulfilled,
- * or ended by an outage) gets a resumed run that handles it — a late payment is never lost nor silently kept.
- */
-async function deliverPayment(deps: ApiDeps, event: PaymentEvent) {
-  const resume: ResumeInput = { orderId: event.orderId, resume: true, events: [], ...deps.orderSettings };
-  await deps.temporal.workflow.signalWithStart<typeof orderWorkflow, [PaymentEvent]>('orderWorkflow', {
-    workflowId: orderWorkflowId(event.orderId),
-    taskQueue: deps.taskQueue,
-    args: [resume],
-    signal: paymentSignal,
-    signalArgs: [event],
-    workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-  });
-}
-
-async function deliverRefund(deps: ApiDeps, provider: ProviderName, orderId: string, notice: RefundNotice) {
-  const source = notice.kind === 'refund' ? 'provider' : 'dispute';
-  try {
-    await recordProviderRefund(deps, {
-      orderId,
-      key: notice.key,
-      source,
-      reason: source,
-      note: `${provider} ${notice.kind}`,
-      ...(notice.kind === 'refund' ? { providerTotal: notice.amount.amount } : { amount: notice.amount.amount }),
-    });
-  } catch (err) {
-    // Already running for this very refund: that run records it.
-    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-  }
-}
-
 // Documented by hand: a body validator would parse (and re-serialise) the JSON before the signature is checked.
 const webhookDoc = {
   method: 'post' as const,
   path: '/api/v1/webhooks/{provider}',
   tags: ['webhooks'],
-  description: 'Payment provider events. The signature is verified over the exact bytes received (Stripe-Signature or Sandbox-Signature).',
+  description:
+    'Payment provider events (stripe, payu, paypal, postfinance, sandbox). The signature is verified over the exact bytes received: Stripe-Signature, OpenPayu-Signature, PAYPAL-TRANSMISSION-SIG with its certificate, X-Signature (ECDSA), Sandbox-Signature.',
   request: { params: z.object({ provider: z.enum(PROVIDERS) }), body: jsonBody(z.object({}).loose(), false) },
   responses: {
     200: jsonContent(Ack, 'Recorded (and signalled, when the order acts on it)'),
@@ -96,33 +68,61 @@ export function webhookRoutes(deps: ApiDeps) {
     );
     const ack = (outcome: Outcome, status: 200 | 202 = 200) => c.json({ received: true as const, outcome }, status);
     if (recorded.outcome) return ack('duplicate');
-    const setOutcome = (outcome: Outcome) => setWebhookOutcome(sql, name, hook.eventId, outcome, outcome === 'signalled' || outcome === 'refund_started');
-    if (!hook.event && !hook.refund) {
+    const setOutcome = (outcome: Outcome) => setWebhookOutcome(sql, name, hook.eventId, outcome, DELIVERED.includes(outcome));
+    if (!hook.event && !hook.refund && !hook.refundUpdate) {
       await setOutcome('ignored');
       return ack('ignored');
     }
-    const orderId = await orUnavailable(
-      findOrderId(sql, name, hook.event?.orderId ?? hook.refund?.orderId, hook.refund?.paymentId),
-      'The event could not be matched to its order; retry later.',
-    );
-    if (!orderId) {
+    const ref = hook.event ?? hook.refund ?? hook.refundUpdate;
+    const order = await orUnavailable(findEventOrder(sql, name, { orderId: ref?.orderId, paymentId: ref?.paymentId }), 'The event could not be matched to its order; retry later.');
+    if (!order) {
       // Money for no order of ours is kept on record for operators (GET /api/v1/admin/webhook-events?outcome=unmatched).
       await setOutcome('unmatched');
       log.warn('webhook names no known order; kept for operators');
       return ack('unmatched', 202);
     }
+    if (hook.event && isStale(hook, order)) {
+      await setOutcome('stale');
+      log.info({ kind: hook.event.kind, status: order.status }, 'stale webhook recorded, not acted on');
+      return ack('stale');
+    }
     // Not yet handed over (new, or an earlier delivery failed to): do it now. Workflows ignore repeats.
+    let outcome: Outcome;
     try {
-      if (hook.event) await deliverPayment(deps, { ...hook.event, orderId });
-      else await deliverRefund(deps, name, orderId, hook.refund!);
+      outcome = await deliver(deps, name, order.orderId, hook);
     } catch (err) {
+      if (err instanceof ServiceUnavailable) throw err;
       log.warn({ err }, 'webhook recorded but not delivered to its workflow; answering 503 so the provider retries');
       throw new ServiceUnavailable('event_not_signalled', 'The event was recorded but could not be delivered to its order; retry later.');
     }
-    const outcome = hook.event ? 'signalled' : 'refund_started';
     await setOutcome(outcome);
-    log.info({ kind: hook.event?.kind ?? hook.refund?.kind, fresh: recorded.fresh }, `webhook ${outcome}`);
+    log.info({ kind: hook.event?.kind ?? hook.refund?.kind ?? hook.refundUpdate?.status, fresh: recorded.fresh }, `webhook ${outcome}`);
     return ack(outcome);
   });
   return router;
+}
+
+/**
+ * Less than the order already knows (PENDING after COMPLETED, an approval after it closed), or about a session the
+ * order has left behind (a provider's earlier, abandoned attempt): recorded, never acted on. A payment is never stale.
+ */
+function isStale(hook: VerifiedWebhook, order: { status: Parameters<typeof isStaleEvent>[1]; sessionId: string | null }): boolean {
+  const event = hook.event!;
+  if (isStaleEvent(event.kind, order.status)) return true;
+  return event.kind !== 'succeeded' && Boolean(event.sessionId && order.sessionId && event.sessionId !== order.sessionId);
+}
+
+async function deliver(deps: ApiDeps, provider: ProviderName, orderId: string, hook: VerifiedWebhook): Promise<Outcome> {
+  if (hook.event) {
+    await deliverPayment(deps, { ...hook.event, orderId });
+    return 'signalled';
+  }
+  if (hook.refundUpdate) return deliverRefundUpdate(deps, provider, orderId, hook.refundUpdate);
+  const notice = hook.refund!;
+  if (notice.kind === 'dispute_won') {
+    await deliverDisputeWon(deps, orderId, notice);
+    return 'dispute_won';
+  }
+  await deliverProviderRefund(deps, provider, orderId, notice);
+  return 'refund_started';
 }

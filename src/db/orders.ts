@@ -186,11 +186,22 @@ export async function stalePendingOrders(sql: Sql, q: { olderThanMs: number; che
   return rows.map((r) => ({ orderId: r.id, provider: r.provider, pastTtl: r.past_ttl }));
 }
 
-/** The order a provider event belongs to: named in it, or found by the provider's payment id. */
-export async function findOrderId(sql: Sql, provider: ProviderName, orderId: string | undefined, paymentId: string | undefined): Promise<string | undefined> {
-  if (isUuid(orderId)) return (await sql<{ id: string }[]>`SELECT id FROM orders WHERE id = ${orderId}`)[0]?.id;
-  if (!paymentId) return undefined;
-  return (await sql<{ id: string }[]>`SELECT id FROM orders WHERE provider = ${provider} AND provider_payment_id = ${paymentId}`)[0]?.id;
+/** The order a provider event (or a buyer's return) belongs to: named in it, or found by the provider's payment or session id. */
+export async function findEventOrder(
+  sql: Sql,
+  provider: ProviderName,
+  ref: { orderId?: string; paymentId?: string; sessionId?: string },
+): Promise<{ orderId: string; status: OrderStatus; sessionId: string | null } | undefined> {
+  type Row = { id: string; status: OrderStatus; provider_session_id: string | null };
+  const rows = isUuid(ref.orderId)
+    ? await sql<Row[]>`SELECT id, status, provider_session_id FROM orders WHERE id = ${ref.orderId}`
+    : ref.paymentId
+      ? await sql<Row[]>`SELECT id, status, provider_session_id FROM orders WHERE provider = ${provider} AND provider_payment_id = ${ref.paymentId}`
+      : ref.sessionId
+        ? await sql<Row[]>`SELECT id, status, provider_session_id FROM orders WHERE provider = ${provider} AND provider_session_id = ${ref.sessionId}`
+        : [];
+  const [o] = rows;
+  return o && { orderId: o.id, status: o.status, sessionId: o.provider_session_id };
 }
 
 /** The package ids of the order's items (a bundle is one item). */

@@ -43,7 +43,8 @@ describe('Stripe', () => {
 
   it('turns a completed session whose payment is still settling PROCESSING, and fulfils it on async_payment_succeeded', async () => {
     const res = await checkout(h, { packageIds: [await packageId(h.sql, 'biuro-autopilot')], email: uniqueEmail(), provider: 'stripe' });
-    const session = { id: 'cs_x', metadata: { orderId: res.body.orderId }, amount_total: res.body.total.amount, currency: 'pln', payment_intent: 'pi_async' };
+    const id = (await h.sql`SELECT provider_session_id FROM orders WHERE id = ${res.body.orderId}`)[0]!.provider_session_id as string;
+    const session = { id, metadata: { orderId: res.body.orderId }, amount_total: res.body.total.amount, currency: 'pln', payment_intent: 'pi_async' };
     expect((await postStripe(stripeEvent('checkout.session.completed', { ...session, payment_status: 'unpaid' }))).body.outcome).toBe('signalled');
     await waitForStatus(h, res.body.orderId, 'PROCESSING');
     expect((await postStripe(stripeEvent('checkout.session.async_payment_succeeded', { ...session, payment_status: 'paid' }))).body.outcome).toBe('signalled');
