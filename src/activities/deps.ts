@@ -11,6 +11,8 @@ export interface ActivityDeps {
   mailer: Mailer;
   publicUrl: string;
   shopUrl: string;
+  /** Present when bank transfer is enabled: the account its instructions email gives. */
+  bankAccount?: { accountName: string; iban: string; bic?: string };
 }
 
 /** The order's provider, or a business error: an order for a provider this worker lacks cannot be helped by retrying. */

@@ -39,7 +39,7 @@ async function refundData(sql: Sql, orderId: string, seq: number): Promise<Email
   };
 }
 
-export function emailActivities({ sql, mailer, publicUrl, shopUrl }: ActivityDeps) {
+export function emailActivities({ sql, mailer, publicUrl, shopUrl, bankAccount }: ActivityDeps) {
   return {
     async sendOrderEmail(input: OrderEmail): Promise<{ status: 'sent' | 'already_sent' }> {
       const order = await requireOrder(sql, input.orderId);
@@ -59,6 +59,8 @@ export function emailActivities({ sql, mailer, publicUrl, shopUrl }: ActivityDep
         total: order.total,
         shopUrl,
         setupUrl,
+        orderUrl: `${publicUrl}/orders/${order.orderId}`,
+        ...(input.kind === 'bank_transfer_instructions' ? { bankAccount } : {}),
         refund: input.kind === 'refund_issued' ? await refundData(sql, order.orderId, Number(input.ref)) : undefined,
       });
       try {

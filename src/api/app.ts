@@ -13,6 +13,7 @@ import { meRoutes } from './me.js';
 import { orderRoutes } from './orders.js';
 import { pageRoutes } from './pages/index.js';
 import { paymentMethodRoutes } from './paymentMethods.js';
+import { paypalReturnRoutes } from './paypalReturn.js';
 import { webhookRoutes } from './webhooks.js';
 
 export function createApp(deps: ApiDeps) {
@@ -31,6 +32,7 @@ export function createApp(deps: ApiDeps) {
   app.route('/', healthRoutes(deps));
   app.route('/', catalogRoutes(deps));
   app.route('/', paymentMethodRoutes(deps));
+  app.route('/', paypalReturnRoutes(deps));
   app.route('/', checkoutRoutes(deps));
   app.route('/', orderRoutes(deps));
   app.route('/', webhookRoutes(deps));

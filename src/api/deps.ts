@@ -24,6 +24,8 @@ export interface ApiDeps {
   accounts: { jwt: Config['jwt']; rateLimit: Config['authRateLimit']; trustedProxyHops: number };
   /** Present when the sandbox provider is enabled: its secret signs the hosted page's webhooks. */
   sandboxSecret?: string;
+  /** Present when bank transfer is enabled: what its page shows buyers. */
+  bankAccount?: { accountName: string; iban: string; bic?: string };
   /** Present only in the embedded stack: the captured emails, shown at /dev/mailbox. */
   mailbox?: DevMailbox;
 }

@@ -14,11 +14,12 @@ export function apiDepsFrom(config: Config, parts: { sql: Sql; temporal: Client;
     publicUrl: config.publicUrl,
     taskQueue: config.temporal.taskQueue,
     checkoutTtlMs: config.checkoutTtlMs,
-    orderSettings: { fulfilmentRetryMs: config.fulfilmentRetryMs, latePaymentPolicy: config.latePaymentPolicy },
+    orderSettings: { fulfilmentRetryMs: config.fulfilmentRetryMs, latePaymentPolicy: config.latePaymentPolicy, settlementMs: config.settlementMs },
     adminToken: config.adminToken,
     temporalUi: { url: config.temporal.uiUrl, namespace: config.temporal.namespace },
     accounts: { jwt: config.jwt, rateLimit: config.authRateLimit, trustedProxyHops: config.trustedProxyHops },
     sandboxSecret: config.sandbox?.webhookSecret,
+    bankAccount: config.bankTransfer,
   };
 }
 

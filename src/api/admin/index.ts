@@ -1,10 +1,12 @@
-// The operators' API (bearer ADMIN_TOKEN): find and inspect orders, and cancel, refund, resolve or re-send through workflows.
+// The operators' API (bearer ADMIN_TOKEN): find and inspect orders; cancel, refund, resolve, re-send, record transfers through workflows.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
 import type { ApiDeps } from '../deps.js';
 import { errorJson } from '../errors.js';
 import { newRouter } from '../router.js';
 import { adminHandlers } from './handlers.js';
+import { paymentHandlers } from './paymentHandlers.js';
+import { confirmRefundRoute, paymentRoute, retryRefundRoute } from './paymentRoutes.js';
 import { cancelRoute, detailRoute, eventsRoute, listRoute, refundRoute, resendRoute, resolveRoute } from './routes.js';
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
@@ -26,6 +28,7 @@ function requireAdmin(adminToken: string | undefined): MiddlewareHandler {
 export function adminRoutes(deps: ApiDeps) {
   const router = newRouter();
   const handle = adminHandlers(deps);
+  const money = paymentHandlers(deps);
   router.openAPIRegistry.registerComponent('securitySchemes', 'adminBearer', { type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN' });
   router.use('/api/v1/admin/*', requireAdmin(deps.adminToken));
   return router
@@ -35,5 +38,8 @@ export function adminRoutes(deps: ApiDeps) {
     .openapi(refundRoute, handle.refund)
     .openapi(resolveRoute, handle.resolve)
     .openapi(resendRoute, handle.resend)
-    .openapi(eventsRoute, handle.events);
+    .openapi(eventsRoute, handle.events)
+    .openapi(paymentRoute, money.payment)
+    .openapi(confirmRefundRoute, money.confirmRefund)
+    .openapi(retryRefundRoute, money.retryRefund);
 }

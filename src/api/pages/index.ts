@@ -1,6 +1,7 @@
-// The demo HTML pages beside the JSON API: order page, password setup, and (when enabled) shop, sandbox checkout and dev mailbox.
+// The HTML pages beside the JSON API: order page, password setup, bank transfer details, and (when enabled) shop, sandbox checkout and dev mailbox.
 import type { ApiDeps } from '../deps.js';
 import { newRouter } from '../router.js';
+import { bankTransferPageRoutes } from './bankTransfer.js';
 import { mailboxRoutes } from './mailbox.js';
 import { orderPageRoutes } from './order.js';
 import { sandboxRoutes } from './sandbox.js';
@@ -15,6 +16,7 @@ export function pageRoutes(deps: ApiDeps) {
     router.route('/', sandboxRoutes(deps, deps.sandboxSecret));
     router.route('/', shopRoutes(deps));
   }
+  if (deps.payments.bank_transfer && deps.bankAccount) router.route('/', bankTransferPageRoutes(deps, deps.bankAccount));
   if (deps.mailbox) router.route('/', mailboxRoutes(deps.mailbox));
   return router;
 }
