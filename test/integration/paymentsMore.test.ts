@@ -1,0 +1,149 @@
+// Bank transfer through the admin API, disputes won back, a refund that settles later, PayPal's return, and which methods work.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openOrder, postStripe, stripeEvent, stripePaid } from '../support/events.js';
+import { activeEnrollments, admin, ADMIN_TOKEN, checkout, emailsTo, eventually, packageId, startHarness, uniqueEmail, waitForStatus, type Harness } from '../support/harness.js';
+import { startGateways, type Gateways } from '../support/providers.js';
+
+const IBAN = 'PL61109010140000071219812874';
+let h: Harness;
+let gw: Gateways;
+beforeAll(async () => {
+  gw = await startGateways();
+  h = await startHarness({ ...gw.env, BANK_TRANSFER_ENABLED: 'true', BANK_ACCOUNT_NAME: 'Sklep Testowy', BANK_ACCOUNT_IBAN: IBAN, BANK_ACCOUNT_BIC: 'WBKPPLPP' });
+  gw.connect(h);
+});
+afterAll(async () => {
+  await h?.close();
+  await gw?.close();
+});
+
+const idem = (key: string) => ({ authorization: `Bearer ${ADMIN_TOKEN}`, 'idempotency-key': key });
+const subjects = async (email: string) => (await emailsTo(h, email)).map((m) => m.subject);
+
+describe('bank transfer', () => {
+  const open = () => openOrder(h, ['biuro-autopilot'], { provider: 'bank_transfer' as never });
+  const record = (orderId: string, key: string, amount: number, reference = 'ELIXIR-1') =>
+    admin(h, 'POST', `/orders/${orderId}/payments`, { amount: { amount, currency: 'PLN' }, reference }, idem(key));
+
+  it('opens PROCESSING with a page and an email giving the account, the exact amount and the order number as title', async () => {
+    const o = await open();
+    expect(o.paymentUrl).toBe(`${h.baseUrl}/pay/bank-transfer/${o.orderId}`);
+    expect((await h.sql`SELECT status FROM orders WHERE id = ${o.orderId}`)[0]!.status).toBe('PROCESSING');
+    const page = await (await fetch(o.paymentUrl)).text();
+    expect(page).toContain('PL61 1090 1014 0000 0712 1981 2874');
+    expect(page).toContain(o.orderNumber);
+    const [mail] = await eventually(() => emailsTo(h, o.email), (m) => m.length === 1, 'the transfer instructions');
+    expect(mail!.text).toContain('PL61 1090 1014 0000 0712 1981 2874');
+    expect(mail!.text).toContain(o.orderNumber);
+    expect(mail!.text).toContain(`Amount: PLN\u00a0${(o.total.amount / 100).toFixed(2)}`);
+  });
+
+  it('fulfils when an operator records the exact amount, and a repeat records nothing more', async () => {
+    const o = await open();
+    const first = await record(o.orderId, `t-${o.orderId}`, o.total.amount);
+    expect(first.status, JSON.stringify(first.body)).toBe(202);
+    await waitForStatus(h, o.orderId, 'FULFILLED');
+    const again = await record(o.orderId, `t-${o.orderId}`, o.total.amount);
+    expect(again.body.payment.paymentId).toBe(first.body.payment.paymentId);
+    expect((await record(o.orderId, `t-${o.orderId}`, o.total.amount + 1)).body.error.code).toBe('idempotency_key_reused');
+    expect((await h.sql`SELECT count(*)::int AS n FROM manual_payments WHERE order_id = ${o.orderId}`)[0]!.n).toBe(1);
+    expect(await activeEnrollments(h.sql, o.email)).toEqual(['biuro-autopilot']);
+    await eventually(() => subjects(o.email), (s) => s.length === 2, 'instructions and welcome');
+  });
+
+  it('holds an order whose transfer has the wrong amount', async () => {
+    const o = await open();
+    await record(o.orderId, `w-${o.orderId}`, o.total.amount - 100);
+    await waitForStatus(h, o.orderId, 'HELD');
+    expect((await h.sql`SELECT held_reason FROM orders WHERE id = ${o.orderId}`)[0]!.held_reason).toBe('amount_mismatch');
+  });
+
+  it('refuses to cancel a transfer on its way, and to record a transfer for another provider\'s order', async () => {
+    const o = await open();
+    expect((await fetch(`${h.baseUrl}/api/v1/orders/${o.orderId}/cancel`, { method: 'POST' })).status).toBe(409);
+    const other = await openOrder(h, ['biuro-autopilot'], { provider: 'sandbox' });
+    expect((await record(other.orderId, `x-${other.orderId}`, 6900)).body.error.code).toBe('not_bank_transfer');
+  });
+
+  it('refunds by hand: pending_manual until an operator confirms, then REFUNDED with an email', async () => {
+    const o = await open();
+    await record(o.orderId, `r-${o.orderId}`, o.total.amount);
+    await waitForStatus(h, o.orderId, 'FULFILLED');
+    const res = await admin(h, 'POST', `/orders/${o.orderId}/refunds`, { reason: 'changed mind' }, idem(`rf-${o.orderId}`));
+    const refundId = res.body.refund.refundId as string;
+    await eventually(async () => (await h.sql`SELECT status FROM refunds WHERE id = ${refundId}`)[0]!.status, (s) => s === 'pending_manual', 'a manual refund');
+    expect((await h.sql`SELECT status FROM orders WHERE id = ${o.orderId}`)[0]!.status).toBe('FULFILLED');
+    const confirmed = await admin(h, 'POST', `/orders/${o.orderId}/refunds/${refundId}/confirm`, { note: 'sent from the bank' });
+    expect(confirmed.status, JSON.stringify(confirmed.body)).toBe(202);
+    await waitForStatus(h, o.orderId, 'REFUNDED');
+    expect((await admin(h, 'POST', `/orders/${o.orderId}/refunds/${refundId}/confirm`, {})).status).toBe(409);
+    await eventually(() => subjects(o.email), (s) => s.some((x) => x.includes('Refund for order')), 'the refund email');
+  });
+});
+
+describe('across providers', () => {
+  it('lists the enabled methods with their currencies, and refuses a currency a provider cannot take', async () => {
+    const { methods } = (await (await fetch(`${h.baseUrl}/api/v1/payment-methods`)).json()) as { methods: { provider: string; currencies: string[] | null }[] };
+    expect(methods.map((m) => m.provider)).toEqual(['stripe', 'sandbox', 'payu', 'paypal', 'postfinance', 'bank_transfer']);
+    expect(methods.find((m) => m.provider === 'postfinance')!.currencies).toEqual(['CHF', 'EUR']);
+    const res = await checkout(h, { packageIds: [await packageId(h.sql, 'biuro-autopilot')], email: uniqueEmail(), provider: 'postfinance' });
+    expect(res).toMatchObject({ status: 422, body: { error: { code: 'currency_not_supported' } } });
+  });
+
+  it('follows a PayU refund that is pending at the provider until its notification settles it', async () => {
+    const o = await openOrder(h, ['biuro-autopilot'], { provider: 'payu' as never });
+    const payuId = gw.payu.orderFor(o.orderId)!.orderId;
+    gw.payu.pay(payuId);
+    await gw.payu.notify(payuId);
+    await waitForStatus(h, o.orderId, 'FULFILLED');
+    gw.payu.holdRefunds();
+    const res = await admin(h, 'POST', `/orders/${o.orderId}/refunds`, { reason: 'asked' }, idem(`p-${o.orderId}`));
+    const refundId = res.body.refund.refundId as string;
+    const row = await eventually(async () => (await h.sql`SELECT status, provider_refund_id FROM refunds WHERE id = ${refundId}`)[0]!, (r) => r.provider_refund_id !== null, 'the provider refund id');
+    expect(row.status).toBe('pending');
+    expect((await h.sql`SELECT status FROM orders WHERE id = ${o.orderId}`)[0]!.status).toBe('FULFILLED');
+    gw.payu.holdRefunds(false);
+    gw.payu.finalizeRefund(row.provider_refund_id as string);
+    expect(await gw.payu.notifyRefund(row.provider_refund_id as string)).toBe(200);
+    await waitForStatus(h, o.orderId, 'REFUNDED');
+  });
+
+  it("captures once when the buyer returns from PayPal before its webhook, and sends them to the order page", async () => {
+    const o = await openOrder(h, ['biuro-autopilot'], { provider: 'paypal' as never });
+    await gw.paypal.approve(o.sessionId, { webhook: false });
+    const back = await fetch(`${h.baseUrl}/api/v1/payments/paypal/return?token=${o.sessionId}&PayerID=FAKEPAYER123`, { redirect: 'manual' });
+    expect(back.status).toBe(303);
+    expect(back.headers.get('location')).toBe(`/orders/${o.orderId}`);
+    await waitForStatus(h, o.orderId, 'FULFILLED');
+    expect(gw.paypal.requests.filter((r) => r.path === `/v2/checkout/orders/${o.sessionId}/capture`)).toHaveLength(1);
+  });
+});
+
+describe('disputes won back', () => {
+  it('PayPal: a dispute revokes everything, and resolved for the seller restores it', async () => {
+    const o = await openOrder(h, ['marketing-ai-bundle'], { provider: 'paypal' as never });
+    await gw.paypal.approve(o.sessionId);
+    await waitForStatus(h, o.orderId, 'FULFILLED');
+    const capture = [...gw.paypal.ledger.captures.values()].find((c) => c.orderId === o.sessionId)!;
+    const { disputeId } = await gw.paypal.sendDisputeCreated(capture.id);
+    await waitForStatus(h, o.orderId, 'REFUNDED');
+    expect(await activeEnrollments(h.sql, o.email)).toEqual([]);
+    expect((await gw.paypal.sendDisputeResolved(disputeId)).status).toBe(200);
+    await waitForStatus(h, o.orderId, 'FULFILLED');
+    expect(await activeEnrollments(h.sql, o.email)).toEqual(['content-creator', 'social-media']);
+    expect((await h.sql`SELECT status FROM refunds WHERE order_id = ${o.orderId}`).map((r) => r.status)).toEqual(['reversed']);
+  });
+
+  it('Stripe: charge.dispute.closed as won restores what the dispute took', async () => {
+    const o = await openOrder(h, ['biuro-autopilot'], { provider: 'stripe' });
+    const pi = `pi_${crypto.randomUUID().replaceAll('-', '')}`;
+    await postStripe(h, stripePaid(o, pi));
+    await waitForStatus(h, o.orderId, 'FULFILLED');
+    const dispute = { id: `dp_${pi}`, object: 'dispute', amount: o.total.amount, currency: 'pln', payment_intent: pi, metadata: {} };
+    await postStripe(h, stripeEvent('charge.dispute.created', { ...dispute, status: 'needs_response' }));
+    await waitForStatus(h, o.orderId, 'REFUNDED');
+    expect((await postStripe(h, stripeEvent('charge.dispute.closed', { ...dispute, status: 'won' }))).body.outcome).toBe('dispute_won');
+    await waitForStatus(h, o.orderId, 'FULFILLED');
+    expect(await activeEnrollments(h.sql, o.email)).toEqual(['biuro-autopilot']);
+  });
+});
