@@ -58,7 +58,7 @@ export async function deliverDisputeWon(deps: ApiDeps, orderId: string, notice: 
  * is not acknowledged (503): the provider delivers it again, and by then it matches.
  */
 export async function deliverRefundUpdate(deps: ApiDeps, provider: ProviderName, orderId: string, update: RefundUpdate): Promise<'refund_updated' | 'refund_started' | 'ignored'> {
-  const ours = await findRefundForNotice(deps.sql, update);
+  const ours = await findRefundForNotice(deps.sql, orderId, update);
   if (ours) {
     if (update.status === 'pending' || ours.status === 'succeeded' || ours.status === 'reversed' || !ours.workflow_id) return 'ignored';
     const notice = { refundId: ours.id, status: update.status, ...(update.reason ? { reason: update.reason } : {}) };

@@ -4,15 +4,15 @@ import type { Db, Sql } from './client.js';
 import type { RefundRow } from './refunds.js';
 
 /**
- * The refund of ours a provider notice is about: by the provider's refund id, or by our own key when the provider
- * echoes it (`refund:<orderId>:<seq>[:<attempt>]`).
+ * The refund of this order a provider notice is about: by the provider's refund id (unique only per provider and
+ * payment, so looked for within the order), or by our own key when the provider echoes it (`refund:<orderId>:<seq>[:<attempt>]`).
  */
-export async function findRefundForNotice(sql: Sql, n: { providerRefundId: string; ourKey?: string }): Promise<RefundRow | undefined> {
-  const [byId] = await sql<RefundRow[]>`SELECT * FROM refunds WHERE provider_refund_id = ${n.providerRefundId} LIMIT 1`;
+export async function findRefundForNotice(sql: Sql, orderId: string, n: { providerRefundId: string; ourKey?: string }): Promise<RefundRow | undefined> {
+  const [byId] = await sql<RefundRow[]>`SELECT * FROM refunds WHERE order_id = ${orderId} AND provider_refund_id = ${n.providerRefundId} LIMIT 1`;
   if (byId) return byId;
   const ours = /^refund:([0-9a-f-]{36}):(\d+)(?::\d+)?$/i.exec(n.ourKey ?? '');
-  if (!ours) return undefined;
-  return (await sql<RefundRow[]>`SELECT * FROM refunds WHERE order_id = ${ours[1]!} AND seq = ${Number(ours[2])}`)[0];
+  if (!ours || ours[1] !== orderId) return undefined;
+  return (await sql<RefundRow[]>`SELECT * FROM refunds WHERE order_id = ${orderId} AND seq = ${Number(ours[2])}`)[0];
 }
 
 /** Refunds of this order asked of the provider whose id we do not know yet: a notice for one may be about to match. */

@@ -1,7 +1,7 @@
 // Bank transfer through the admin API, disputes won back, a refund that settles later, PayPal's return, and which methods work.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openOrder, postStripe, stripeEvent, stripePaid } from '../support/events.js';
-import { activeEnrollments, admin, ADMIN_TOKEN, checkout, emailsTo, eventually, packageId, startHarness, uniqueEmail, waitForStatus, type Harness } from '../support/harness.js';
+import { activeEnrollments, admin, ADMIN_TOKEN, checkout, emailsTo, eventually, packageId, recordHistory, startHarness, uniqueEmail, waitForStatus, type Harness } from '../support/harness.js';
 import { startGateways, type Gateways } from '../support/providers.js';
 
 const IBAN = 'PL61109010140000071219812874';
@@ -9,7 +9,7 @@ let h: Harness;
 let gw: Gateways;
 beforeAll(async () => {
   gw = await startGateways();
-  h = await startHarness({ ...gw.env, BANK_TRANSFER_ENABLED: 'true', BANK_ACCOUNT_NAME: 'Sklep Testowy', BANK_ACCOUNT_IBAN: IBAN, BANK_ACCOUNT_BIC: 'WBKPPLPP' });
+  h = await startHarness({ ...gw.env, BANK_TRANSFER_ENABLED: 'true', BANK_ACCOUNT_NAME: 'Sklep Testowy', BANK_ACCOUNT_IBAN: IBAN, BANK_ACCOUNT_BIC: 'WBKPPLPP', PAYU_SETTLEMENT_SECONDS: '2' });
   gw.connect(h);
 });
 afterAll(async () => {
@@ -49,6 +49,7 @@ describe('bank transfer', () => {
     expect((await h.sql`SELECT count(*)::int AS n FROM manual_payments WHERE order_id = ${o.orderId}`)[0]!.n).toBe(1);
     expect(await activeEnrollments(h.sql, o.email)).toEqual(['biuro-autopilot']);
     await eventually(() => subjects(o.email), (s) => s.length === 2, 'instructions and welcome');
+    await recordHistory(h, `order-${o.orderId}`, 'bank-transfer-fulfilled');
   });
 
   it('holds an order whose transfer has the wrong amount', async () => {
@@ -78,6 +79,7 @@ describe('bank transfer', () => {
     await waitForStatus(h, o.orderId, 'REFUNDED');
     expect((await admin(h, 'POST', `/orders/${o.orderId}/refunds/${refundId}/confirm`, {})).status).toBe(409);
     await eventually(() => subjects(o.email), (s) => s.some((x) => x.includes('Refund for order')), 'the refund email');
+    await recordHistory(h, res.body.workflowId, 'bank-transfer-manual-refund');
   });
 });
 
@@ -106,6 +108,19 @@ describe('across providers', () => {
     gw.payu.finalizeRefund(row.provider_refund_id as string);
     expect(await gw.payu.notifyRefund(row.provider_refund_id as string)).toBe(200);
     await waitForStatus(h, o.orderId, 'REFUNDED');
+    await recordHistory(h, res.body.workflowId, 'payu-refund-pending-settled');
+  });
+
+  it('expires a PayU payment that never settles at its deadline, and tells the buyer', async () => {
+    const o = await openOrder(h, ['biuro-autopilot'], { provider: 'payu' as never });
+    const payuId = gw.payu.orderFor(o.orderId)!.orderId;
+    gw.payu.pending(payuId);
+    await gw.payu.notify(payuId);
+    await waitForStatus(h, o.orderId, 'PROCESSING');
+    await waitForStatus(h, o.orderId, 'EXPIRED');
+    await eventually(() => subjects(o.email), (s) => s.some((x) => x.includes('the payment did not arrive')), 'the payment-expired email');
+    expect(await activeEnrollments(h.sql, o.email)).toEqual([]);
+    await recordHistory(h, `order-${o.orderId}`, 'settlement-deadline-expired');
   });
 
   it("captures once when the buyer returns from PayPal before its webhook, and sends them to the order page", async () => {
@@ -116,6 +131,7 @@ describe('across providers', () => {
     expect(back.headers.get('location')).toBe(`/orders/${o.orderId}`);
     await waitForStatus(h, o.orderId, 'FULFILLED');
     expect(gw.paypal.requests.filter((r) => r.path === `/v2/checkout/orders/${o.sessionId}/capture`)).toHaveLength(1);
+    await recordHistory(h, `order-${o.orderId}`, 'paypal-return-capture');
   });
 });
 
@@ -132,6 +148,7 @@ describe('disputes won back', () => {
     await waitForStatus(h, o.orderId, 'FULFILLED');
     expect(await activeEnrollments(h.sql, o.email)).toEqual(['content-creator', 'social-media']);
     expect((await h.sql`SELECT status FROM refunds WHERE order_id = ${o.orderId}`).map((r) => r.status)).toEqual(['reversed']);
+    await recordHistory(h, `dispute-won-${o.orderId}-dispute_won:${disputeId}`, 'paypal-dispute-won');
   });
 
   it('Stripe: charge.dispute.closed as won restores what the dispute took', async () => {

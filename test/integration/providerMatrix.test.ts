@@ -1,7 +1,7 @@
 // Every gateway through its real protocol (local fakes that speak it): purchase, decline, delayed, repeats, forgeries, refunds.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openOrder, type TestOrder } from '../support/events.js';
-import { activeEnrollments, admin, ADMIN_TOKEN, emailsTo, eventually, startHarness, uniqueEmail, waitForStatus, type Harness } from '../support/harness.js';
+import { activeEnrollments, admin, ADMIN_TOKEN, emailsTo, eventually, recordHistory, startHarness, uniqueEmail, waitForStatus, type Harness } from '../support/harness.js';
 import { ensureChfPackage, startGateways, type Gateway, type Gateways } from '../support/providers.js';
 
 let h: Harness;
@@ -49,6 +49,7 @@ describe.each(['payu', 'paypal', 'postfinance'] as const)('%s', (name) => {
     expect(await g().settles(o)).toBe(200);
     await waitForStatus(h, o.orderId, 'FULFILLED');
     expect(await activeEnrollments(h.sql, o.email)).toEqual([g().slug]);
+    await recordHistory(h, `order-${o.orderId}`, `${name}-processing-fulfilled`);
   });
 
   it('a delayed payment is PROCESSING, then FAILED when it does not settle', async () => {
@@ -113,5 +114,6 @@ describe.each(['payu', 'paypal', 'postfinance'] as const)('%s', (name) => {
     expect(retry.status, JSON.stringify(retry.body)).toBe(202);
     await waitForStatus(h, o.orderId, 'REFUNDED');
     expect(g().refundKeys().filter((k) => k.includes(o.orderId))).toEqual([`refund:${o.orderId}:1`, `refund:${o.orderId}:1:2`]);
+    await recordHistory(h, res.body.workflowId, `${name}-refund-failed-retried`);
   });
 });

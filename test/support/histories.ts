@@ -20,6 +20,19 @@ export const REQUIRED_HISTORIES = [
   'held-refund',
   'reconciled-dropped-webhook',
   'failed-after-succeeded',
+  // Payments that take time, every provider, refunds that follow the provider's answer (issue 9).
+  'payu-processing-fulfilled',
+  'paypal-processing-fulfilled',
+  'postfinance-processing-fulfilled',
+  'payu-refund-failed-retried',
+  'paypal-refund-failed-retried',
+  'postfinance-refund-failed-retried',
+  'bank-transfer-fulfilled',
+  'bank-transfer-manual-refund',
+  'payu-refund-pending-settled',
+  'settlement-deadline-expired',
+  'paypal-return-capture',
+  'paypal-dispute-won',
 ];
 
 /** protobufjs toObject options that survive JSON: 64-bit numbers and enums as strings, bytes as base64. */

@@ -9,7 +9,6 @@ ALTER TABLE refunds ADD COLUMN attempt integer NOT NULL DEFAULT 1;
 ALTER TABLE refunds ADD COLUMN last_error text;
 -- The workflow that waits for this refund's outcome: provider notifications and operator confirmations are signalled to it.
 ALTER TABLE refunds ADD COLUMN workflow_id text;
-CREATE INDEX refunds_provider_refund ON refunds (provider_refund_id) WHERE provider_refund_id IS NOT NULL;
 
 -- Money an operator saw arrive (a bank transfer), recorded once per Idempotency-Key.
 CREATE TABLE manual_payments (
