@@ -1,6 +1,9 @@
 // A minimal, dependency-free page shell for the few HTML pages (sandbox checkout, order page, dev mailbox).
 import { escapeHtml } from '../../domain/html.js';
 
+/** Browser-side money formatting by the currency's own exponent (JPY has none, BHD three), as the server does. */
+export const MONEY_SCRIPT = `const fmt = (m) => { const f = new Intl.NumberFormat('pl-PL', { style: 'currency', currency: m.currency }); return f.format(m.amount / 10 ** f.resolvedOptions().maximumFractionDigits); };`;
+
 export function page(title: string, body: string): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>${escapeHtml(title)}</title>

@@ -1,7 +1,7 @@
 // The page providers send the buyer back to: it follows the order (over the public API) until it settles.
 import { escapeHtml } from '../../domain/html.js';
 import { newRouter } from '../router.js';
-import { page } from './html.js';
+import { MONEY_SCRIPT, page } from './html.js';
 
 function orderPage(orderId: string): string {
   return page(
@@ -15,14 +15,14 @@ async function poll() {
   const box = document.getElementById('order');
   if (!res.ok) { box.textContent = 'Order not found.'; return; }
   const o = await res.json();
-  const fmt = (m) => new Intl.NumberFormat('pl-PL', { style: 'currency', currency: m.currency }).format(m.amount / 100);
+  ${MONEY_SCRIPT}
   box.innerHTML = '';
   const h = document.createElement('h2'); h.textContent = o.orderNumber; box.append(h);
   const st = document.createElement('p'); st.innerHTML = 'Status: <span class="badge" id="status"></span>'; box.append(st);
   st.querySelector('#status').textContent = o.status;
   for (const i of o.items) { const p = document.createElement('p'); p.textContent = i.title + ' — ' + fmt(i.price); box.append(p); }
   const t = document.createElement('p'); t.textContent = 'Total: ' + fmt(o.total); box.append(t);
-  const notes = { FAILED: 'The payment did not go through; nothing was charged.', EXPIRED: 'This order was not paid in time.', CANCELLED: 'This order was cancelled; nothing was charged.', HELD: 'Your payment is being checked by our team.', REFUNDED: 'This order was refunded.' };
+  const notes = { FAILED: 'The payment did not go through; nothing was charged.', EXPIRED: 'This order was not paid in time.', CANCELLED: 'This order was cancelled; nothing was charged.', HELD: 'Your payment is being checked by our team.', PROCESSING: 'Your payment is on its way; we confirm the order as soon as it settles.', REFUNDED: 'This order was refunded.' };
   if (notes[o.status]) { const n = document.createElement('p'); n.textContent = notes[o.status] + ' '; const a = document.createElement('a'); a.href = '/'; a.textContent = 'Back to the shop'; n.append(a); box.append(n); }
   if (o.status === 'PENDING') {
     const b = document.createElement('button'); b.id = 'cancel'; b.textContent = 'Cancel this order';
