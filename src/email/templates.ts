@@ -3,7 +3,8 @@ import mjml2html from 'mjml';
 import { escapeHtml } from '../domain/html.js';
 import { formatMoney, type Money } from '../domain/money.js';
 import type { EmailKind, Locale } from '../domain/orders.js';
-import { COPY, LABELS, NUMBER_LOCALE, type AccountEmailData, type Copy, type EmailData, type Labels } from './copy.js';
+import { LABELS, NUMBER_LOCALE, type AccountEmailData, type Copy, type EmailData, type Labels } from './copy.js';
+import { COPY } from './messages.js';
 
 export interface RenderedEmail {
   subject: string;

@@ -2,6 +2,7 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import type { Sql } from '../db/client.js';
+import { expireSandboxSession, getSandboxSession, openSandboxSession, recordSandboxRefund } from '../db/sandboxSessions.js';
 import { DomainError } from '../domain/errors.js';
 import { WEBHOOK_TOLERANCE_SECONDS, WebhookSignatureError, type CreateSessionInput, type HeaderLookup, type PaymentProvider, type RefundInput, type VerifiedWebhook } from './provider.js';
 
@@ -48,16 +49,22 @@ export function createSandboxProvider(sql: Sql, settings: { webhookSecret: strin
     async createSession(input: CreateSessionInput) {
       // Derived from the idempotency key, so a retried call finds the session it already made.
       const id = `sbx_${createHash('sha256').update(input.idempotencyKey).digest('hex').slice(0, 24)}`;
-      await sql`
-        INSERT INTO sandbox_sessions (id, order_id, order_number, amount, currency, description, success_url, cancel_url, expires_at)
-        VALUES (${id}, ${input.orderId}, ${input.orderNumber}, ${input.total.amount}, ${input.total.currency},
-                ${input.lines.map((l) => l.title).join(', ')}, ${input.successUrl}, ${input.cancelUrl}, ${input.expiresAt})
-        ON CONFLICT (id) DO NOTHING`;
+      await openSandboxSession(sql, {
+        id,
+        orderId: input.orderId,
+        orderNumber: input.orderNumber,
+        amount: input.total.amount,
+        currency: input.total.currency,
+        description: input.lines.map((l) => l.title).join(', '),
+        successUrl: input.successUrl,
+        cancelUrl: input.cancelUrl,
+        expiresAt: input.expiresAt,
+      });
       return { sessionId: id, url: `${settings.publicUrl}/sandbox/pay/${id}` };
     },
 
     async expireSession(sessionId: string) {
-      await sql`UPDATE sandbox_sessions SET status = 'expired' WHERE id = ${sessionId} AND status = 'open'`;
+      await expireSandboxSession(sql, sessionId);
     },
 
     async verifyWebhook(rawBody: string, header: HeaderLookup): Promise<VerifiedWebhook> {
@@ -89,19 +96,14 @@ export function createSandboxProvider(sql: Sql, settings: { webhookSecret: strin
 
     async refund(input: RefundInput) {
       const id = `sbx_re_${randomBytes(8).toString('hex')}`;
-      const [row] = await sql<{ id: string }[]>`
-        INSERT INTO sandbox_refunds (id, session_id, idempotency_key, amount)
-        VALUES (${id}, ${input.sessionId}, ${input.idempotencyKey}, ${input.amount.amount})
-        ON CONFLICT (idempotency_key) DO UPDATE SET idempotency_key = EXCLUDED.idempotency_key
-        RETURNING id`;
-      return { refundId: row!.id, status: 'succeeded' as const };
+      const refundId = await recordSandboxRefund(sql, { id, sessionId: input.sessionId, idempotencyKey: input.idempotencyKey, amount: input.amount.amount });
+      return { refundId, status: 'succeeded' as const };
     },
 
     async retrieveSession(sessionId: string) {
-      const [row] = await sql<{ status: string; payment_id: string | null; amount: number; currency: string }[]>`
-        SELECT status, payment_id, amount, currency FROM sandbox_sessions WHERE id = ${sessionId}`;
+      const row = await getSandboxSession(sql, sessionId);
       if (!row) throw new Error(`sandbox session ${sessionId} does not exist`);
-      if (row.status === 'paid') return { state: 'paid' as const, paymentId: row.payment_id ?? undefined, amount: { amount: row.amount, currency: row.currency.trim() } };
+      if (row.status === 'paid') return { state: 'paid' as const, paymentId: row.paymentId ?? undefined, amount: { amount: row.amount, currency: row.currency.trim() } };
       if (row.status === 'declined') return { state: 'failed' as const };
       return { state: row.status === 'expired' ? ('expired' as const) : ('open' as const) };
     },

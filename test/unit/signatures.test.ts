@@ -4,7 +4,8 @@ import { domainError } from '../support/domainError.js';
 import Stripe from 'stripe';
 import { WEBHOOK_TOLERANCE_SECONDS, WebhookSignatureError, type HeaderLookup } from '../../src/payments/provider.js';
 import { signSandboxPayload, verifySandboxSignature } from '../../src/payments/sandbox.js';
-import { createStripeProvider, normaliseStripeEvent } from '../../src/payments/stripe.js';
+import { createStripeProvider } from '../../src/payments/stripe.js';
+import { normaliseStripeEvent } from '../../src/payments/stripeEvents.js';
 
 const ORDER_ID = '5f0c1d2e-3a4b-8c5d-9e6f-0a1b2c3d4e5f';
 
