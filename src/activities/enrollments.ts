@@ -11,7 +11,7 @@ export function enrollmentActivities({ sql }: ActivityDeps) {
      * Idempotent through UNIQUE (user_id, package_id). A package the user already has is skipped; one whose access
      * was revoked (say, by a refund) is granted again, since this order paid for it.
      */
-    async grantEnrollments(input: { orderId: string; userId: string }): Promise<{ granted: string[]; skipped: string[] }> {
+    async grantEnrollments(input: { orderId: string; userId: string }): Promise<{ granted: string[]; skipped: string[]; refundedInFull: boolean }> {
       return sql.begin(async (tx) => {
         // Under the order's ledger lock, so a refund recorded meanwhile (provider events can overtake fulfilment) is seen.
         await lockOrderLedger(tx, input.orderId);
@@ -22,7 +22,8 @@ export function enrollmentActivities({ sql }: ActivityDeps) {
         const ids = refundedInFull ? [] : (await grantedBy(tx, await orderPackageIds(tx, input.orderId))).filter((id) => !refunded.has(id));
         await grantPackages(tx, input.userId, input.orderId, ids);
         const granted = new Set(await activeByOrder(tx, input.userId, input.orderId));
-        return { granted: ids.filter((id) => granted.has(id)), skipped: ids.filter((id) => !granted.has(id)) };
+        // The workflow decides from this answer, not from a refund's later signal, whether a welcome still makes sense.
+        return { granted: ids.filter((id) => granted.has(id)), skipped: ids.filter((id) => !granted.has(id)), refundedInFull };
       });
     },
   };

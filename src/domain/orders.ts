@@ -27,12 +27,13 @@ export const NEXT_STATUSES: Record<OrderStatus, readonly OrderStatus[]> = {
 
 /**
  * What an order in `from` does when asked to go to `to`: `keep` its status (a repeat of the same transition, a refund
- * that landed while fulfilment was finishing, or refunds settled out of order), `apply` it, or refuse it as `illegal`.
+ * that landed while fulfilment was finishing, refunds settled out of order, or a hold asked for after the money went
+ * back in full: nothing is left to hold for), `apply` it, or refuse it as `illegal`.
  */
 export function transitionVerdict(from: OrderStatus, to: OrderStatus): 'apply' | 'keep' | 'illegal' {
   if (from === to) return 'keep';
   const refunded = from === 'REFUNDED' || from === 'PARTIALLY_REFUNDED';
-  if (refunded && (to === 'FULFILLED' || (from === 'REFUNDED' && to === 'PARTIALLY_REFUNDED'))) return 'keep';
+  if (refunded && (to === 'FULFILLED' || (from === 'REFUNDED' && (to === 'PARTIALLY_REFUNDED' || to === 'HELD')))) return 'keep';
   return NEXT_STATUSES[from].includes(to) ? 'apply' : 'illegal';
 }
 

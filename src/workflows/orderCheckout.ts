@@ -1,5 +1,5 @@
 // Before payment: open the order and its payment session, wait for the buyer, and settle on the first decisive event.
-import { condition, isCancellation, upsertSearchAttributes } from '@temporalio/workflow';
+import { CancellationScope, condition, isCancellation, upsertSearchAttributes } from '@temporalio/workflow';
 import { sameMoney } from '../domain/money.js';
 import type { EmailKind, PaymentEvent } from '../domain/orders.js';
 import { ORDER_NUMBER, ORDER_STATUS, type CheckoutInput, type ResumeInput } from './definitions.js';
@@ -84,7 +84,8 @@ export async function settle(run: OrderRun, event: PaymentEvent): Promise<void> 
     case 'succeeded':
       // Money that does not match the order is never fulfilled: an operator decides.
       if (!event.amount || !sameMoney(event.amount, run.state.total!)) return hold(run, event);
-      return fulfil(run, event);
+      // Once paid, the order finishes (fulfilled, or compensated): cancelling the run must not strand it PAID.
+      return CancellationScope.nonCancellable(() => fulfil(run, event));
     case 'processing':
       await transition(run, 'PROCESSING', `payment_processing:${event.provider}`, { details: { eventId: event.eventId } });
       return awaitSettlement(run);

@@ -43,18 +43,20 @@ export async function fulfil(run: OrderRun, payment: PaymentEvent): Promise<void
   // Each side effect registers its undo before it runs; they are undone newest first.
   const undo: Undo[] = [(acts) => refundInFull(run, acts, 'compensation')];
   let created: boolean;
+  // A provider refund or dispute can settle the order in full while it is being fulfilled: the database says so.
+  let refundedMeanwhile = false;
   try {
     const user = await p.budgeted.findOrCreateUser({ orderId });
     created = user.created;
     undo.unshift(async (acts) => void (await acts.revokeEnrollments({ orderId })));
-    await p.budgeted.grantEnrollments({ orderId, userId: user.userId });
+    refundedMeanwhile = (await p.budgeted.grantEnrollments({ orderId, userId: user.userId })).refundedInFull === true;
   } catch (err) {
     await compensate(run, undo, err);
     if (isCancellation(err)) throw err;
     return;
   }
   // An undeliverable email is recorded for operators; it never takes away what was paid for.
-  if (run.refundedTo !== 'REFUNDED') await sendEmail(p, orderId, created ? 'welcome' : 'purchase_confirmation');
+  if (run.refundedTo !== 'REFUNDED' && !refundedMeanwhile) await sendEmail(p, orderId, created ? 'welcome' : 'purchase_confirmation');
   await transition(run, 'FULFILLED', 'fulfilled');
 }
 

@@ -22,8 +22,13 @@ describe('transitionVerdict', () => {
     expect(transitionVerdict('REFUNDED', 'PARTIALLY_REFUNDED')).toBe('keep');
   });
 
+  it('keeps REFUNDED when a compensation that raced a provider refund asks to hold the order', () => {
+    expect(transitionVerdict('REFUNDED', 'HELD')).toBe('keep');
+    expect(transitionVerdict('PARTIALLY_REFUNDED', 'HELD')).toBe('apply');
+  });
+
   it('refuses what the table does not allow', () => {
     expect(transitionVerdict('FULFILLED', 'PENDING')).toBe('illegal');
-    expect(transitionVerdict('REFUNDED', 'HELD')).toBe('illegal');
+    expect(transitionVerdict('EXPIRED', 'PROCESSING')).toBe('illegal');
   });
 });
