@@ -159,6 +159,14 @@ export async function setPaymentSession(sql: Db, orderId: string, session: { ses
   await sql`UPDATE orders SET provider_session_id = ${session.sessionId}, payment_url = ${session.url}, updated_at = now() WHERE id = ${orderId}`;
 }
 
+/** The session's expiry: `wanted` the first time, the stored one ever after (a retry must send the same parameters). */
+export async function fixSessionExpiry(sql: Db, orderId: string, wanted: Date): Promise<Date> {
+  const [row] = await sql<{ session_expires_at: Date }[]>`
+    UPDATE orders SET session_expires_at = coalesce(session_expires_at, ${wanted}) WHERE id = ${orderId} RETURNING session_expires_at`;
+  if (!row) throw new Error(`order ${orderId} does not exist`);
+  return row.session_expires_at;
+}
+
 /** Links the order to its buyer's account once; a later call changes nothing. */
 export async function linkOrderUser(sql: Db, orderId: string, userId: string): Promise<void> {
   await sql`UPDATE orders SET user_id = ${userId}, updated_at = now() WHERE id = ${orderId} AND user_id IS NULL`;
