@@ -1,4 +1,4 @@
-// Checkout under faults: a provider answer lost mid-call.
+// Checkout under faults: a provider answer lost mid-call, and an order left PENDING by an outage before it had a session.
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { orderActivities } from '../../src/activities/orders.js';
@@ -7,7 +7,7 @@ import type { ProviderName } from '../../src/domain/orders.js';
 import type { PaymentProviders } from '../../src/payments/index.js';
 import { createStripeProvider } from '../../src/payments/stripe.js';
 import { fakeActivityDeps } from '../support/fakeDeps.js';
-import { packageId, startHarness, uniqueEmail, type Harness } from '../support/harness.js';
+import { packageId, startHarness, uniqueEmail, waitForStatus, type Harness } from '../support/harness.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -69,5 +69,18 @@ describe('a Stripe session whose answer was lost', () => {
     expect(creates[1]!.body).toBe(creates[0]!.body);
     // Clamped once, against the first attempt's clock: the adapter's one-hour floor from 10:00.
     expect(new URLSearchParams(creates[0]!.body).get('expires_at')).toBe(String(Date.parse('2030-01-01T11:00:00Z') / 1000));
+  });
+});
+
+describe('an order left PENDING before its payment session opened', () => {
+  it('is expired by reconciliation once past its checkout TTL, and left for the buyer’s retry within it', async () => {
+    const [stale, fresh] = [await newOrder('sandbox'), await newOrder('sandbox')];
+    // Opened just over a checkout TTL ago (reconciliation's grace is 0 here), then the outage: no session, no run.
+    await h.sql`UPDATE orders SET created_at = now() - make_interval(secs => ${h.config.checkoutTtlMs / 1000 + 60}) WHERE id = ${stale}`;
+    await h.temporal.schedule.getHandle(h.reconcileScheduleId).trigger();
+    await waitForStatus(h, stale, 'EXPIRED');
+    const [event] = await h.sql`SELECT cause FROM order_events WHERE order_id = ${stale} AND to_status = 'EXPIRED'`;
+    expect(event!.cause).toBe(`reconciled:reconcile:${stale}:ttl`);
+    expect((await h.sql`SELECT status FROM orders WHERE id = ${fresh}`)[0]!.status).toBe('PENDING');
   });
 });
