@@ -6,8 +6,9 @@ import { paymentActivities } from '../../src/activities/payments.js';
 import type { ProviderName } from '../../src/domain/orders.js';
 import type { PaymentProviders } from '../../src/payments/index.js';
 import { createStripeProvider } from '../../src/payments/stripe.js';
+import { orderWorkflowId } from '../../src/workflows/definitions.js';
 import { fakeActivityDeps } from '../support/fakeDeps.js';
-import { packageId, startHarness, uniqueEmail, waitForStatus, type Harness } from '../support/harness.js';
+import { emailsTo, eventually, packageId, recordHistory, startHarness, uniqueEmail, waitForStatus, type Harness } from '../support/harness.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -32,16 +33,17 @@ function recordingStripe() {
 
 async function newOrder(provider: ProviderName, deps = fakeActivityDeps({ sql: h.sql })) {
   const orderId = crypto.randomUUID();
+  const email = uniqueEmail('fault');
   await orderActivities(deps).createOrder({
     orderId,
-    email: uniqueEmail('fault'),
+    email,
     name: 'Fault',
     locale: 'en',
     provider,
     packageIds: [await packageId(h.sql, 'chatbot-rag')],
     fingerprint: `fp-${orderId}`,
   });
-  return orderId;
+  return { orderId, email };
 }
 
 describe('a Stripe session whose answer was lost', () => {
@@ -51,7 +53,7 @@ describe('a Stripe session whose answer was lost', () => {
     const { sent, stripe } = recordingStripe();
     const payments = { stripe: createStripeProvider(h.config.stripe!, stripe) } as PaymentProviders;
     const activities = paymentActivities(fakeActivityDeps({ sql: h.sql, payments, publicUrl: h.config.publicUrl }));
-    const orderId = await newOrder('stripe');
+    const { orderId } = await newOrder('stripe');
     vi.useFakeTimers({ toFake: ['Date'] });
     vi.setSystemTime(new Date('2030-01-01T10:00:00Z'));
     await activities.createPaymentSession({ orderId, expiresAt: new Date(Date.now() + 15 * 60_000).toISOString() });
@@ -74,7 +76,7 @@ describe('a Stripe session whose answer was lost', () => {
 
 describe('an order left PENDING before its payment session opened', () => {
   it('is expired by reconciliation once past its checkout TTL, and left for the buyer’s retry within it', async () => {
-    const [stale, fresh] = [await newOrder('sandbox'), await newOrder('sandbox')];
+    const [{ orderId: stale, email }, { orderId: fresh }] = [await newOrder('sandbox'), await newOrder('sandbox')];
     // Opened just over a checkout TTL ago (reconciliation's grace is 0 here), then the outage: no session, no run.
     await h.sql`UPDATE orders SET created_at = now() - make_interval(secs => ${h.config.checkoutTtlMs / 1000 + 60}) WHERE id = ${stale}`;
     await h.temporal.schedule.getHandle(h.reconcileScheduleId).trigger();
@@ -82,5 +84,8 @@ describe('an order left PENDING before its payment session opened', () => {
     const [event] = await h.sql`SELECT cause FROM order_events WHERE order_id = ${stale} AND to_status = 'EXPIRED'`;
     expect(event!.cause).toBe(`reconciled:reconcile:${stale}:ttl`);
     expect((await h.sql`SELECT status FROM orders WHERE id = ${fresh}`)[0]!.status).toBe('PENDING');
+    // The buyer heard only "could not be opened": the expiry email says it is closed and nothing was charged.
+    await eventually(() => emailsTo(h, email), (m) => m.some((x) => x.subject.includes('expired')), 'the checkout_expired email');
+    await recordHistory(h, orderWorkflowId(stale), 'reconciled-unopened-checkout');
   });
 });
