@@ -1,5 +1,5 @@
 // Payment activities: open, close and look up the provider's checkout session for an order.
-import { requireOrder, setPaymentSession, transitionOrder } from '../db/orders.js';
+import { fixSessionExpiry, requireOrder, setPaymentSession, transitionOrder } from '../db/orders.js';
 import type { OrderStatus, PaymentEvent } from '../domain/orders.js';
 import { DomainError } from '../domain/errors.js';
 import { ProviderRefusal } from '../payments/provider.js';
@@ -10,20 +10,25 @@ export function paymentActivities({ sql, payments, publicUrl }: ActivityDeps) {
 
   return {
     /**
-     * Idempotent: the provider call carries `session:<orderId>`, and a session already stored is returned as is.
+     * Idempotent: the provider call carries `session:<orderId>`, and a session already stored is returned as is. The
+     * session's expiry is stored the first time, so every attempt and every later run sends the same parameters under
+     * that key (Stripe refuses a key reused with others); `input.expiresAt` counts only the first time.
      * A session that waits for money with nothing for the buyer to do at a provider (bank transfer) makes the order PROCESSING.
      */
     async createPaymentSession(input: { orderId: string; expiresAt: string }): Promise<{ sessionId: string; paymentUrl: string; status?: OrderStatus }> {
       const order = await requireOrder(sql, input.orderId);
       if (order.sessionId && order.paymentUrl) return { sessionId: order.sessionId, paymentUrl: order.paymentUrl, status: order.status };
-      const session = await provider(order.provider).createSession({
+      const p = provider(order.provider);
+      const wanted = new Date(input.expiresAt);
+      const expiresAt = await fixSessionExpiry(sql, order.orderId, p.sessionExpiry?.(wanted, new Date()) ?? wanted);
+      const session = await p.createSession({
         orderId: order.orderId,
         orderNumber: order.orderNumber,
         email: order.email,
         locale: order.locale,
         lines: order.items,
         total: order.total,
-        expiresAt: new Date(input.expiresAt),
+        expiresAt,
         idempotencyKey: `session:${order.orderId}`,
         successUrl: `${publicUrl}/orders/${order.orderId}`,
         cancelUrl: `${publicUrl}/orders/${order.orderId}?cancelled=1`,

@@ -159,6 +159,14 @@ export async function setPaymentSession(sql: Db, orderId: string, session: { ses
   await sql`UPDATE orders SET provider_session_id = ${session.sessionId}, payment_url = ${session.url}, updated_at = now() WHERE id = ${orderId}`;
 }
 
+/** The session's expiry: `wanted` the first time, the stored one ever after (a retry must send the same parameters). */
+export async function fixSessionExpiry(sql: Db, orderId: string, wanted: Date): Promise<Date> {
+  const [row] = await sql<{ session_expires_at: Date }[]>`
+    UPDATE orders SET session_expires_at = coalesce(session_expires_at, ${wanted}) WHERE id = ${orderId} RETURNING session_expires_at`;
+  if (!row) throw new Error(`order ${orderId} does not exist`);
+  return row.session_expires_at;
+}
+
 /** Links the order to its buyer's account once; a later call changes nothing. */
 export async function linkOrderUser(sql: Db, orderId: string, userId: string): Promise<void> {
   await sql`UPDATE orders SET user_id = ${userId}, updated_at = now() WHERE id = ${orderId} AND user_id IS NULL`;
@@ -176,12 +184,16 @@ export async function recordLatePayment(sql: Sql, orderId: string, p: { eventId:
   });
 }
 
-/** PENDING orders with a payment session older than `olderThanMs`; `pastTtl` once their checkout TTL has also run out. */
+/**
+ * PENDING orders with a payment session older than `olderThanMs`; `pastTtl` once their checkout TTL has also run out.
+ * One with no session (an outage while checkout opened) only past its TTL: until then the buyer may retry the key.
+ */
 export async function stalePendingOrders(sql: Sql, q: { olderThanMs: number; checkoutTtlMs: number; limit: number }): Promise<{ orderId: string; provider: ProviderName; pastTtl: boolean }[]> {
   const rows = await sql<{ id: string; provider: ProviderName; past_ttl: boolean }[]>`
-    SELECT id, provider, created_at < now() - make_interval(secs => ${(q.checkoutTtlMs + q.olderThanMs) / 1000}) AS past_ttl
-    FROM orders WHERE status IN ('PENDING', 'PROCESSING') AND provider_session_id IS NOT NULL
-      AND created_at < now() - make_interval(secs => ${q.olderThanMs / 1000})
+    SELECT id, provider, past_ttl FROM (
+      SELECT *, created_at < now() - make_interval(secs => ${(q.checkoutTtlMs + q.olderThanMs) / 1000}) AS past_ttl FROM orders
+      WHERE status IN ('PENDING', 'PROCESSING') AND created_at < now() - make_interval(secs => ${q.olderThanMs / 1000})) o
+    WHERE provider_session_id IS NOT NULL OR (status = 'PENDING' AND past_ttl)
     ORDER BY created_at LIMIT ${q.limit}`;
   return rows.map((r) => ({ orderId: r.id, provider: r.provider, pastTtl: r.past_ttl }));
 }

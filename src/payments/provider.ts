@@ -10,6 +10,7 @@ export interface CreateSessionInput {
   locale: Locale;
   lines: OrderLine[];
   total: Money;
+  /** Fixed on the order when checkout first opens (see `sessionExpiry`): adapters send it as is, never recomputed from the clock. */
   expiresAt: Date;
   /** Stable per order: the same key always names the same session. */
   idempotencyKey: string;
@@ -114,6 +115,11 @@ export interface PaymentProvider {
   readonly name: ProviderName;
   /** ISO currencies this provider accepts; undefined means any. */
   readonly currencies?: readonly string[];
+  /**
+   * The expiry this provider accepts for a session wanted until `wanted`, decided at `now` (Stripe: 30 min to 24 h
+   * ahead). Applied once, before the expiry is stored on the order; absent when any expiry will do.
+   */
+  sessionExpiry?(wanted: Date, now: Date): Date;
   createSession(input: CreateSessionInput): Promise<PaymentSession>;
   /** Closes an unpaid session so it can no longer be paid; a session already closed is not an error. */
   expireSession(sessionId: string): Promise<void>;

@@ -11,8 +11,10 @@ export interface StripeSettings {
   protocol?: 'http' | 'https';
 }
 
-// Stripe accepts expires_at between 30 minutes and 24 hours ahead; our own timer enforces shorter TTLs.
-const MIN_EXPIRY_S = 31 * 60;
+// Stripe accepts expires_at between 30 minutes and 24 hours ahead; our own timer enforces shorter TTLs. The floor is an
+// hour, not 31 minutes, because the expiry is fixed at the first attempt: a retry (or a run after an outage) within
+// half an hour still sends a value Stripe accepts.
+const MIN_EXPIRY_S = 60 * 60;
 const MAX_EXPIRY_S = 24 * 60 * 60 - 60;
 
 export function createStripeClient(s: StripeSettings): Stripe {
@@ -23,9 +25,12 @@ export function createStripeProvider(s: StripeSettings, stripe: Stripe = createS
   return {
     name: 'stripe',
 
+    sessionExpiry(wanted: Date, now: Date) {
+      const nowS = Math.floor(now.getTime() / 1000);
+      return new Date(Math.min(Math.max(Math.floor(wanted.getTime() / 1000), nowS + MIN_EXPIRY_S), nowS + MAX_EXPIRY_S) * 1000);
+    },
+
     async createSession(input: CreateSessionInput) {
-      const now = Math.floor(Date.now() / 1000);
-      const wanted = Math.floor(input.expiresAt.getTime() / 1000);
       const metadata = { orderId: input.orderId, orderNumber: input.orderNumber };
       const session = await stripe.checkout.sessions.create(
         {
@@ -39,7 +44,8 @@ export function createStripeProvider(s: StripeSettings, stripe: Stripe = createS
           })),
           metadata,
           payment_intent_data: { metadata },
-          expires_at: Math.min(Math.max(wanted, now + MIN_EXPIRY_S), now + MAX_EXPIRY_S),
+          // Exactly the stored expiry: Stripe refuses an idempotency key reused with any other parameter.
+          expires_at: Math.floor(input.expiresAt.getTime() / 1000),
           success_url: input.successUrl,
           cancel_url: input.cancelUrl,
         },

@@ -16,7 +16,7 @@ export async function reconcileWorkflow(input: ReconcileInput): Promise<{ checke
       return undefined;
     });
     if (found === undefined) continue;
-    // Open past its TTL with no workflow left to close it (an outage ended its run): close it now.
+    // Open past its TTL with no workflow left to close it (an outage ended its run, perhaps before any session): close it now.
     const event = found ?? (pastTtl ? { provider, eventId: `reconcile:${orderId}:ttl`, kind: 'expired' as const, orderId } : null);
     if (!event) continue;
     try {

@@ -19,6 +19,7 @@ export const REQUIRED_HISTORIES = [
   'held-fulfil',
   'held-refund',
   'reconciled-dropped-webhook',
+  'reconciled-unopened-checkout',
   'failed-after-succeeded',
   // Payments that take time, every provider, refunds that follow the provider's answer (issue 9).
   'payu-processing-fulfilled',
