@@ -81,7 +81,8 @@ export async function insertOrReuseSetupToken(sql: Db, userId: string, tokenHash
     UNION ALL
     SELECT CASE WHEN user_id = ${userId} AND used_at IS NULL AND expires_at >= ${usableUntil} THEN 'reusable' ELSE 'spent' END
     FROM password_setup_tokens WHERE token_hash = ${tokenHash}`;
-  return row!.state;
+  // No row: a concurrent attempt of the same email inserted this very token after our snapshot; it is fresh, so reuse it.
+  return row?.state ?? 'reusable';
 }
 
 export interface SetupTokenRow {
