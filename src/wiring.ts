@@ -40,7 +40,7 @@ export async function createOrderWorker(config: Config, p: WorkerParts, tuning: 
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     ...(tuning.workflowBundle ? { workflowBundle: tuning.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
-    activities: createActivities({ sql: p.sql, payments: p.payments, mailer: p.mailer, publicUrl: config.publicUrl, shopUrl: config.shopUrl, bankAccount: config.bankTransfer }),
+    activities: createActivities({ sql: p.sql, payments: p.payments, mailer: p.mailer, publicUrl: config.publicUrl, shopUrl: config.shopUrl, tokenSecret: config.jwt.secret, bankAccount: config.bankTransfer }),
     // Without a grace period, in-flight activities are cancelled the moment shutdown starts.
     shutdownGraceTime: config.workerShutdownGraceMs,
     ...(tuning.stickyQueueScheduleToStartTimeoutMs ? { stickyQueueScheduleToStartTimeout: tuning.stickyQueueScheduleToStartTimeoutMs } : {}),

@@ -1,4 +1,5 @@
 // What activities are built from: handed in by the worker (real parts) or by tests; and the provider lookup they share.
+import { Context } from '@temporalio/activity';
 import type { Sql } from '../db/client.js';
 import { DomainError } from '../domain/errors.js';
 import type { Mailer } from '../email/transport.js';
@@ -11,6 +12,8 @@ export interface ActivityDeps {
   mailer: Mailer;
   publicUrl: string;
   shopUrl: string;
+  /** Derives the password-setup token of an order email (HMAC), so a retried email carries the same link. */
+  tokenSecret: string;
   /** Present when bank transfer is enabled: the account its instructions email gives. */
   bankAccount?: { accountName: string; iban: string; bic?: string };
 }
@@ -20,4 +23,15 @@ export function providerFor(payments: PaymentProviders, name: string): PaymentPr
   const p = payments[name as keyof PaymentProviders];
   if (!p) throw new DomainError('provider_unavailable', `Payment provider ${name} is not configured.`, 'unprocessable');
   return p;
+}
+
+/**
+ * Names this activity call across its retries: Temporal keeps the run and activity id for every attempt, so a retry
+ * after a lost answer finds what the first attempt wrote, while another step of the workflow (another activity id)
+ * recording an equal entry is a new one.
+ */
+export function activityCallKey(): string {
+  const { workflowExecution, activityId } = Context.current().info;
+  // A standalone activity (no workflow) is named by its own id, which its retries keep too.
+  return workflowExecution ? `${workflowExecution.workflowId}/${workflowExecution.runId}/${activityId}` : `activity/${activityId}`;
 }

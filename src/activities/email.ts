@@ -1,5 +1,6 @@
-// Sends an order's email once per (order, kind, ref); the welcome email carries a fresh password-setup link.
-import { issueSetupToken } from '../auth/setupTokens.js';
+// Sends an order's email once per (order, kind, ref) under a stable Message-ID; the welcome email carries a password-setup link.
+import { createHash } from 'node:crypto';
+import { issueEmailSetupToken } from '../auth/setupTokens.js';
 import type { Sql } from '../db/client.js';
 import { claimEmail, markEmailFailed, markEmailSent } from '../db/emails.js';
 import { revokedTitles } from '../db/enrollments.js';
@@ -9,14 +10,15 @@ import { DomainError } from '../domain/errors.js';
 import type { EmailKind } from '../domain/orders.js';
 import type { EmailData } from '../email/copy.js';
 import { renderEmail } from '../email/templates.js';
-import type { ActivityDeps } from './deps.js';
+import { activityCallKey, type ActivityDeps } from './deps.js';
+import { Context } from '@temporalio/activity';
 
 export interface OrderEmail {
   orderId: string;
   kind: EmailKind;
   /** Distinguishes several emails of one kind: a refund email's ref is the refund's seq. */
   ref?: string;
-  /** An operator's resend: send even if this email went out before. */
+  /** An operator's resend: send even if this email went out before; once per resend workflow, as a new message. */
   force?: boolean;
 }
 
@@ -39,18 +41,34 @@ async function refundData(sql: Sql, orderId: string, seq: number): Promise<Email
   };
 }
 
-export function emailActivities({ sql, mailer, publicUrl, shopUrl, bankAccount }: ActivityDeps) {
+/**
+ * What names one email across retries: its Message-ID's left part and its setup token's key. A retry of the same send
+ * reuses both, so duplicates fold in a mail client and carry one link; an operator's resend (keyed by its workflow)
+ * is a new message, with its own id and link.
+ */
+function emailIdentity(key: { orderId: string; kind: EmailKind; ref: string }, resendKey: string | undefined) {
+  const base = `order-${key.orderId}.${key.kind}${key.ref ? `.${key.ref}` : ''}`;
+  // Workflow ids may hold characters a Message-ID may not; a short hash keeps the id valid and stable.
+  const resend = resendKey ? `.resend-${createHash('sha256').update(resendKey).digest('hex').slice(0, 16)}` : '';
+  return { messageKey: base + resend, tokenKey: `${key.orderId}/${key.kind}/${key.ref}${resendKey ? `/resend:${resendKey}` : ''}` };
+}
+
+export function emailActivities({ sql, mailer, publicUrl, shopUrl, bankAccount, tokenSecret }: ActivityDeps) {
   return {
     async sendOrderEmail(input: OrderEmail): Promise<{ status: 'sent' | 'already_sent' }> {
       const order = await requireOrder(sql, input.orderId);
       const ref = input.ref ?? '';
       const key = { orderId: order.orderId, kind: input.kind, ref };
-      if ((await claimEmail(sql, key, order.email)) === 'sent' && !input.force) return { status: 'already_sent' };
-      // A retry after the SMTP server accepted but before this row said so sends again: at least once, never zero.
+      // The resend workflow's id: a retry of one operator request finds its email sent, a new request sends again.
+      const resendKey = input.force ? (Context.current().info.workflowExecution?.workflowId ?? Context.current().info.activityId) : undefined;
+      if ((await claimEmail(sql, key, order.email, resendKey)) === 'sent') return { status: 'already_sent' };
+      // A retry after the SMTP server accepted but before this row said so sends again (at least once, never zero),
+      // with the same Message-ID and setup link, so the copies are one email to the customer.
+      const identity = emailIdentity(key, resendKey);
       let setupUrl: string | undefined;
       if (input.kind === 'welcome') {
         if (!order.userId) throw new Error(`order ${order.orderId} has no user yet; cannot issue a setup link`);
-        setupUrl = `${publicUrl}/account/setup-password?token=${await issueSetupToken(sql, order.userId)}`;
+        setupUrl = `${publicUrl}/account/setup-password?token=${await issueEmailSetupToken(sql, tokenSecret, order.userId, identity.tokenKey)}`;
       }
       const rendered = await renderEmail(input.kind, order.locale, {
         customerName: order.customerName,
@@ -64,7 +82,7 @@ export function emailActivities({ sql, mailer, publicUrl, shopUrl, bankAccount }
         refund: input.kind === 'refund_issued' ? await refundData(sql, order.orderId, Number(input.ref)) : undefined,
       });
       try {
-        const { messageId } = await mailer.send(order.email, rendered, { 'X-Order-Number': order.orderNumber });
+        const { messageId } = await mailer.send(order.email, rendered, { 'X-Order-Number': order.orderNumber }, { messageKey: identity.messageKey });
         await markEmailSent(sql, key, messageId);
       } catch (err) {
         if (isPermanentRejection(err)) {
@@ -80,7 +98,7 @@ export function emailActivities({ sql, mailer, publicUrl, shopUrl, bankAccount }
       const ref = input.ref ?? '';
       await sql.begin(async (tx) => {
         await markEmailFailed(tx, { orderId: input.orderId, kind: input.kind, ref }, input.error);
-        await appendOrderEvent(tx, input.orderId, 'email_failed', { kind: input.kind, ref, error: input.error });
+        await appendOrderEvent(tx, input.orderId, 'email_failed', { kind: input.kind, ref, error: input.error }, activityCallKey());
       });
     },
   };

@@ -5,7 +5,7 @@ import { lastOrderEmail } from '../db/emails.js';
 import { appendOrderEvent, getOrder, insertOrder, recordLatePayment, requireOrder, stalePendingOrders, transitionOrder } from '../db/orders.js';
 import type { Money } from '../domain/money.js';
 import { formatOrderNumber, type EmailKind, type OrderRequest, type OrderSummary, type ProviderName, type Transition } from '../domain/orders.js';
-import type { ActivityDeps } from './deps.js';
+import { activityCallKey, type ActivityDeps } from './deps.js';
 
 const ORDER_NUMBER_ATTEMPTS = 8;
 
@@ -39,9 +39,9 @@ export function orderActivities({ sql }: ActivityDeps) {
       };
     },
 
-    /** A timeline entry for operators that leaves the status as it is. */
-    async recordOrderEvent(input: { orderId: string; cause: string; details?: Record<string, unknown> }): Promise<void> {
-      await appendOrderEvent(sql, input.orderId, input.cause, input.details);
+    /** A timeline entry for operators that leaves the status as it is; recorded once per `key`, by default per activity call. */
+    async recordOrderEvent(input: { orderId: string; cause: string; details?: Record<string, unknown>; key?: string }): Promise<void> {
+      await appendOrderEvent(sql, input.orderId, input.cause, input.details, input.key ?? activityCallKey());
     },
 
     /** Money that reached a closed order: recorded on it (so it can be refunded) without reopening it. */

@@ -1,7 +1,7 @@
 // Password-setup tokens: issued for an emailed link (stored hashed, valid one hour), consumed once to set a password.
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 import type { Sql } from '../db/client.js';
-import { insertSetupToken, lockSetupToken, setPassword } from '../db/users.js';
+import { insertOrReuseSetupToken, insertSetupToken, lockSetupToken, setPassword } from '../db/users.js';
 import { DomainError } from '../domain/errors.js';
 import { checkPasswordPolicy, hashPassword } from './passwords.js';
 
@@ -16,6 +16,26 @@ export async function issueSetupToken(sql: Sql, userId: string): Promise<string>
   const token = randomBytes(32).toString('base64url');
   await insertSetupToken(sql, userId, hashToken(token), new Date(Date.now() + SETUP_TOKEN_TTL_MS));
   return token;
+}
+
+// A retry reuses the earlier link only while at least half its hour is left; a later retry sends a fresh one.
+const REUSE_MIN_LIFE_MS = SETUP_TOKEN_TTL_MS / 2;
+// Generations tried before giving up: each used or expiring link of the same email moves to the next one.
+const MAX_GENERATIONS = 50;
+
+/**
+ * The setup token of one email (`emailKey`, e.g. order/kind/ref), derived with HMAC from a server secret so that a
+ * retry of that email carries the same link and both copies work; only its hash is stored, and workflow history never
+ * sees it. An earlier token that is used, or too close to expiry, is skipped for the next generation's.
+ */
+export async function issueEmailSetupToken(sql: Sql, secret: string, userId: string, emailKey: string): Promise<string> {
+  const now = Date.now();
+  for (let generation = 0; generation < MAX_GENERATIONS; generation++) {
+    const token = createHmac('sha256', secret).update(`password-setup\n${userId}\n${emailKey}\n${generation}`).digest('base64url');
+    const state = await insertOrReuseSetupToken(sql, userId, hashToken(token), new Date(now + SETUP_TOKEN_TTL_MS), new Date(now + REUSE_MIN_LIFE_MS));
+    if (state !== 'spent') return token;
+  }
+  throw new Error(`no usable setup token for ${emailKey} after ${MAX_GENERATIONS} generations`);
 }
 
 /** Sets the password of the token's user and uses up their open tokens; answers the account's email. */

@@ -39,11 +39,21 @@ export interface EmailKey {
   ref: string;
 }
 
-/** Counts an attempt at this email and answers its status so far ('sent' means an earlier attempt got through). */
-export async function claimEmail(sql: Sql, key: EmailKey, recipient: string): Promise<SentEmail['status']> {
+/**
+ * Counts an attempt at this email and answers its status so far ('sent' means an earlier attempt got through). An
+ * operator's resend (`resendKey`, once per resend request) starts the email over for its new recipient, once: a retry
+ * of that same resend finds it 'sent' again.
+ */
+export async function claimEmail(sql: Sql, key: EmailKey, recipient: string, resendKey?: string): Promise<SentEmail['status']> {
   const [row] = await sql<Pick<SentEmailRow, 'status'>[]>`
-    INSERT INTO sent_emails (order_id, kind, ref, recipient, attempts) VALUES (${key.orderId}, ${key.kind}, ${key.ref}, ${recipient}, 1)
-    ON CONFLICT (order_id, kind, ref) DO UPDATE SET attempts = sent_emails.attempts + 1
+    INSERT INTO sent_emails (order_id, kind, ref, recipient, attempts, resend_key)
+    VALUES (${key.orderId}, ${key.kind}, ${key.ref}, ${recipient}, 1, ${resendKey ?? null})
+    ON CONFLICT (order_id, kind, ref) DO UPDATE SET
+      attempts = sent_emails.attempts + 1,
+      status = CASE WHEN EXCLUDED.resend_key IS DISTINCT FROM sent_emails.resend_key AND EXCLUDED.resend_key IS NOT NULL
+                    THEN 'sending' ELSE sent_emails.status END,
+      recipient = CASE WHEN EXCLUDED.resend_key IS NOT NULL THEN EXCLUDED.recipient ELSE sent_emails.recipient END,
+      resend_key = COALESCE(EXCLUDED.resend_key, sent_emails.resend_key)
     RETURNING status`;
   return row!.status;
 }

@@ -128,10 +128,12 @@ export async function reinstateOrder(tx: Db, orderId: string, to: 'FULFILLED' | 
 }
 
 /** A timeline entry that does not change the status (a refund requested, an email that failed). */
-export async function appendOrderEvent(sql: Db, orderId: string, cause: string, details?: Record<string, unknown>): Promise<void> {
+/** With a key, idempotent: a retry of the same append (same key) adds no second entry; equal entries under other keys do. */
+export async function appendOrderEvent(sql: Db, orderId: string, cause: string, details?: Record<string, unknown>, key?: string): Promise<void> {
   await sql`
-    INSERT INTO order_events (order_id, from_status, to_status, cause, details)
-    SELECT id, status, status, ${cause}, ${details ? sql.json(details as never) : null} FROM orders WHERE id = ${orderId}`;
+    INSERT INTO order_events (order_id, from_status, to_status, cause, details, idempotency_key)
+    SELECT id, status, status, ${cause}, ${details ? sql.json(details as never) : null}, ${key ?? null} FROM orders WHERE id = ${orderId}
+    ON CONFLICT (order_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING`;
 }
 
 /** Inserts the order, its items and its first event under a fresh order number (retried on collision); in the caller's transaction. */

@@ -67,6 +67,24 @@ export async function insertSetupToken(sql: Db, userId: string, tokenHash: strin
   await sql`INSERT INTO password_setup_tokens (user_id, token_hash, expires_at) VALUES (${userId}, ${tokenHash}, ${expiresAt})`;
 }
 
+/**
+ * Stores a token unless its hash is already there; answers 'issued', 'reusable' (the earlier row of this token, unused and
+ * valid until at least `usableUntil`), or 'spent' (used, expiring, or another user's: the caller must not send it).
+ */
+export async function insertOrReuseSetupToken(sql: Db, userId: string, tokenHash: string, expiresAt: Date, usableUntil: Date): Promise<'issued' | 'reusable' | 'spent'> {
+  // The CTE's insert is invisible to the outer SELECT (one snapshot), so exactly one of the two branches answers.
+  const [row] = await sql<{ state: 'issued' | 'reusable' | 'spent' }[]>`
+    WITH inserted AS (
+      INSERT INTO password_setup_tokens (user_id, token_hash, expires_at) VALUES (${userId}, ${tokenHash}, ${expiresAt})
+      ON CONFLICT (token_hash) DO NOTHING RETURNING 'issued'::text AS state)
+    SELECT state FROM inserted
+    UNION ALL
+    SELECT CASE WHEN user_id = ${userId} AND used_at IS NULL AND expires_at >= ${usableUntil} THEN 'reusable' ELSE 'spent' END
+    FROM password_setup_tokens WHERE token_hash = ${tokenHash}`;
+  // No row: a concurrent attempt of the same email inserted this very token after our snapshot; it is fresh, so reuse it.
+  return row?.state ?? 'reusable';
+}
+
 export interface SetupTokenRow {
   userId: string;
   email: string;

@@ -2,16 +2,31 @@
 import nodemailer from 'nodemailer';
 import type { RenderedEmail } from './templates.js';
 
+export interface SendOptions {
+  /**
+   * The left part of a stable Message-ID (`<messageKey@domain of the sender>`): copies of one email sent again after a
+   * crash carry the same id, so mail clients fold them into one. Without it nodemailer makes a random id.
+   */
+  messageKey?: string;
+}
+
 export interface Mailer {
-  send(to: string, email: RenderedEmail, headers?: Record<string, string>): Promise<{ messageId: string }>;
+  send(to: string, email: RenderedEmail, headers?: Record<string, string>, options?: SendOptions): Promise<{ messageId: string }>;
   close(): void;
+}
+
+/** The domain of an address such as `Shop <shop@example.com>`; Message-IDs are made under it. */
+export function senderDomain(from: string): string {
+  return /@([^\s>@]+)>?\s*$/.exec(from)?.[1] ?? 'localhost';
 }
 
 export function createMailer(smtpUrl: string, from: string): Mailer {
   const transport = nodemailer.createTransport(smtpUrl);
+  const domain = senderDomain(from);
   return {
-    async send(to, email, headers) {
-      const info = await transport.sendMail({ from, to, subject: email.subject, html: email.html, text: email.text, headers });
+    async send(to, email, headers, options) {
+      const messageId = options?.messageKey ? `<${options.messageKey}@${domain}>` : undefined;
+      const info = await transport.sendMail({ from, to, subject: email.subject, html: email.html, text: email.text, headers, messageId });
       return { messageId: info.messageId };
     },
     close: () => transport.close(),

@@ -52,6 +52,7 @@ export function fakeActivityDeps(over: Partial<ActivityDeps> = {}): ActivityDeps
     mailer: { send: () => Promise.reject(new Error('the test did not expect an email')) } as unknown as Mailer,
     publicUrl: 'http://shop.test',
     shopUrl: 'http://shop.test',
+    tokenSecret: 'activity-test-token-secret',
     ...over,
   };
 }
