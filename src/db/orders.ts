@@ -193,7 +193,7 @@ export async function recordLatePayment(sql: Sql, orderId: string, p: { eventId:
 export async function stalePendingOrders(sql: Sql, q: { olderThanMs: number; checkoutTtlMs: number; limit: number }): Promise<{ orderId: string; provider: ProviderName; pastTtl: boolean }[]> {
   const rows = await sql<{ id: string; provider: ProviderName; past_ttl: boolean }[]>`
     SELECT id, provider, past_ttl FROM (
-      SELECT *, created_at < now() - make_interval(secs => ${(q.checkoutTtlMs + q.olderThanMs) / 1000}) AS past_ttl FROM orders
+      SELECT *, status = 'PENDING' AND created_at < now() - make_interval(secs => ${(q.checkoutTtlMs + q.olderThanMs) / 1000}) AS past_ttl FROM orders
       WHERE status IN ('PENDING', 'PROCESSING') AND created_at < now() - make_interval(secs => ${q.olderThanMs / 1000})) o
     WHERE provider_session_id IS NOT NULL OR (status = 'PENDING' AND past_ttl)
     ORDER BY created_at LIMIT ${q.limit}`;
