@@ -21,23 +21,23 @@ const sql = createSql(at.databaseUrl);
 const checks: StartupChecks = { database: 'failed', temporal: 'failed' };
 const http = await listen(startingApp(checks).fetch, config.host, config.port);
 log.info({ url: `http://${config.host}:${http.port}`, publicUrl: config.publicUrl }, 'api listening; waiting for dependencies');
-let temporal: Client | undefined;
+const connected: { temporal?: Client } = {};
 onShutdown(log, [
   ['http', () => http.close()],
-  ['temporal', () => temporal?.connection.close()],
+  ['temporal', () => connected.temporal?.connection.close()],
   ['database', () => sql.end({ timeout: 5 })],
 ]);
 
 // Both waits run together; the real app is served only once the schema is migrated and Temporal answers.
-const [, client] = await Promise.all([
+const [, temporal] = await Promise.all([
   waitFor('database', () => migrate(sql), { log }).then(() => {
     checks.database = 'ok';
   }),
-  waitFor('temporal', () => connectTemporal(at.temporalAddress, config.temporal.namespace), { log }).then((connected) => {
+  waitFor('temporal', () => connectTemporal(at.temporalAddress, config.temporal.namespace), { log }).then((client) => {
     checks.temporal = 'ok';
-    return connected;
+    connected.temporal = client;
+    return client;
   }),
 ]);
-temporal = client;
 http.serve(createApp(apiDepsFrom(config, { sql, temporal, payments: createPaymentProviders(config, sql), log })).fetch);
 log.info('api ready');
