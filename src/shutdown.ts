@@ -32,3 +32,18 @@ export function onShutdown(log: Logger, steps: Array<[string, () => Promise<unkn
     process.on(signal, () => void stop(signal));
   }
 }
+
+/**
+ * Until onShutdown takes over, a process still waiting for its dependencies has nothing to drain (no worker runs,
+ * no request is served): a signal ends it at once, so a deploy or Ctrl-C is never stuck behind a retry loop.
+ * onShutdown replaces these listeners.
+ */
+export function exitOnSignalWhileStarting(log: Logger): void {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.removeAllListeners(signal);
+    process.on(signal, () => {
+      log.info({ signal }, 'stopped while starting');
+      process.exit(0);
+    });
+  }
+}

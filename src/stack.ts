@@ -11,7 +11,8 @@ import { createMailer } from './email/transport.js';
 import { EMBEDDED_DATABASE, addresses } from './addresses.js';
 import { createLogger } from './log.js';
 import { createPaymentProviders } from './payments/index.js';
-import { createOrderWorker, ensureReconcileSchedule, installTemporalRuntime } from './wiring.js';
+import { bundleOrderWorkflows, createOrderWorker, ensureReconcileSchedule, installTemporalRuntime } from './wiring.js';
+import { waitFor } from './waitFor.js';
 import { connectTemporal } from './temporalClient.js';
 import { apiDepsFrom, startHttpServer } from './api/server.js';
 import { onShutdown } from './shutdown.js';
@@ -44,13 +45,15 @@ if (!config.temporal.address) {
 const mailbox = config.smtpUrl ? undefined : await startDevMailbox({ port: config.stack.smtpPort });
 
 const sql = createSql(at.databaseUrl);
-await migrate(sql);
+// DATABASE_URL / TEMPORAL_ADDRESS may point at servers that are still starting or briefly away: wait, do not exit.
+await waitFor('database', () => migrate(sql), { log });
 const payments = createPaymentProviders(config, sql);
 const mailer = createMailer(at.smtpUrl, config.mailFrom);
-const { worker, connection } = await createOrderWorker(config, { temporalAddress: at.temporalAddress, sql, payments, mailer });
+const workflowBundle = await bundleOrderWorkflows();
+const { worker, connection } = await waitFor('temporal', () => createOrderWorker(config, { temporalAddress: at.temporalAddress, sql, payments, mailer }, { workflowBundle }), { log });
 const running = worker.run();
-const temporal = await connectTemporal(at.temporalAddress, config.temporal.namespace);
-await ensureReconcileSchedule(temporal, config);
+const temporal = await waitFor('temporal', () => connectTemporal(at.temporalAddress, config.temporal.namespace), { log });
+await waitFor('temporal schedules', () => ensureReconcileSchedule(temporal, config), { log });
 // Zero-config operators: without ADMIN_TOKEN the stack makes one and keeps it with its data (never printed).
 const adminToken = config.adminToken ?? (await localAdminToken(join(dataDir, 'admin-token')));
 const http = await startHttpServer({ ...apiDepsFrom(config, { sql, temporal, payments, log }), mailbox, adminToken }, config.host, config.port);

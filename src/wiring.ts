@@ -1,6 +1,6 @@
 // The worker's side of the wiring: the Temporal runtime, the order worker with its activities, the reconcile schedule.
 import { ScheduleAlreadyRunning, type Client, ScheduleOverlapPolicy, type ScheduleOptionsAction } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel, type WorkflowBundle } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel, type WorkerOptions, type WorkflowBundle } from '@temporalio/worker';
 import { fileURLToPath } from 'node:url';
 import { createActivities } from './activities/index.js';
 import type { Config } from './config.js';
@@ -35,7 +35,22 @@ export interface WorkerTuning {
 
 export async function createOrderWorker(config: Config, p: WorkerParts, tuning: WorkerTuning = {}): Promise<{ worker: Worker; connection: NativeConnection }> {
   const connection = await NativeConnection.connect({ address: p.temporalAddress });
-  const worker = await Worker.create({
+  try {
+    return { worker: await Worker.create(workerOptions(connection, config, p, tuning)), connection };
+  } catch (err) {
+    // Start-up retries this whole call: a connection left open on each failed attempt would pile up.
+    await connection.close().catch(() => undefined);
+    throw err;
+  }
+}
+
+/** Bundled once before start-up waits for Temporal, so a retried Worker.create does not bundle again each time. */
+export async function bundleOrderWorkflows(): Promise<WorkflowBundle> {
+  return bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') });
+}
+
+function workerOptions(connection: NativeConnection, config: Config, p: WorkerParts, tuning: WorkerTuning): WorkerOptions {
+  return {
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
@@ -44,8 +59,7 @@ export async function createOrderWorker(config: Config, p: WorkerParts, tuning: 
     // Without a grace period, in-flight activities are cancelled the moment shutdown starts.
     shutdownGraceTime: config.workerShutdownGraceMs,
     ...(tuning.stickyQueueScheduleToStartTimeoutMs ? { stickyQueueScheduleToStartTimeout: tuning.stickyQueueScheduleToStartTimeoutMs } : {}),
-  });
-  return { worker, connection };
+  };
 }
 
 /**

@@ -7,20 +7,23 @@ import { addresses } from './addresses.js';
 import { createLogger } from './log.js';
 import { createPaymentProviders } from './payments/index.js';
 import { Client } from '@temporalio/client';
-import { createOrderWorker, ensureReconcileSchedule, installTemporalRuntime } from './wiring.js';
-import { onShutdown } from './shutdown.js';
+import { bundleOrderWorkflows, createOrderWorker, ensureReconcileSchedule, installTemporalRuntime } from './wiring.js';
+import { exitOnSignalWhileStarting, onShutdown } from './shutdown.js';
+import { waitFor } from './waitFor.js';
 
 const config = loadConfig();
 const log = createLogger(config.logLevel, 'worker');
+exitOnSignalWhileStarting(log);
 installTemporalRuntime('WARN');
 const at = addresses(config);
 const sql = createSql(at.databaseUrl);
-await migrate(sql);
+// Activities need the schema: the database comes first, and the worker polls only once it is migrated.
+await waitFor('database', () => migrate(sql), { log });
 const mailer = createMailer(at.smtpUrl, config.mailFrom);
-const { worker, connection } = await createOrderWorker(config, { temporalAddress: at.temporalAddress, sql, payments: createPaymentProviders(config, sql), mailer });
+const workflowBundle = await bundleOrderWorkflows();
+const parts = { temporalAddress: at.temporalAddress, sql, payments: createPaymentProviders(config, sql), mailer };
+const { worker, connection } = await waitFor('temporal', () => createOrderWorker(config, parts, { workflowBundle }), { log });
 const running = worker.run();
-await ensureReconcileSchedule(new Client({ connection, namespace: config.temporal.namespace }), config);
-log.info({ taskQueue: config.temporal.taskQueue, temporal: at.temporalAddress }, 'worker running');
 onShutdown(log, [
   ['worker', async () => {
     worker.shutdown();
@@ -34,3 +37,5 @@ running.catch((err: unknown) => {
   log.fatal({ err }, 'worker failed');
   process.exit(1);
 });
+await waitFor('temporal schedules', () => ensureReconcileSchedule(new Client({ connection, namespace: config.temporal.namespace }), config), { log });
+log.info({ taskQueue: config.temporal.taskQueue, temporal: at.temporalAddress }, 'worker running');

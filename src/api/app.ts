@@ -4,6 +4,7 @@ import { adminRoutes } from './admin/index.js';
 import { authRoutes } from './auth.js';
 import { catalogRoutes } from './catalog.js';
 import { checkoutRoutes } from './checkout.js';
+import { databaseDeadline } from './deadline.js';
 import { docsRoutes } from './docs.js';
 import type { ApiDeps } from './deps.js';
 import { errorHandler, errorJson } from './errors.js';
@@ -26,6 +27,7 @@ export function createApp(deps: ApiDeps) {
     await next();
     log.info({ method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) }, 'request');
   });
+  app.use(databaseDeadline(deps.sql));
   app.onError(errorHandler(deps.log));
   app.notFound((c) => errorJson(c, 404, 'not_found', `No route for ${c.req.method} ${c.req.path}.`));
 

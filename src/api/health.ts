@@ -9,10 +9,11 @@ const Health = z.object({ status: z.enum(['ok', 'unavailable']), checks: z.recor
 
 const CHECK_TIMEOUT_MS = 2000;
 
-async function check(probe: () => Promise<unknown>): Promise<'ok' | 'failed'> {
+/** Whether probe settles successfully within timeoutMs. */
+export async function check(probe: () => Promise<unknown>, timeoutMs = CHECK_TIMEOUT_MS): Promise<'ok' | 'failed'> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error('timeout')), CHECK_TIMEOUT_MS);
+    timer = setTimeout(() => reject(new Error('timeout')), timeoutMs);
   });
   try {
     await Promise.race([probe(), timeout]);

@@ -1,4 +1,5 @@
 // API entry (`npm run api`): the HTTP server alone, against the configured database and Temporal.
+import type { Client } from '@temporalio/client';
 import { loadConfig } from '../config.js';
 import { createSql } from '../db/client.js';
 import { migrate } from '../db/migrate.js';
@@ -6,19 +7,37 @@ import { addresses } from '../addresses.js';
 import { createLogger } from '../log.js';
 import { createPaymentProviders } from '../payments/index.js';
 import { connectTemporal } from '../temporalClient.js';
-import { apiDepsFrom, startHttpServer } from './server.js';
+import { createApp } from './app.js';
+import { apiDepsFrom, listen } from './server.js';
+import { startingApp, type StartupChecks } from './starting.js';
 import { onShutdown } from '../shutdown.js';
+import { waitFor } from '../waitFor.js';
 
 const config = loadConfig();
 const log = createLogger(config.logLevel, 'api');
 const at = addresses(config);
 const sql = createSql(at.databaseUrl);
-await migrate(sql);
-const temporal = await connectTemporal(at.temporalAddress, config.temporal.namespace);
-const http = await startHttpServer(apiDepsFrom(config, { sql, temporal, payments: createPaymentProviders(config, sql), log }), config.host, config.port);
-log.info({ url: `http://${config.host}:${http.port}`, publicUrl: config.publicUrl }, 'api listening');
+// Listen first: while the database or Temporal is away the API is alive and answers /readyz 503, instead of exiting.
+const checks: StartupChecks = { database: 'failed', temporal: 'failed' };
+const http = await listen(startingApp(checks).fetch, config.host, config.port);
+log.info({ url: `http://${config.host}:${http.port}`, publicUrl: config.publicUrl }, 'api listening; waiting for dependencies');
+const connected: { temporal?: Client } = {};
 onShutdown(log, [
   ['http', () => http.close()],
-  ['temporal', () => temporal.connection.close()],
+  ['temporal', () => connected.temporal?.connection.close()],
   ['database', () => sql.end({ timeout: 5 })],
 ]);
+
+// Both waits run together; the real app is served only once the schema is migrated and Temporal answers.
+const [, temporal] = await Promise.all([
+  waitFor('database', () => migrate(sql), { log }).then(() => {
+    checks.database = 'ok';
+  }),
+  waitFor('temporal', () => connectTemporal(at.temporalAddress, config.temporal.namespace), { log }).then((client) => {
+    checks.temporal = 'ok';
+    connected.temporal = client;
+    return client;
+  }),
+]);
+http.serve(createApp(apiDepsFrom(config, { sql, temporal, payments: createPaymentProviders(config, sql), log })).fetch);
+log.info('api ready');

@@ -23,12 +23,33 @@ export function apiDepsFrom(config: Config, parts: { sql: Sql; temporal: Client;
   };
 }
 
-export async function startHttpServer(deps: ApiDeps, host: string, port: number): Promise<{ server: ServerType; port: number; close(): Promise<void> }> {
-  const app = createApp(deps);
+export type FetchHandler = (request: Request, env?: unknown) => Response | Promise<Response>;
+
+export interface HttpServer {
+  server: ServerType;
+  port: number;
+  /** Replaces what answers requests: the API listens while it starts, and serves the real app once it can. */
+  serve(fetch: FetchHandler): void;
+  close(): Promise<void>;
+}
+
+export async function listen(fetch: FetchHandler, host: string, port: number): Promise<HttpServer> {
+  let current = fetch;
   return new Promise((resolve, reject) => {
-    const server = serve({ fetch: app.fetch, hostname: host, port }, (info) =>
-      resolve({ server, port: info.port, close: () => new Promise<void>((r) => server.close(() => r())) }),
+    const server = serve({ fetch: (request, env) => current(request, env), hostname: host, port }, (info) =>
+      resolve({
+        server,
+        port: info.port,
+        serve: (next) => {
+          current = next;
+        },
+        close: () => new Promise<void>((r) => server.close(() => r())),
+      }),
     );
     server.once('error', reject);
   });
+}
+
+export async function startHttpServer(deps: ApiDeps, host: string, port: number): Promise<HttpServer> {
+  return listen(createApp(deps).fetch, host, port);
 }
