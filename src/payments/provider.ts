@@ -102,7 +102,7 @@ export interface RefundResult {
   reason?: string;
 }
 
-/** The capture's answer (PayPal): a payment event of kind succeeded, processing or failed. */
+/** The capture's answer (PayPal): a payment event of kind succeeded, processing or failed; null when the buyer has not approved (yet). */
 export interface CaptureInput {
   orderId: string;
   sessionId: string;
@@ -132,7 +132,7 @@ export interface PaymentProvider {
   refund(input: RefundInput): Promise<RefundResult>;
   retrieveSession(sessionId: string): Promise<SessionOutcome>;
   /** Providers whose buyer approves and the merchant captures (PayPal): idempotent on the key. */
-  capture?(input: CaptureInput): Promise<Omit<PaymentEvent, 'provider' | 'eventId' | 'orderId'> & { kind: 'succeeded' | 'processing' | 'failed' }>;
+  capture?(input: CaptureInput): Promise<(Omit<PaymentEvent, 'provider' | 'eventId' | 'orderId'> & { kind: 'succeeded' | 'processing' | 'failed' }) | null>;
 }
 
 export class WebhookSignatureError extends DomainError {

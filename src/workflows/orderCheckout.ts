@@ -1,5 +1,5 @@
 // Before payment: open the order and its payment session, wait for the buyer, and settle on the first decisive event.
-import { CancellationScope, condition, isCancellation, upsertSearchAttributes } from '@temporalio/workflow';
+import { CancellationScope, condition, isCancellation, patched, upsertSearchAttributes } from '@temporalio/workflow';
 import { sameMoney } from '../domain/money.js';
 import type { EmailKind, PaymentEvent } from '../domain/orders.js';
 import { ORDER_NUMBER, ORDER_STATUS, type CheckoutInput, type ResumeInput } from './definitions.js';
@@ -37,7 +37,13 @@ export async function awaitPayment(run: OrderRun, checkout: CheckoutInput): Prom
     await sendEmail(run.p, run.orderId, 'bank_transfer_instructions');
     return awaitSettlement(run);
   }
-  const settled = await condition(() => run.inbox.length > 0 || run.cancelRequest !== undefined, checkout.checkoutTtlMs);
+  run.checkoutEndsAt = Date.now() + checkout.checkoutTtlMs;
+  return awaitCheckout(run);
+}
+
+/** Until the checkout timer: the first provider event or a cancel request decides (an approval, once captured). */
+async function awaitCheckout(run: OrderRun): Promise<void> {
+  const settled = await condition(() => run.inbox.length > 0 || run.cancelRequest !== undefined, Math.max(1, run.checkoutEndsAt! - Date.now()));
   if (!settled) return closeUnpaid(run, 'EXPIRED', 'checkout_ttl');
   if (run.inbox.length > 0) return settle(run, run.inbox.shift()!);
   const { by, reason } = run.cancelRequest!;
@@ -89,10 +95,22 @@ export async function settle(run: OrderRun, event: PaymentEvent): Promise<void> 
     case 'processing':
       await transition(run, 'PROCESSING', `payment_processing:${event.provider}`, { details: { eventId: event.eventId } });
       return awaitSettlement(run);
-    case 'approved':
+    case 'approved': {
       // The buyer approved at the provider (PayPal): taking the money is ours to do, once; its answer decides.
-      return settle(run, await run.p.durable.capturePayment({ orderId: run.orderId }));
+      const captured = await run.p.durable.capturePayment({ orderId: run.orderId });
+      if (!captured && patched('capture-unapproved-waits')) return awaitAfterUnapproved(run);
+      return settle(run, captured!);
+    }
   }
+}
+
+/**
+ * A return from PayPal before the buyer approved (or a forged one) captures nothing: no event at all. The order goes on
+ * waiting as it was; a resumed run has nothing to decide and ends, leaving the order to reconciliation.
+ */
+async function awaitAfterUnapproved(run: OrderRun): Promise<void> {
+  if (run.state.status === 'PROCESSING') return awaitSettlement(run);
+  if (run.checkoutEndsAt !== undefined) return awaitCheckout(run);
 }
 
 /** A run for an order whose checkout run has closed: it starts from what the database knows. */

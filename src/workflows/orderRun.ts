@@ -15,6 +15,8 @@ export interface OrderRun {
   readonly inbox: PaymentEvent[];
   paymentId?: string;
   cancelRequest?: CancelRequest;
+  /** When the checkout timer runs out (workflow time), once the checkout run waits for payment. */
+  checkoutEndsAt?: number;
   resolution?: ResolveRequest;
   /** Who takes the money: from checkout, or, in a resumed run, from the database. */
   provider?: ProviderName;
