@@ -57,11 +57,14 @@ export async function refundWorkflow(input: RefundWorkflowInput & Pick<OrderSett
   if (!refund) return { refund: null };
   const orderStatus = await completeRefund(p, p.durable, refund, inbox);
   // A running order workflow (fulfilling, or holding for an operator) learns it was refunded; a closed one needs nothing.
-  try {
-    await getExternalWorkflowHandle(orderWorkflowId(input.orderId)).signal(refundedSignal, { status: orderStatus as 'REFUNDED' | 'PARTIALLY_REFUNDED' });
-  } catch (err) {
-    log.info('order workflow not running; nothing to tell it', { orderId: input.orderId, error: String(err) });
+  // Reversed by a dispute won before it was through (no status): that run put the order back, so there is nothing to tell.
+  if (orderStatus) {
+    try {
+      await getExternalWorkflowHandle(orderWorkflowId(input.orderId)).signal(refundedSignal, { status: orderStatus as 'REFUNDED' | 'PARTIALLY_REFUNDED' });
+    } catch (err) {
+      log.info('order workflow not running; nothing to tell it', { orderId: input.orderId, error: String(err) });
+    }
   }
   await condition(allHandlersFinished);
-  return { refund: { ...view(refund), status: 'succeeded' }, orderStatus };
+  return orderStatus ? { refund: { ...view(refund), status: 'succeeded' }, orderStatus } : { refund: { ...view(refund), status: 'reversed' } };
 }
