@@ -62,10 +62,17 @@ export function refundActivities({ sql, payments }: ActivityDeps) {
       });
     },
 
-    /** Revokes what this order granted for the refunded items (a bundle: its children); idempotent. */
+    /**
+     * Revokes what this order granted for the refunded items (a bundle: its children); idempotent. Under the ledger
+     * lock, so a dispute won (which restores under it) is either after this or makes it revoke nothing.
+     */
     async revokeEnrollments(input: { orderId: string; refundId?: string }): Promise<{ revoked: string[] }> {
       return sql.begin(async (tx) => {
-        const packageIds = input.refundId ? (await requireRefund(input.refundId)).package_ids : await orderPackageIds(tx, input.orderId);
+        await lockOrderLedger(tx, input.orderId);
+        const refund = input.refundId ? await getRefund(tx, input.refundId) : undefined;
+        if (input.refundId && !refund) throw new Error(`refund ${input.refundId} does not exist`);
+        if (refund?.status === 'reversed') return { revoked: [] };
+        const packageIds = refund ? refund.package_ids : await orderPackageIds(tx, input.orderId);
         await revokePackages(tx, input.orderId, await grantedBy(tx, packageIds));
         return { revoked: await revokedTitles(tx, input.orderId, packageIds) };
       });
@@ -101,15 +108,18 @@ export function refundActivities({ sql, payments }: ActivityDeps) {
       }
     },
 
-    /** REFUNDED once refunds cover the payment, PARTIALLY_REFUNDED before that; recorded with the refund that caused it. */
+    /**
+     * REFUNDED once succeeded refunds cover the payment, PARTIALLY_REFUNDED before that; recorded with the refund that
+     * caused it. Refunds still pending elsewhere do not count yet: if one fails, the order must still show it.
+     */
     async settleRefund(input: { refundId: string }): Promise<{ status: 'REFUNDED' | 'PARTIALLY_REFUNDED' }> {
       const row = await requireRefund(input.refundId);
       const totals = (await refundTotals(sql, row.order_id))!;
-      const status = statusAfterRefunds(totals.paid!, totals.refunded);
+      const status = statusAfterRefunds(totals.paid!, totals.settled);
       await transitionOrder(sql, row.order_id, {
         to: status,
         cause: `refund:${row.source}`,
-        details: { refundId: row.id, seq: row.seq, amount: { amount: row.amount, currency: row.currency.trim() }, refunded: totals.refunded },
+        details: { refundId: row.id, seq: row.seq, amount: { amount: row.amount, currency: row.currency.trim() }, refunded: totals.settled },
       });
       return { status };
     },
