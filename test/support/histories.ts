@@ -34,6 +34,11 @@ export const REQUIRED_HISTORIES = [
   'settlement-deadline-expired',
   'paypal-return-capture',
   'paypal-dispute-won',
+  // Refunds under faults (issue 10 review): patched paths of the refund, dispute-won and checkout runs.
+  'payu-refund-stale-attempt-ignored',
+  'refund-failed-settled-outside',
+  'dispute-won-unmatched',
+  'paypal-return-before-approval',
 ];
 
 /** protobufjs toObject options that survive JSON: 64-bit numbers and enums as strings, bytes as base64. */
