@@ -1,8 +1,10 @@
 // Refunds when the provider's answers come twice, late or never, an operator's way out of a refusal, and checkout faults.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ActivityDeps } from '../../src/activities/deps.js';
+import { refundActivities } from '../../src/activities/refunds.js';
 import { transitionOrder } from '../../src/db/orders.js';
 import { openOrder, postStripe, stripeEvent, stripePaid, type TestOrder } from '../support/events.js';
-import { admin, ADMIN_TOKEN, checkout, eventually, packageId, recordHistory, startHarness, uniqueEmail, waitForStatus, type Harness } from '../support/harness.js';
+import { activeEnrollments, admin, ADMIN_TOKEN, checkout, eventually, packageId, recordHistory, startHarness, uniqueEmail, waitForStatus, type Harness } from '../support/harness.js';
 import { startGateways, type Gateways } from '../support/providers.js';
 
 let h: Harness;
@@ -123,6 +125,23 @@ describe('notices and events the workflows cannot place yet', () => {
     expect(event!.details.disputeKey).toBe(`dispute:${dispute.id}`);
     expect((await orderRow(o.orderId)).status).toBe('FULFILLED');
     await recordHistory(h, workflowId, 'dispute-won-unmatched');
+  });
+
+  it("never revokes again what a dispute won restored, when the dispute's own revoke runs late", async () => {
+    const o = await openOrder(h, ['biuro-autopilot'], { provider: 'stripe' });
+    const pi = `pi_${crypto.randomUUID().replaceAll('-', '')}`;
+    await postStripe(h, stripePaid(o, pi));
+    await waitForStatus(h, o.orderId, 'FULFILLED');
+    const dispute = { id: `dp_${pi}`, object: 'dispute', amount: o.total.amount, currency: 'pln', payment_intent: pi, metadata: {} };
+    await postStripe(h, stripeEvent('charge.dispute.created', { ...dispute, status: 'needs_response' }));
+    await waitForStatus(h, o.orderId, 'REFUNDED');
+    await postStripe(h, stripeEvent('charge.dispute.closed', { ...dispute, status: 'won' }));
+    await waitForStatus(h, o.orderId, 'FULFILLED');
+    const [row] = await h.sql<{ id: string }[]>`SELECT id FROM refunds WHERE order_id = ${o.orderId} AND status = 'reversed'`;
+    // The dispute's refund run retrying its revoke after the win (a lost answer, a worker that died): it must change nothing.
+    const acts = refundActivities({ sql: h.sql, payments: {} } as unknown as ActivityDeps);
+    expect(await acts.revokeEnrollments({ orderId: o.orderId, refundId: row!.id })).toEqual({ revoked: [] });
+    expect(await activeEnrollments(h.sql, o.email)).toEqual(['biuro-autopilot']);
   });
 
   it('keeps a PayPal order open when the buyer comes back before approving, and fulfils it once they approve', async () => {

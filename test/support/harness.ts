@@ -180,7 +180,8 @@ export async function setRejected(h: Harness, address: string, rejected: boolean
  * With RECORD_HISTORIES=1, saves a closed workflow's history as a replay fixture (test/workflow/replay.test.ts
  * replays every one, so a workflow change that breaks determinism fails CI). Without it, does nothing.
  */
-export async function recordHistory(h: Harness, workflowId: string, name: string) {
+/** Saves a run's history as a replay fixture (RECORD_HISTORIES=1); workflow suites pass their own client. */
+export async function recordHistory(h: Pick<Harness, 'temporal'>, workflowId: string, name: string) {
   if (!process.env.RECORD_HISTORIES) return;
   const handle = h.temporal.workflow.getHandle(workflowId);
   await handle.result().catch(() => undefined);

@@ -39,6 +39,7 @@ export const REQUIRED_HISTORIES = [
   'refund-failed-settled-outside',
   'dispute-won-unmatched',
   'paypal-return-before-approval',
+  'refund-reversed-by-dispute-won',
 ];
 
 /** protobufjs toObject options that survive JSON: 64-bit numbers and enums as strings, bytes as base64. */

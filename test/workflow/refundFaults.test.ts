@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { disputeWonWorkflowId, paymentSignal, refundOutcomeSignal, refundWorkflowId, retryRefundSignal, statusQuery } from '../../src/workflows/definitions.js';
 import type { disputeWonWorkflow } from '../../src/workflows/disputeWon.js';
 import type { refundWorkflow } from '../../src/workflows/refund.js';
+import { recordHistory } from '../support/harness.js';
 import { env, fakes, input, open, useWorkflowEnv, withWorker, type Call } from './support.js';
 
 useWorkflowEnv();
@@ -76,7 +77,12 @@ describe('a refund the provider refused', () => {
 describe('a dispute won', () => {
   it('ends a dispute refund reversed before it was through, without settling the order or emailing', async () => {
     const f = fakes({ refundAtProvider: async () => ({ refundId: REFUND_ID, status: 'reversed' }) });
-    const out = await withWorker(f.activities, async (tq) => (await startRefund(tq)).result());
+    const out = await withWorker(f.activities, async (tq) => {
+      const handle = await startRefund(tq);
+      await handle.result();
+      await recordHistory({ temporal: env.client }, handle.workflowId, 'refund-reversed-by-dispute-won');
+      return handle.result();
+    });
     expect(out.refund?.status).toBe('reversed');
     expect(f.names()).not.toContain('settleRefund');
     expect(f.names().filter((n) => n.startsWith('sendOrderEmail'))).toEqual([]);
