@@ -102,6 +102,12 @@ export async function refundTotals(db: Db, orderId: string, upToSeq?: number): P
   return t;
 }
 
+/** Refunds of this order the provider refused and nobody has settled yet. */
+export async function failedRefunds(db: Db, orderId: string): Promise<number> {
+  const [row] = await db<{ n: number }[]>`SELECT count(*)::int AS n FROM refunds WHERE order_id = ${orderId} AND status = 'failed'`;
+  return row!.n;
+}
+
 /** Refunds are numbered per order, reversed ones included: the number names the provider call. */
 export async function nextRefundSeq(db: Db, orderId: string): Promise<number> {
   const [row] = await db<{ next: number }[]>`SELECT coalesce(max(seq), 0)::int + 1 AS next FROM refunds WHERE order_id = ${orderId}`;

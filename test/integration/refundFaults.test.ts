@@ -158,6 +158,24 @@ describe('notices and events the workflows cannot place yet', () => {
 });
 
 describe('order status bookkeeping', () => {
+  it('keeps an order held for a mismatched amount HELD through a partial provider refund, for the operator to decide the rest', async () => {
+    const o = await openOrder(h, ['biuro-autopilot'], { provider: 'stripe' });
+    const pi = `pi_${crypto.randomUUID().replaceAll('-', '')}`;
+    await postStripe(h, stripePaid(o, pi, o.total.amount + 500));
+    await waitForStatus(h, o.orderId, 'HELD');
+    const charge = { id: `ch_${pi}`, object: 'charge', amount_refunded: 1000, currency: 'pln', payment_intent: pi, metadata: {} };
+    expect((await postStripe(h, stripeEvent('charge.refunded', charge))).body.outcome).toBe('refund_started');
+    const [refund] = await eventually(() => h.sql<{ workflow_id: string }[]>`SELECT workflow_id FROM refunds WHERE order_id = ${o.orderId}`, (r) => r.length === 1, 'the provider refund');
+    expect((await h.temporal.workflow.getHandle(refund!.workflow_id).result()).orderStatus).toBe('HELD');
+    expect(await orderRow(o.orderId)).toEqual({ status: 'HELD', held_reason: 'amount_mismatch' });
+    const resolved = await admin(h, 'POST', `/orders/${o.orderId}/resolve`, { action: 'refund', note: 'give the rest back' });
+    expect(resolved.status, JSON.stringify(resolved.body)).toBe(200);
+    await waitForStatus(h, o.orderId, 'REFUNDED');
+    const amounts = await h.sql<{ amount: number }[]>`SELECT amount FROM refunds WHERE order_id = ${o.orderId} ORDER BY seq`;
+    expect(amounts.map((r) => r.amount)).toEqual([1000, o.total.amount + 500 - 1000]);
+    await recordHistory(h, refund!.workflow_id, 'held-partial-provider-refund');
+  });
+
   it('records a new reason when a held order is held again for another one', async () => {
     const o = await openOrder(h, ['biuro-autopilot']);
     await transitionOrder(h.sql, o.orderId, { to: 'HELD', cause: 'payment:sandbox', heldReason: 'amount_mismatch' });

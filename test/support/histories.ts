@@ -40,6 +40,7 @@ export const REQUIRED_HISTORIES = [
   'dispute-won-unmatched',
   'paypal-return-before-approval',
   'refund-reversed-by-dispute-won',
+  'held-partial-provider-refund',
 ];
 
 /** protobufjs toObject options that survive JSON: 64-bit numbers and enums as strings, bytes as base64. */
