@@ -20,6 +20,10 @@ export interface OrderRun {
   provider?: ProviderName;
   /** Refunds this run makes itself (compensation, late or refused payments) hear of their outcome here. */
   refunds?: RefundInbox;
+  /** While an outage keeps checkout from opening: the run's attempts so far, and a buyer's retry asking for one now. */
+  opening?: { attempts: number; busy: boolean; now: boolean; waiting: boolean };
+  /** When the checkout TTL ends, for a run that counted it from the first attempt (after an outage). */
+  checkoutDeadline?: number;
   /** Set when a refund workflow (provider refund, dispute, operator) settled this order meanwhile. */
   refundedTo?: 'REFUNDED' | 'PARTIALLY_REFUNDED';
 }

@@ -22,10 +22,10 @@ export interface Proxies {
 /** Each activity's own timeouts come from timeouts.ts; these say how hard each kind of step retries. */
 export function activityProxies(budgetMs: number): Proxies {
   return {
-    // Within 15 s for each call, whatever the attempts take: the buyer hears 503 then, and the run keeps trying by itself.
+    // Three tries within 10 s for each call: then the buyer hears 503, and the order's run keeps trying by itself.
     checkout: sizedActivities({
-      scheduleToCloseTimeout: '15s',
-      retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '2s', maximumAttempts: 5 },
+      scheduleToCloseTimeout: '10s',
+      retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '2s', maximumAttempts: 3 },
     }),
     durable: sizedActivities({
       retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
