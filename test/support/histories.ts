@@ -34,6 +34,9 @@ export const REQUIRED_HISTORIES = [
   'settlement-deadline-expired',
   'paypal-return-capture',
   'paypal-dispute-won',
+  // An outage while checkout opens: the run stays open, then opens the session or expires the order (issue 10).
+  'checkout-outage-recovered',
+  'checkout-outage-expired',
 ];
 
 /** protobufjs toObject options that survive JSON: 64-bit numbers and enums as strings, bytes as base64. */
