@@ -37,6 +37,8 @@ export const REQUIRED_HISTORIES = [
   // An outage while checkout opens: the run stays open, then opens the session or expires the order (issue 10).
   'checkout-outage-recovered',
   'checkout-outage-expired',
+  // Recorded with the workflow code from before the patch `checkout-keeps-trying`: such a run failed; it must replay so.
+  'checkout-outage-failed-unpatched',
 ];
 
 /** protobufjs toObject options that survive JSON: 64-bit numbers and enums as strings, bytes as base64. */
