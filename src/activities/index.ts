@@ -32,6 +32,8 @@ function whileAlive<R>(work: Promise<R>): Promise<R> {
     return work;
   }
   const beat = setInterval(() => ctx.heartbeat(), HEARTBEAT_EVERY_MS);
+  // Once Temporal has given up on this attempt (timed out, retried elsewhere), saying it is alive means nothing.
+  ctx.cancelled.catch(() => clearInterval(beat));
   return work.finally(() => clearInterval(beat));
 }
 
