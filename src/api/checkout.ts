@@ -40,9 +40,9 @@ const route = createRoute({
   responses: {
     201: jsonContent(CheckoutResponse, 'The order exists and can be paid at paymentUrl'),
     400: errorResponse('Malformed request or empty cart'),
-    409: errorResponse('The buyer already owns everything in the cart, or the order behind this key is closed'),
+    409: errorResponse('The buyer already owns everything in the cart, the order behind this key is closed, or its checkout ended without an order (`checkout_expired`, `checkout_closed`: an outage kept it from opening until its TTL)'),
     422: errorResponse('Unknown or unavailable packages, mixed currencies, provider not enabled or not taking the cart\'s currency, or the key was used for another request'),
-    503: errorResponse('Database or workflow service unavailable; retry with the same Idempotency-Key'),
+    503: errorResponse('Database, workflow service or payment provider unavailable (`checkout_unavailable`): the order keeps opening; retry with the same Idempotency-Key'),
   },
 });
 
@@ -97,7 +97,7 @@ export function checkoutRoutes(deps: ApiDeps) {
       taskQueue: deps.taskQueue,
       args: [input],
       workflowIdConflictPolicy: 'USE_EXISTING',
-      // Only a run that failed (an outage while opening checkout) may start again; a closed order answers from the database.
+      // Runs stay open through an outage now; only one that failed on one before that may start again for its order.
       workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
       typedSearchAttributes: [
         { key: CUSTOMER_EMAIL, value: body.email },
@@ -109,8 +109,10 @@ export function checkoutRoutes(deps: ApiDeps) {
       view = await temporal.workflow.executeUpdateWithStart(checkoutUpdate, { args: [{ fingerprint: print }], startWorkflowOperation: start });
     } catch (err) {
       // The workflow closed between our read and the update (e.g. it just expired).
-      const closed = err instanceof WorkflowExecutionAlreadyStartedError ? await getOrder(sql, orderId) : undefined;
-      if (!closed) throw err;
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      const closed = await getOrder(sql, orderId);
+      // A run that ended without an order (refused, or an outage kept it from opening until the TTL): nothing to pay.
+      if (!closed) throw new DomainError('checkout_closed', 'The checkout behind this Idempotency-Key ended without an order. Please start a new one.', 'conflict');
       view = storedView(closed);
     }
     log.info({ orderNumber: view.orderNumber, provider: body.provider }, 'checkout opened');

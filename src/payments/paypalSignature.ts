@@ -2,7 +2,7 @@
 import { verify, X509Certificate } from 'node:crypto';
 import { isIP } from 'node:net';
 import { crc32 } from 'node:zlib';
-import { WEBHOOK_TOLERANCE_SECONDS, WebhookSignatureError, type HeaderLookup } from './provider.js';
+import { PROVIDER_REQUEST_TIMEOUT_MS, WEBHOOK_TOLERANCE_SECONDS, WebhookSignatureError, type HeaderLookup } from './provider.js';
 
 export interface PaypalSignatureSettings {
   webhookId: string;
@@ -75,7 +75,7 @@ export function createCertificateSource(fetchPem: (url: URL) => Promise<string> 
 
 async function downloadPem(url: URL): Promise<string> {
   // No redirects: a redirect could lead off the allow-listed host.
-  const res = await fetch(url, { redirect: 'error', signal: AbortSignal.timeout(10_000) });
+  const res = await fetch(url, { redirect: 'error', signal: AbortSignal.timeout(PROVIDER_REQUEST_TIMEOUT_MS) });
   if (!res.ok) throw new Error(`PayPal certificate download answered ${res.status}`);
   return res.text();
 }

@@ -3,6 +3,13 @@ import { DomainError } from '../domain/errors.js';
 import type { Money } from '../domain/money.js';
 import type { Locale, OrderLine, PaymentEvent, ProviderName } from '../domain/orders.js';
 
+/**
+ * How long one request to a provider may take. An adapter call makes at most four (a token, the call, and both again
+ * after a refused token; Stripe's SDK retries a failed request twice), so the provider activities allow a minute
+ * (src/workflows/timeouts.ts) and heartbeat meanwhile, so a lost worker is noticed in seconds, not at that minute.
+ */
+export const PROVIDER_REQUEST_TIMEOUT_MS = 10_000;
+
 export interface CreateSessionInput {
   orderId: string;
   orderNumber: string;

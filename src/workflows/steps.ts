@@ -4,6 +4,7 @@ import { refundOutcomeSignal, retryRefundSignal, type RefundOutcomeNotice } from
 import type { Activities } from '../activities/index.js';
 import type { RefundRecord } from '../activities/refunds.js';
 import type { EmailKind, OrderStatus } from '../domain/orders.js';
+import { sizedActivities } from './timeouts.js';
 
 export type Acts = ReturnType<typeof proxyActivities<Activities>>;
 
@@ -18,23 +19,22 @@ export interface Proxies {
   mail: Acts;
 }
 
+/** Each activity's own timeouts come from timeouts.ts; these say how hard each kind of step retries. */
 export function activityProxies(budgetMs: number): Proxies {
   return {
-    checkout: proxyActivities<Activities>({
-      startToCloseTimeout: '20s',
-      retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '5s', maximumAttempts: 5 },
+    // Three tries within 10 s for each call: then the buyer hears 503, and the order's run keeps trying by itself.
+    checkout: sizedActivities({
+      scheduleToCloseTimeout: '10s',
+      retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '2s', maximumAttempts: 3 },
     }),
-    durable: proxyActivities<Activities>({
-      startToCloseTimeout: '30s',
+    durable: sizedActivities({
       retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
     }),
-    budgeted: proxyActivities<Activities>({
-      startToCloseTimeout: '30s',
+    budgeted: sizedActivities({
       scheduleToCloseTimeout: budgetMs,
       retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '5m' },
     }),
-    mail: proxyActivities<Activities>({
-      startToCloseTimeout: '1m',
+    mail: sizedActivities({
       scheduleToCloseTimeout: budgetMs,
       retry: { initialInterval: '5s', backoffCoefficient: 2, maximumInterval: '5m' },
     }),

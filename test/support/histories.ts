@@ -41,6 +41,11 @@ export const REQUIRED_HISTORIES = [
   'paypal-return-before-approval',
   'refund-reversed-by-dispute-won',
   'held-partial-provider-refund',
+  // An outage while checkout opens: the run stays open, then opens the session or expires the order (issue 10).
+  'checkout-outage-recovered',
+  'checkout-outage-expired',
+  // Recorded with the workflow code from before the patch `checkout-keeps-trying`: such a run failed; it must replay so.
+  'checkout-outage-failed-unpatched',
 ];
 
 /** protobufjs toObject options that survive JSON: 64-bit numbers and enums as strings, bytes as base64. */
