@@ -11,6 +11,7 @@ import type { orderWorkflow } from '../workflows/order.js';
 import { checkoutUpdate, CUSTOMER_EMAIL, ORDER_STATUS, orderWorkflowId, type CheckoutView, type OrderWorkflowInput } from '../workflows/definitions.js';
 import type { ApiDeps } from './deps.js';
 import { errorResponse } from './errors.js';
+import { legacyOrderIdForKey, orderIdForKey } from './orderIds.js';
 import { newRouter } from './router.js';
 import { IdempotencyKeyHeader, jsonBody, jsonContent, MoneySchema, OrderStatusSchema } from './schemas.js';
 
@@ -46,14 +47,8 @@ const route = createRoute({
   },
 });
 
-/** A stable order id per Idempotency-Key, so every retry addresses the same workflow. */
-export function orderIdForKey(key: string): string {
-  const h = createHash('sha256').update(`checkout:${key}`).digest('hex');
-  // Shaped as an RFC 9562 version-8 (custom) UUID.
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-${((parseInt(h[16]!, 16) & 0x3) | 0x8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
-}
-
-function fingerprint(body: z.infer<typeof CheckoutRequest>): string {
+/** What a reused key is compared by: the request with its defaults, cart order and repeats aside. */
+export function fingerprint(body: z.infer<typeof CheckoutRequest>): string {
   const canonical = JSON.stringify({ ...body, packageIds: [...new Set(body.packageIds)].sort() });
   return createHash('sha256').update(canonical).digest('hex');
 }
@@ -63,15 +58,26 @@ function storedView(order: OrderRecord): CheckoutView {
   return { orderId: order.orderId, orderNumber: order.orderNumber, status: order.status, total: order.total, paymentUrl: order.paymentUrl };
 }
 
+/**
+ * The order this buyer's key names. An order created before ids were keyed (legacy id) still answers its own buyer's
+ * retries; a key someone else used then is simply a new order for this buyer.
+ */
+async function orderForKey({ sql, orderIdSecret }: ApiDeps, email: string, key: string): Promise<{ orderId: string; existing?: OrderRecord }> {
+  const orderId = orderIdForKey(orderIdSecret, email, key);
+  const existing = await getOrder(sql, orderId);
+  if (existing) return { orderId, existing };
+  const legacy = await getOrder(sql, legacyOrderIdForKey(key));
+  return legacy && legacy.email === email ? { orderId: legacy.orderId, existing: legacy } : { orderId };
+}
+
 export function checkoutRoutes(deps: ApiDeps) {
   const { sql, temporal, payments } = deps;
   return newRouter().openapi(route, async (c) => {
     const body = c.req.valid('json');
-    const orderId = orderIdForKey(c.req.valid('header')['idempotency-key']);
+    const { orderId, existing } = await orderForKey(deps, body.email, c.req.valid('header')['idempotency-key']);
     const print = fingerprint(body);
     const log = c.get('log').child({ orderId, workflowId: orderWorkflowId(orderId) });
 
-    const existing = await getOrder(sql, orderId);
     if (existing && existing.fingerprint !== print) {
       throw new DomainError('idempotency_key_reused', 'This Idempotency-Key was already used for a different checkout request.', 'unprocessable');
     }
