@@ -10,6 +10,7 @@ import { DEFAULT_LOCALE, LOCALES, PROVIDERS } from '../domain/orders.js';
 import type { orderWorkflow } from '../workflows/order.js';
 import { checkoutUpdate, CUSTOMER_EMAIL, ORDER_STATUS, orderWorkflowId, type CheckoutView, type OrderWorkflowInput } from '../workflows/definitions.js';
 import type { ApiDeps } from './deps.js';
+import { BEARER_SCHEME, optionalCustomer, type OptionalCustomerEnv } from './bearer.js';
 import { errorResponse } from './errors.js';
 import { legacyOrderIdForKey, orderIdForKey } from './orderIds.js';
 import { newRouter } from './router.js';
@@ -34,6 +35,10 @@ const route = createRoute({
   method: 'post',
   path: '/api/v1/checkout',
   tags: ['checkout'],
+  description:
+    'Anyone may check out for any email. With a customer access token for the same email, a cart that email already owns entirely is refused (409 `already_owned`); without one, the answer never depends on what an email owns.',
+  // The token is optional: an empty requirement admits anonymous buyers.
+  security: [{ [BEARER_SCHEME]: [] }, {}] as Record<string, string[]>[],
   request: {
     headers: IdempotencyKeyHeader,
     body: jsonBody(CheckoutRequest),
@@ -41,7 +46,8 @@ const route = createRoute({
   responses: {
     201: jsonContent(CheckoutResponse, 'The order exists and can be paid at paymentUrl'),
     400: errorResponse('Malformed request or empty cart'),
-    409: errorResponse('The buyer already owns everything in the cart, or the order behind this key is closed'),
+    401: errorResponse('An access token was sent and is not valid'),
+    409: errorResponse('The logged-in buyer already owns everything in the cart, or the order behind this key is closed'),
     422: errorResponse('Unknown or unavailable packages, mixed currencies, provider not enabled or not taking the cart\'s currency, or the key was used for another request'),
     503: errorResponse('Database or workflow service unavailable; retry with the same Idempotency-Key'),
   },
@@ -72,8 +78,12 @@ async function orderForKey({ sql, orderIdSecret }: ApiDeps, email: string, key: 
 
 export function checkoutRoutes(deps: ApiDeps) {
   const { sql, temporal, payments } = deps;
-  return newRouter().openapi(route, async (c) => {
+  const router = newRouter<OptionalCustomerEnv>();
+  router.use(route.path, optionalCustomer(sql, deps.accounts.jwt.secret));
+  return router.openapi(route, async (c) => {
     const body = c.req.valid('json');
+    // Only the logged-in owner of this email learns what it owns; a stranger's answer must not depend on it.
+    const ownerLoggedIn = c.get('customer')?.email === body.email;
     const { orderId, existing } = await orderForKey(deps, body.email, c.req.valid('header')['idempotency-key']);
     const print = fingerprint(body);
     const log = c.get('log').child({ orderId, workflowId: orderWorkflowId(orderId) });
@@ -87,7 +97,7 @@ export function checkoutRoutes(deps: ApiDeps) {
       const provider = payments[body.provider];
       if (!provider) throw new DomainError('provider_unavailable', `Payment provider ${body.provider} is not enabled.`, 'unprocessable');
       // Refuse a bad cart here, before a workflow exists for it; the workflow prices it again from the catalog.
-      const { total } = await quoteCart(sql, body.packageIds, body.email);
+      const { total } = await quoteCart(sql, body.packageIds, ownerLoggedIn ? body.email : undefined);
       if (provider.currencies && !provider.currencies.includes(total.currency)) {
         throw new DomainError('currency_not_supported', `${body.provider} does not accept ${total.currency}; see GET /api/v1/payment-methods.`, 'unprocessable', {
           provider: body.provider,
@@ -97,7 +107,7 @@ export function checkoutRoutes(deps: ApiDeps) {
       }
     }
 
-    const input: OrderWorkflowInput = { orderId, ...body, fingerprint: print, checkoutTtlMs: deps.checkoutTtlMs, ...deps.orderSettings };
+    const input: OrderWorkflowInput = { orderId, ...body, fingerprint: print, ownerLoggedIn, checkoutTtlMs: deps.checkoutTtlMs, ...deps.orderSettings };
     const start = new WithStartWorkflowOperation<typeof orderWorkflow>('orderWorkflow', {
       workflowId: orderWorkflowId(orderId),
       taskQueue: deps.taskQueue,
