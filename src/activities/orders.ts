@@ -16,7 +16,7 @@ export function orderActivities({ sql }: ActivityDeps) {
       const existing = await getOrder(sql, input.orderId);
       if (existing) return summary(existing);
       await sql.begin(async (tx) => {
-        const quote = await quoteCart(tx, input.packageIds, input.email);
+        const quote = await quoteCart(tx, input.packageIds, input.ownerLoggedIn ? input.email : undefined);
         await insertOrder(tx, input, quote, () => formatOrderNumber(new Date(), () => randomInt(1_000_000) / 1_000_000), ORDER_NUMBER_ATTEMPTS);
       });
       const created = await getOrder(sql, input.orderId);

@@ -10,7 +10,9 @@ import { DEFAULT_LOCALE, LOCALES, PROVIDERS } from '../domain/orders.js';
 import type { orderWorkflow } from '../workflows/order.js';
 import { checkoutUpdate, CUSTOMER_EMAIL, ORDER_STATUS, orderWorkflowId, type CheckoutView, type OrderWorkflowInput } from '../workflows/definitions.js';
 import type { ApiDeps } from './deps.js';
+import { BEARER_SCHEME, optionalCustomer, type OptionalCustomerEnv } from './bearer.js';
 import { errorResponse } from './errors.js';
+import { legacyOrderIdForKey, orderIdForKey } from './orderIds.js';
 import { newRouter } from './router.js';
 import { IdempotencyKeyHeader, jsonBody, jsonContent, MoneySchema, OrderStatusSchema } from './schemas.js';
 
@@ -33,6 +35,10 @@ const route = createRoute({
   method: 'post',
   path: '/api/v1/checkout',
   tags: ['checkout'],
+  description:
+    'Anyone may check out for any email. With a customer access token for the same email, a cart that email already owns entirely is refused (409 `already_owned`); without one, the answer never depends on what an email owns.',
+  // The token is optional: an empty requirement admits anonymous buyers.
+  security: [{ [BEARER_SCHEME]: [] }, {}] as Record<string, string[]>[],
   request: {
     headers: IdempotencyKeyHeader,
     body: jsonBody(CheckoutRequest),
@@ -40,20 +46,15 @@ const route = createRoute({
   responses: {
     201: jsonContent(CheckoutResponse, 'The order exists and can be paid at paymentUrl'),
     400: errorResponse('Malformed request or empty cart'),
-    409: errorResponse('The buyer already owns everything in the cart, the order behind this key is closed, or its checkout ended without an order (`checkout_expired`, `checkout_closed`: an outage kept it from opening until its TTL)'),
+    401: errorResponse('An access token was sent and is not valid'),
+    409: errorResponse('The logged-in buyer already owns everything in the cart, the order behind this key is closed, or its checkout ended without an order (`checkout_expired`, `checkout_closed`: an outage kept it from opening until its TTL)'),
     422: errorResponse('Unknown or unavailable packages, mixed currencies, provider not enabled or not taking the cart\'s currency, or the key was used for another request'),
     503: errorResponse('Database, workflow service or payment provider unavailable (`checkout_unavailable`): the order keeps opening; retry with the same Idempotency-Key'),
   },
 });
 
-/** A stable order id per Idempotency-Key, so every retry addresses the same workflow. */
-export function orderIdForKey(key: string): string {
-  const h = createHash('sha256').update(`checkout:${key}`).digest('hex');
-  // Shaped as an RFC 9562 version-8 (custom) UUID.
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-${((parseInt(h[16]!, 16) & 0x3) | 0x8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
-}
-
-function fingerprint(body: z.infer<typeof CheckoutRequest>): string {
+/** What a reused key is compared by: the request with its defaults, cart order and repeats aside. */
+export function fingerprint(body: z.infer<typeof CheckoutRequest>): string {
   const canonical = JSON.stringify({ ...body, packageIds: [...new Set(body.packageIds)].sort() });
   return createHash('sha256').update(canonical).digest('hex');
 }
@@ -63,15 +64,30 @@ function storedView(order: OrderRecord): CheckoutView {
   return { orderId: order.orderId, orderNumber: order.orderNumber, status: order.status, total: order.total, paymentUrl: order.paymentUrl };
 }
 
+/**
+ * The order this buyer's key names. An order created before ids were keyed (legacy id) still answers its own buyer's
+ * retries; a key someone else used then is simply a new order for this buyer.
+ */
+async function orderForKey({ sql, orderIdSecret }: ApiDeps, email: string, key: string): Promise<{ orderId: string; existing?: OrderRecord }> {
+  const orderId = orderIdForKey(orderIdSecret, email, key);
+  const existing = await getOrder(sql, orderId);
+  if (existing) return { orderId, existing };
+  const legacy = await getOrder(sql, legacyOrderIdForKey(key));
+  return legacy && legacy.email === email ? { orderId: legacy.orderId, existing: legacy } : { orderId };
+}
+
 export function checkoutRoutes(deps: ApiDeps) {
   const { sql, temporal, payments } = deps;
-  return newRouter().openapi(route, async (c) => {
+  const router = newRouter<OptionalCustomerEnv>();
+  router.use(route.path, optionalCustomer(sql, deps.accounts.jwt.secret));
+  return router.openapi(route, async (c) => {
     const body = c.req.valid('json');
-    const orderId = orderIdForKey(c.req.valid('header')['idempotency-key']);
+    // Only the logged-in owner of this email learns what it owns; a stranger's answer must not depend on it.
+    const ownerLoggedIn = c.get('customer')?.email === body.email;
+    const { orderId, existing } = await orderForKey(deps, body.email, c.req.valid('header')['idempotency-key']);
     const print = fingerprint(body);
     const log = c.get('log').child({ orderId, workflowId: orderWorkflowId(orderId) });
 
-    const existing = await getOrder(sql, orderId);
     if (existing && existing.fingerprint !== print) {
       throw new DomainError('idempotency_key_reused', 'This Idempotency-Key was already used for a different checkout request.', 'unprocessable');
     }
@@ -81,7 +97,7 @@ export function checkoutRoutes(deps: ApiDeps) {
       const provider = payments[body.provider];
       if (!provider) throw new DomainError('provider_unavailable', `Payment provider ${body.provider} is not enabled.`, 'unprocessable');
       // Refuse a bad cart here, before a workflow exists for it; the workflow prices it again from the catalog.
-      const { total } = await quoteCart(sql, body.packageIds, body.email);
+      const { total } = await quoteCart(sql, body.packageIds, ownerLoggedIn ? body.email : undefined);
       if (provider.currencies && !provider.currencies.includes(total.currency)) {
         throw new DomainError('currency_not_supported', `${body.provider} does not accept ${total.currency}; see GET /api/v1/payment-methods.`, 'unprocessable', {
           provider: body.provider,
@@ -91,7 +107,7 @@ export function checkoutRoutes(deps: ApiDeps) {
       }
     }
 
-    const input: OrderWorkflowInput = { orderId, ...body, fingerprint: print, checkoutTtlMs: deps.checkoutTtlMs, ...deps.orderSettings };
+    const input: OrderWorkflowInput = { orderId, ...body, fingerprint: print, ownerLoggedIn, checkoutTtlMs: deps.checkoutTtlMs, ...deps.orderSettings };
     const start = new WithStartWorkflowOperation<typeof orderWorkflow>('orderWorkflow', {
       workflowId: orderWorkflowId(orderId),
       taskQueue: deps.taskQueue,

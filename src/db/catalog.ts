@@ -93,9 +93,10 @@ export async function grantedBy(sql: Db, ids: string[]): Promise<string[]> {
 }
 
 /**
- * Prices a cart from the catalog for this buyer: the API's pre-check and createOrder (inside its transaction) both
- * ask here, so what is refused before a workflow exists is what the workflow would refuse.
+ * Prices a cart from the catalog: the API's pre-check and createOrder (inside its transaction) both ask here, so what
+ * is refused before a workflow exists is what the workflow would refuse. `ownerEmail` (the logged-in buyer's own
+ * email, never a stranger's) also refuses a cart that email owns entirely.
  */
-export async function quoteCart(db: Db, packageIds: string[], email: string): Promise<Quote> {
-  return priceCart(packageIds, await loadCatalogFor(db, packageIds), await ownedPackageIds(db, email));
+export async function quoteCart(db: Db, packageIds: string[], ownerEmail?: string): Promise<Quote> {
+  return priceCart(packageIds, await loadCatalogFor(db, packageIds), ownerEmail ? await ownedPackageIds(db, ownerEmail) : new Set());
 }

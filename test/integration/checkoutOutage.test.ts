@@ -1,7 +1,7 @@
 // The payment provider unreachable while checkout opens: the buyer hears 503 at once, and the order's run stays open until it opens or expires.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { orderIdForKey } from '../../src/api/checkout.js';
+import { orderIdForKey } from '../../src/api/orderIds.js';
 import { orderWorkflowId } from '../../src/workflows/definitions.js';
 import { postStripe, stripePaid } from '../support/events.js';
 import { checkout, emailsTo, eventually, packageId, recordHistory, startHarness, uniqueEmail, waitForStatus, type Harness } from '../support/harness.js';
@@ -25,7 +25,7 @@ async function stripeCheckout() {
   const key = `outage-${randomUUID()}`;
   const email = uniqueEmail('outage');
   const body = { packageIds: [await packageId(h.sql, 'chatbot-rag')], email, locale: 'en', provider: 'stripe' };
-  const orderId = orderIdForKey(key);
+  const orderId = orderIdForKey(h.config.orderIdSecret, email, key);
   return { key, email, body, orderId, handle: h.temporal.workflow.getHandle(orderWorkflowId(orderId)), send: () => checkout(h, body, key) };
 }
 

@@ -113,8 +113,8 @@ export async function post(url: string, rawBody: string, headers: Record<string,
 
 export const postJson = (url: string, body: unknown, headers: Record<string, string> = {}) => post(url, JSON.stringify(body), headers);
 
-export async function checkout(h: Harness, body: Record<string, unknown>, key = `key-${randomUUID()}`) {
-  return postJson(`${h.baseUrl}/api/v1/checkout`, { provider: 'sandbox', name: 'Test Buyer', ...body }, { 'idempotency-key': key });
+export async function checkout(h: Harness, body: Record<string, unknown>, key = `key-${randomUUID()}`, headers: Record<string, string> = {}) {
+  return postJson(`${h.baseUrl}/api/v1/checkout`, { provider: 'sandbox', name: 'Test Buyer', ...body }, { 'idempotency-key': key, ...headers });
 }
 
 /** Clicks Pay or Decline on the sandbox hosted page, as a browser would. */
