@@ -8,7 +8,7 @@ import { getOrder, type OrderRecord } from '../db/orders.js';
 import { DomainError } from '../domain/errors.js';
 import { DEFAULT_LOCALE, LOCALES, PROVIDERS } from '../domain/orders.js';
 import type { orderWorkflow } from '../workflows/order.js';
-import { checkoutUpdate, CUSTOMER_EMAIL, ORDER_STATUS, orderWorkflowId, type CheckoutView, type OrderWorkflowInput } from '../workflows/definitions.js';
+import { checkoutUpdate, customerEmailAttribute, ORDER_STATUS, orderWorkflowId, type CheckoutView, type OrderWorkflowInput } from '../workflows/definitions.js';
 import type { ApiDeps } from './deps.js';
 import { errorResponse } from './errors.js';
 import { newRouter } from './router.js';
@@ -100,7 +100,7 @@ export function checkoutRoutes(deps: ApiDeps) {
       // Only a run that failed (an outage while opening checkout) may start again; a closed order answers from the database.
       workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
       typedSearchAttributes: [
-        { key: CUSTOMER_EMAIL, value: body.email },
+        customerEmailAttribute(body.email),
         { key: ORDER_STATUS, value: 'PENDING' },
       ],
     });
