@@ -62,13 +62,9 @@ function workerOptions(connection: NativeConnection, config: Config, p: WorkerPa
   };
 }
 
-/**
- * The reconciliation Schedule for this task queue: created on worker start, updated when the settings change.
- * Overlapping runs are skipped, so a slow provider never piles up passes.
- */
-export async function ensureReconcileSchedule(client: Client, config: Config): Promise<string> {
-  const scheduleId = reconcileScheduleId(config.temporal.taskQueue);
-  const input: ReconcileInput = {
+/** What a reconciliation pass is given: the schedule's input, and a test's scoped pass. */
+export function reconcileInput(config: Config): ReconcileInput {
+  return {
     olderThanMs: config.reconcile.afterMs,
     checkoutTtlMs: config.checkoutTtlMs,
     limit: 100,
@@ -76,6 +72,15 @@ export async function ensureReconcileSchedule(client: Client, config: Config): P
     latePaymentPolicy: config.latePaymentPolicy,
     settlementMs: config.settlementMs,
   };
+}
+
+/**
+ * The reconciliation Schedule for this task queue: created on worker start, updated when the settings change.
+ * Overlapping runs are skipped, so a slow provider never piles up passes.
+ */
+export async function ensureReconcileSchedule(client: Client, config: Config): Promise<string> {
+  const scheduleId = reconcileScheduleId(config.temporal.taskQueue);
+  const input = reconcileInput(config);
   const action: ScheduleOptionsAction = {
     type: 'startWorkflow',
     workflowType: 'reconcileWorkflow',

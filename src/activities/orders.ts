@@ -5,6 +5,7 @@ import { lastOrderEmail } from '../db/emails.js';
 import { appendOrderEvent, getOrder, insertOrder, recordLatePayment, requireOrder, stalePendingOrders, transitionOrder } from '../db/orders.js';
 import type { Money } from '../domain/money.js';
 import { formatOrderNumber, type EmailKind, type OrderRequest, type OrderSummary, type ProviderName, type Transition } from '../domain/orders.js';
+import { customerEmailAttribute } from '../workflows/definitions.js';
 import { activityCallKey, type ActivityDeps } from './deps.js';
 
 const ORDER_NUMBER_ATTEMPTS = 8;
@@ -29,13 +30,19 @@ export function orderActivities({ sql }: ActivityDeps) {
       return transitionOrder(sql, orderId, t);
     },
 
-    /** Where a resumed run starts: the order as the database knows it. */
-    async loadOrderState(input: { orderId: string }): Promise<{ state: { status: OrderSummary['status']; orderNumber: string; total: Money; heldReason?: string }; paymentId: string | null; provider: ProviderName }> {
+    /** Where a resumed run starts: the order as the database knows it, and the buyer as its search attribute shows them. */
+    async loadOrderState(input: { orderId: string }): Promise<{
+      state: { status: OrderSummary['status']; orderNumber: string; total: Money; heldReason?: string };
+      paymentId: string | null;
+      provider: ProviderName;
+      customerEmail: string;
+    }> {
       const order = await requireOrder(sql, input.orderId);
       return {
         state: { status: order.status, orderNumber: order.orderNumber, total: order.total, ...(order.status === 'HELD' && order.heldReason ? { heldReason: order.heldReason } : {}) },
         paymentId: order.paymentId,
         provider: order.provider,
+        customerEmail: customerEmailAttribute(order.email).value,
       };
     },
 
@@ -50,7 +57,7 @@ export function orderActivities({ sql }: ActivityDeps) {
     },
 
     /** PENDING orders old enough that their buyer has either paid or given up: reconciliation asks the provider. */
-    async findStalePendingOrders(input: { olderThanMs: number; checkoutTtlMs: number; limit: number }): Promise<{ orderId: string; provider: ProviderName; pastTtl: boolean }[]> {
+    async findStalePendingOrders(input: { olderThanMs: number; checkoutTtlMs: number; limit: number; orderIds?: string[] }): Promise<{ orderId: string; provider: ProviderName; pastTtl: boolean }[]> {
       return stalePendingOrders(sql, input);
     },
 

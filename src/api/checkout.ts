@@ -8,7 +8,7 @@ import { getOrder, type OrderRecord } from '../db/orders.js';
 import { DomainError } from '../domain/errors.js';
 import { DEFAULT_LOCALE, LOCALES, PROVIDERS } from '../domain/orders.js';
 import type { orderWorkflow } from '../workflows/order.js';
-import { checkoutUpdate, CUSTOMER_EMAIL, ORDER_STATUS, orderWorkflowId, type CheckoutView, type OrderWorkflowInput } from '../workflows/definitions.js';
+import { checkoutUpdate, customerEmailAttribute, ORDER_STATUS, orderWorkflowId, type CheckoutView, type OrderWorkflowInput } from '../workflows/definitions.js';
 import type { ApiDeps } from './deps.js';
 import { BEARER_SCHEME, optionalCustomer, type OptionalCustomerEnv } from './bearer.js';
 import { errorResponse } from './errors.js';
@@ -116,7 +116,7 @@ export function checkoutRoutes(deps: ApiDeps) {
       // Runs stay open through an outage now; only one that failed on one before that may start again for its order.
       workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
       typedSearchAttributes: [
-        { key: CUSTOMER_EMAIL, value: body.email },
+        customerEmailAttribute(body.email),
         { key: ORDER_STATUS, value: 'PENDING' },
       ],
     });

@@ -198,11 +198,15 @@ export async function recordLatePayment(sql: Sql, orderId: string, p: { eventId:
  * PENDING orders with a payment session older than `olderThanMs`; `pastTtl` once their checkout TTL has also run out.
  * One with no session (an outage while checkout opened) only past its TTL: until then the buyer may retry the key.
  */
-export async function stalePendingOrders(sql: Sql, q: { olderThanMs: number; checkoutTtlMs: number; limit: number }): Promise<{ orderId: string; provider: ProviderName; pastTtl: boolean }[]> {
+export async function stalePendingOrders(
+  sql: Sql,
+  q: { olderThanMs: number; checkoutTtlMs: number; limit: number; orderIds?: string[] },
+): Promise<{ orderId: string; provider: ProviderName; pastTtl: boolean }[]> {
+  const only = q.orderIds ? sql`AND id = ANY(${sql.array(q.orderIds)}::uuid[])` : sql``;
   const rows = await sql<{ id: string; provider: ProviderName; past_ttl: boolean }[]>`
     SELECT id, provider, past_ttl FROM (
       SELECT *, status = 'PENDING' AND created_at < now() - make_interval(secs => ${(q.checkoutTtlMs + q.olderThanMs) / 1000}) AS past_ttl FROM orders
-      WHERE status IN ('PENDING', 'PROCESSING') AND created_at < now() - make_interval(secs => ${q.olderThanMs / 1000})) o
+      WHERE status IN ('PENDING', 'PROCESSING') AND created_at < now() - make_interval(secs => ${q.olderThanMs / 1000}) ${only}) o
     WHERE provider_session_id IS NOT NULL OR (status = 'PENDING' AND past_ttl)
     ORDER BY created_at LIMIT ${q.limit}`;
   return rows.map((r) => ({ orderId: r.id, provider: r.provider, pastTtl: r.past_ttl }));

@@ -115,6 +115,8 @@ export interface ReconcileInput extends OrderSettings {
   olderThanMs: number;
   checkoutTtlMs: number;
   limit: number;
+  /** Only these orders: a pass scoped to one caller's orders (each test file reconciles its own; the schedule passes none). */
+  orderIds?: string[];
 }
 
 /** A dispute the shop won: the money came back, so what the dispute revoked is restored. */
@@ -134,6 +136,12 @@ export const CUSTOMER_EMAIL = defineSearchAttributeKey('CustomerEmail', SearchAt
 export const ORDER_STATUS = defineSearchAttributeKey('OrderStatus', SearchAttributeType.KEYWORD);
 /** Every search attribute the workflows set: registered by the dev server at start and by docker-compose's setup. */
 export const SEARCH_ATTRIBUTES = [ORDER_NUMBER, CUSTOMER_EMAIL, ORDER_STATUS] as const;
+
+/**
+ * The one place a buyer's email becomes a search attribute: the API sets it on a checkout run, the worker computes it
+ * for a resumed run (outside the workflow, so a keyed hash can replace it here without a key in workflow code).
+ */
+export const customerEmailAttribute = (email: string) => ({ key: CUSTOMER_EMAIL, value: email.toLowerCase() });
 
 // Workflow ids: the only place each scheme is spelled. They carry ids and keys, never personal data beyond the setup link's email.
 const ORDER = 'order-';

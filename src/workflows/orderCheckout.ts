@@ -2,7 +2,7 @@
 import { CancellationScope, condition, isCancellation, patched, upsertSearchAttributes } from '@temporalio/workflow';
 import { sameMoney } from '../domain/money.js';
 import type { EmailKind, PaymentEvent } from '../domain/orders.js';
-import { ORDER_NUMBER, ORDER_STATUS, type CheckoutInput, type OrderState, type ResumeInput } from './definitions.js';
+import { CUSTOMER_EMAIL, ORDER_NUMBER, ORDER_STATUS, type CheckoutInput, type OrderState, type ResumeInput } from './definitions.js';
 import { fulfil, hold } from './orderFulfil.js';
 import { receive, settlementMs, showStatus, transition, type OrderRun } from './orderRun.js';
 import { businessFailure, sendEmail } from './steps.js';
@@ -188,8 +188,7 @@ export async function resumeRun(run: OrderRun, input: ResumeInput): Promise<void
   Object.assign(run.state, order.state);
   run.paymentId = order.paymentId ?? undefined;
   run.provider = order.provider;
-  upsertSearchAttributes([
-    { key: ORDER_STATUS, value: run.state.status },
-    { key: ORDER_NUMBER, value: run.state.orderNumber! },
-  ]);
+  // A resumed run starts without the checkout's attributes: it carries the buyer too, or searching by email misses it.
+  const buyer = patched('resumed-run-customer-email') && order.customerEmail ? [{ key: CUSTOMER_EMAIL, value: order.customerEmail }] : [];
+  upsertSearchAttributes([{ key: ORDER_STATUS, value: run.state.status }, { key: ORDER_NUMBER, value: run.state.orderNumber! }, ...buyer]);
 }

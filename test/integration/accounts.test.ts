@@ -7,7 +7,7 @@ import { setupLinkWorkflowId } from '../../src/workflows/definitions.js';
 import { createLogger } from '../../src/log.js';
 import { createPaymentProviders } from '../../src/payments/index.js';
 import { apiDepsFrom, startHttpServer } from '../../src/api/server.js';
-import { checkout, emailsTo, eventually, packageId, sandboxAction, startHarness, uniqueEmail, waitForStatus, type Harness } from '../support/harness.js';
+import { checkout, emailsTo, eventually, packageId, recordHistory, sandboxAction, startHarness, uniqueEmail, waitForStatus, type Harness } from '../support/harness.js';
 
 const PER_EMAIL = 4;
 const PER_IP = 8;
@@ -177,6 +177,7 @@ describe('password setup links', () => {
     // The token lives only in the email: not in the workflow's history, where operators and Temporal keep everything.
     const handle = h.temporal.workflow.getHandle(setupLinkWorkflowId(email));
     expect(await handle.result()).toEqual({ status: 'sent' });
+    await recordHistory(h, setupLinkWorkflowId(email), 'setup-link-sent');
     const history = JSON.stringify(await handle.fetchHistory(), (_k, v: unknown) => (v instanceof Uint8Array ? Buffer.from(v).toString('utf8') : v));
     expect(history).toContain(email);
     expect(history).not.toContain(fresh.token);
@@ -197,6 +198,7 @@ describe('password setup links', () => {
     expect(forUnknown.body).toEqual(forKnown.body);
 
     expect(await h.temporal.workflow.getHandle(setupLinkWorkflowId(unknown)).result()).toEqual({ status: 'no_account' });
+    await recordHistory(h, setupLinkWorkflowId(unknown), 'setup-link-no-account');
     expect(await h.temporal.workflow.getHandle(setupLinkWorkflowId(known)).result()).toEqual({ status: 'sent' });
     await mailTo(known, /^Set the password/);
     expect(await emailsTo(h, unknown)).toEqual([]);

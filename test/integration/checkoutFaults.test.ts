@@ -8,7 +8,7 @@ import type { PaymentProviders } from '../../src/payments/index.js';
 import { createStripeProvider } from '../../src/payments/stripe.js';
 import { orderWorkflowId } from '../../src/workflows/definitions.js';
 import { fakeActivityDeps } from '../support/fakeDeps.js';
-import { emailsTo, eventually, packageId, recordHistory, startHarness, uniqueEmail, waitForStatus, type Harness } from '../support/harness.js';
+import { emailsTo, eventually, packageId, reconcile, recordHistory, startHarness, uniqueEmail, waitForStatus, type Harness } from '../support/harness.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -79,7 +79,9 @@ describe('an order left PENDING before its payment session opened', () => {
     const [{ orderId: stale, email }, { orderId: fresh }] = [await newOrder('sandbox'), await newOrder('sandbox')];
     // Opened just over a checkout TTL ago (reconciliation's grace is 0 here), then the outage: no session, no run.
     await h.sql`UPDATE orders SET created_at = now() - make_interval(secs => ${h.config.checkoutTtlMs / 1000 + 60}) WHERE id = ${stale}`;
-    await h.temporal.schedule.getHandle(h.reconcileScheduleId).trigger();
+    const pass = await reconcile(h, [stale, fresh]);
+    // The pass has ended: it resumed the stale order and left the fresh one alone.
+    expect(pass.result).toEqual({ checked: 1, signalled: 0, resumed: 1 });
     await waitForStatus(h, stale, 'EXPIRED');
     const [event] = await h.sql`SELECT cause FROM order_events WHERE order_id = ${stale} AND to_status = 'EXPIRED'`;
     expect(event!.cause).toBe(`reconciled:reconcile:${stale}:ttl`);
@@ -87,5 +89,6 @@ describe('an order left PENDING before its payment session opened', () => {
     // The buyer heard only "could not be opened": the expiry email says it is closed and nothing was charged.
     await eventually(() => emailsTo(h, email), (m) => m.some((x) => x.subject.includes('expired')), 'the checkout_expired email');
     await recordHistory(h, orderWorkflowId(stale), 'reconciled-unopened-checkout');
+    await recordHistory(h, pass.workflowId, 'reconcile-pass-expired-unopened');
   });
 });

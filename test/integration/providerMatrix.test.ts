@@ -46,6 +46,7 @@ describe.each(['payu', 'paypal', 'postfinance'] as const)('%s', (name) => {
     const o = await open();
     expect(await g().startsSettling(o)).toBe(200);
     await waitForStatus(h, o.orderId, 'PROCESSING');
+    await recordHistory(h, `order-${o.orderId}`, `${name}-open-processing`, { open: true });
     expect(await g().settles(o)).toBe(200);
     await waitForStatus(h, o.orderId, 'FULFILLED');
     expect(await activeEnrollments(h.sql, o.email)).toEqual([g().slug]);
