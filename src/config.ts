@@ -1,7 +1,7 @@
 // The only reader of process.env: defaults, then env overrides, then one validation that reports every error.
 import { z } from 'zod';
 import { createHmac } from 'node:crypto';
-import { demoMode, isLoopbackHost, persistedDemoSecrets, type DemoSecretSource } from './config/demo.js';
+import { beyondDemoChecks, demoMode, persistedDemoSecrets, productionChecks, type DemoSecretSource } from './config/demo.js';
 import { paymentConfig, paymentCrossChecks, paymentEnv, type PaymentConfig } from './config/payments.js';
 import { temporalCrossChecks, temporalEnv, temporalSecurity, type TemporalSecurity } from './config/temporal.js';
 
@@ -111,41 +111,6 @@ function withoutEmptyValues(source: Record<string, string | undefined>): Record<
   return Object.fromEntries(Object.entries(source).filter((kv): kv is [string, string] => kv[1] !== undefined && kv[1] !== ''));
 }
 
-const TRUE = ['true', '1'];
-
-/** Production must name every part it talks to and sign with its own secrets. */
-function productionChecks(env: Record<string, string>): string[] {
-  const problems: string[] = [];
-  if (!env.JWT_SECRET) problems.push('JWT_SECRET: required in production (at least 32 characters) to sign customer access tokens');
-  if (!env.DATABASE_URL) problems.push('DATABASE_URL: required in production (the default is the local demo database)');
-  if (!env.TEMPORAL_ADDRESS) problems.push('TEMPORAL_ADDRESS: required in production (the default is the local Temporal dev server)');
-  if (!env.SMTP_URL) problems.push('SMTP_URL: required in production (the default is the local dev mailbox)');
-  if (!env.PUBLIC_URL) problems.push('PUBLIC_URL: required in production: the https address customers and providers reach, used in emails and redirects');
-  else if (/^http:/i.test(env.PUBLIC_URL) && !isLoopbackHost(hostOf(env.PUBLIC_URL))) {
-    problems.push('PUBLIC_URL: must be https in production: setup links and tokens would cross the network in clear text');
-  }
-  return problems;
-}
-
-function hostOf(url: string): string {
-  try {
-    return new URL(url).hostname;
-  } catch {
-    return '';
-  }
-}
-
-/** Outside a local demo nothing runs on a built-in or generated secret, and nothing lets a stranger pay or read mail. */
-function beyondDemoChecks(env: Record<string, string>): string[] {
-  const problems: string[] = [];
-  if (env.NODE_ENV !== 'production') {
-    if (!env.JWT_SECRET) problems.push('JWT_SECRET: required outside the local demo (at least 32 characters) to sign customer access tokens');
-    if (!env.SMTP_URL) problems.push('SMTP_URL: required outside the local demo: the dev mailbox, which shows every email to anyone, runs only there');
-  }
-  if (TRUE.includes(env.SANDBOX_ENABLED ?? '')) problems.push('SANDBOX_ENABLED: the sandbox provider lets anyone "pay"; it runs only in the local demo');
-  return problems;
-}
-
 /** Rules between settings, checked on the raw values so they are reported together with malformed ones. */
 function crossChecks(env: Record<string, string>, demo: { demo: boolean; problems: string[] }): string[] {
   const problems: string[] = [...demo.problems];
@@ -153,7 +118,7 @@ function crossChecks(env: Record<string, string>, demo: { demo: boolean; problem
     problems.push('STRIPE_WEBHOOK_SECRET: STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET go together: set both or neither');
   }
   if (env.NODE_ENV === 'production') problems.push(...productionChecks(env));
-  if (!demo.demo && demo.problems.length === 0) problems.push(...beyondDemoChecks(env));
+  if (!demo.demo) problems.push(...beyondDemoChecks(env));
   problems.push(...paymentCrossChecks(env), ...temporalCrossChecks(env));
   return problems;
 }
