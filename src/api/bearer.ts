@@ -27,19 +27,38 @@ function unauthorized(c: Context, message: string, problem?: 'invalid_token') {
   return errorJson(c, 401, 'unauthorized', message, { headers: { 'WWW-Authenticate': challenge } });
 }
 
+/** The customer a bearer token names: none when no token came, `invalid` with the reason when one came and does not hold. */
+async function customerOf(sql: Sql, secret: string, header: string): Promise<Customer | { invalid: string } | null> {
+  const match = header.match(/^Bearer\s+(\S+)$/i);
+  if (!match) return null;
+  const claims = await verifyAccessToken(match[1]!, secret);
+  if ('invalid' in claims || !isUuid(claims.userId)) {
+    return { invalid: 'invalid' in claims && claims.invalid === 'expired' ? 'The access token has expired; log in again.' : 'The access token is not valid.' };
+  }
+  const user = await activeUserById(sql, claims.userId);
+  // A token outliving its account (deleted or disabled since) grants nothing.
+  if (!user) return { invalid: 'The access token is not valid.' };
+  return { userId: user.userId, email: user.email, name: user.name, role: user.role, hasPassword: user.passwordHash !== null, createdAt: user.createdAt };
+}
+
 export function requireCustomer(sql: Sql, secret: string): MiddlewareHandler<CustomerEnv> {
   return async (c, next) => {
-    const header = c.req.header('authorization') ?? '';
-    const match = header.match(/^Bearer\s+(\S+)$/i);
-    if (!match) return unauthorized(c, 'Log in and send the access token as "Authorization: Bearer <token>".');
-    const claims = await verifyAccessToken(match[1]!, secret);
-    if ('invalid' in claims || !isUuid(claims.userId)) {
-      return unauthorized(c, 'invalid' in claims && claims.invalid === 'expired' ? 'The access token has expired; log in again.' : 'The access token is not valid.', 'invalid_token');
-    }
-    const user = await activeUserById(sql, claims.userId);
-    // A token outliving its account (deleted or disabled since) grants nothing.
-    if (!user) return unauthorized(c, 'The access token is not valid.', 'invalid_token');
-    c.set('customer', { userId: user.userId, email: user.email, name: user.name, role: user.role, hasPassword: user.passwordHash !== null, createdAt: user.createdAt });
+    const customer = await customerOf(sql, secret, c.req.header('authorization') ?? '');
+    if (!customer) return unauthorized(c, 'Log in and send the access token as "Authorization: Bearer <token>".');
+    if ('invalid' in customer) return unauthorized(c, customer.invalid, 'invalid_token');
+    c.set('customer', customer);
+    await next();
+  };
+}
+
+export type MaybeCustomerEnv = AppEnv & { Variables: { customer: Customer | null } };
+
+/** Public routes that answer a logged-in customer more: no token is a stranger (customer null), a bad token is 401. */
+export function optionalCustomer(sql: Sql, secret: string): MiddlewareHandler<MaybeCustomerEnv> {
+  return async (c, next) => {
+    const customer = await customerOf(sql, secret, c.req.header('authorization') ?? '');
+    if (customer && 'invalid' in customer) return unauthorized(c, customer.invalid, 'invalid_token');
+    c.set('customer', customer);
     await next();
   };
 }

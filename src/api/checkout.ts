@@ -1,11 +1,13 @@
-// POST /api/v1/checkout: validate and price the cart, then update-with-start the order's workflow for its payment URL.
+// POST /api/v1/checkout: validate and price the cart (coupon included), then update-with-start the order's workflow for its payment URL.
 import { createRoute, z } from '@hono/zod-openapi';
 import { WithStartWorkflowOperation } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { createHash } from 'node:crypto';
 import { quoteCart } from '../db/catalog.js';
 import { getOrder, type OrderRecord } from '../db/orders.js';
+import { couponRefused } from '../domain/coupons.js';
 import { DomainError } from '../domain/errors.js';
+import type { Quote } from '../domain/pricing.js';
 import { DEFAULT_LOCALE, LOCALES, PROVIDERS } from '../domain/orders.js';
 import type { orderWorkflow } from '../workflows/order.js';
 import { checkoutUpdate, CUSTOMER_EMAIL, ORDER_STATUS, orderWorkflowId, type CheckoutView, type OrderWorkflowInput } from '../workflows/definitions.js';
@@ -14,16 +16,22 @@ import { errorResponse } from './errors.js';
 import { newRouter } from './router.js';
 import { IdempotencyKeyHeader, jsonBody, jsonContent, MoneySchema, OrderStatusSchema } from './schemas.js';
 
-const CheckoutRequest = z
-  .object({
-    packageIds: z.array(z.string().uuid()).min(1).max(50),
-    email: z.string().trim().toLowerCase().email().max(254),
-    name: z.string().trim().min(1).max(200),
-    provider: z.enum(PROVIDERS),
-    locale: z.enum(LOCALES).default(DEFAULT_LOCALE),
-  })
+const CheckoutFields = {
+  packageIds: z.array(z.string().uuid()).min(1).max(50),
+  email: z.string().trim().toLowerCase().email().max(254),
+  name: z.string().trim().min(1).max(200),
+  provider: z.enum(PROVIDERS),
+  locale: z.enum(LOCALES).default(DEFAULT_LOCALE),
+  couponCode: z.string().trim().min(1).max(64).optional().openapi({ description: 'A coupon code (any letter case); the server decides whether it applies', example: 'WIOSNA20' }),
+};
+
+const CheckoutRequest = z.object(CheckoutFields).strict().openapi('CheckoutRequest');
+
+/** What a quote needs: the checkout body, with the buyer's name (and email) not yet known. */
+export const QuoteRequest = z
+  .object({ ...CheckoutFields, name: CheckoutFields.name.optional(), email: CheckoutFields.email.optional() })
   .strict()
-  .openapi('CheckoutRequest');
+  .openapi('QuoteRequest');
 
 const CheckoutResponse = z
   .object({ orderId: z.string().uuid(), orderNumber: z.string(), status: OrderStatusSchema, total: MoneySchema, paymentUrl: z.string().url() })
@@ -41,7 +49,10 @@ const route = createRoute({
     201: jsonContent(CheckoutResponse, 'The order exists and can be paid at paymentUrl'),
     400: errorResponse('Malformed request or empty cart'),
     409: errorResponse('The buyer already owns everything in the cart, or the order behind this key is closed'),
-    422: errorResponse('Unknown or unavailable packages, mixed currencies, provider not enabled or not taking the cart\'s currency, or the key was used for another request'),
+    422: errorResponse(
+      'Unknown or unavailable packages, mixed currencies, provider not enabled or not taking the cart\'s currency, the key was used for another request, ' +
+        'or the coupon does not apply (code coupon_unknown, coupon_expired, coupon_exhausted, coupon_not_applicable or coupon_minimum_not_met)',
+    ),
     503: errorResponse('Database or workflow service unavailable; retry with the same Idempotency-Key'),
   },
 });
@@ -58,13 +69,32 @@ function fingerprint(body: z.infer<typeof CheckoutRequest>): string {
   return createHash('sha256').update(canonical).digest('hex');
 }
 
+/**
+ * Prices a checkout (or quote) request the way the order will be priced: provider enabled and taking the currency,
+ * catalog prices, the coupon evaluated. `owner`: whose enrolments count as owned (null: reveal nothing).
+ */
+export async function priceRequest(deps: ApiDeps, body: z.infer<typeof QuoteRequest>, owner: string | null): Promise<Quote> {
+  const provider = deps.payments[body.provider];
+  if (!provider) throw new DomainError('provider_unavailable', `Payment provider ${body.provider} is not enabled.`, 'unprocessable');
+  const quote = await quoteCart(deps.sql, { packageIds: body.packageIds, email: body.email ?? '', couponCode: body.couponCode }, { owner });
+  const { currency } = quote.total;
+  if (provider.currencies && !provider.currencies.includes(currency)) {
+    throw new DomainError('currency_not_supported', `${body.provider} does not accept ${currency}; see GET /api/v1/payment-methods.`, 'unprocessable', {
+      provider: body.provider,
+      currency,
+      accepted: provider.currencies,
+    });
+  }
+  return quote;
+}
+
 function storedView(order: OrderRecord): CheckoutView {
   if (!order.paymentUrl) throw new DomainError('order_closed', `Order ${order.orderNumber} is ${order.status} and cannot be paid.`, 'conflict');
   return { orderId: order.orderId, orderNumber: order.orderNumber, status: order.status, total: order.total, paymentUrl: order.paymentUrl };
 }
 
 export function checkoutRoutes(deps: ApiDeps) {
-  const { sql, temporal, payments } = deps;
+  const { sql, temporal } = deps;
   return newRouter().openapi(route, async (c) => {
     const body = c.req.valid('json');
     const orderId = orderIdForKey(c.req.valid('header')['idempotency-key']);
@@ -78,17 +108,10 @@ export function checkoutRoutes(deps: ApiDeps) {
     // A settled order answers from the database: its workflow is closed (and may be gone after retention).
     if (existing && existing.status !== 'PENDING') return c.json(storedView(existing), 201);
     if (!existing) {
-      const provider = payments[body.provider];
-      if (!provider) throw new DomainError('provider_unavailable', `Payment provider ${body.provider} is not enabled.`, 'unprocessable');
-      // Refuse a bad cart here, before a workflow exists for it; the workflow prices it again from the catalog.
-      const { total } = await quoteCart(sql, body.packageIds, body.email);
-      if (provider.currencies && !provider.currencies.includes(total.currency)) {
-        throw new DomainError('currency_not_supported', `${body.provider} does not accept ${total.currency}; see GET /api/v1/payment-methods.`, 'unprocessable', {
-          provider: body.provider,
-          currency: total.currency,
-          accepted: provider.currencies,
-        });
-      }
+      // Refuse a bad cart (or a coupon that does not apply) here, before a workflow exists for it; createOrder prices it
+      // again from the catalog and reserves the coupon's use, refusing with the same code if it ran out meanwhile.
+      const { coupon } = await priceRequest(deps, body, body.email);
+      if (coupon && !coupon.applied) throw couponRefused(coupon.reason!, coupon.code);
     }
 
     const input: OrderWorkflowInput = { orderId, ...body, fingerprint: print, checkoutTtlMs: deps.checkoutTtlMs, ...deps.orderSettings };

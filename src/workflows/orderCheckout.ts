@@ -1,7 +1,8 @@
 // Before payment: open the order and its payment session, wait for the buyer, and settle on the first decisive event.
-import { CancellationScope, condition, isCancellation, upsertSearchAttributes } from '@temporalio/workflow';
+import { CancellationScope, condition, isCancellation, patched, upsertSearchAttributes } from '@temporalio/workflow';
+import { freePayment } from '../domain/freeOrders.js';
 import { sameMoney } from '../domain/money.js';
-import type { EmailKind, PaymentEvent } from '../domain/orders.js';
+import type { EmailKind, OrderStatus, PaymentEvent, Transition } from '../domain/orders.js';
 import { ORDER_NUMBER, ORDER_STATUS, type CheckoutInput, type ResumeInput } from './definitions.js';
 import { fulfil, hold } from './orderFulfil.js';
 import { receive, settlementMs, showStatus, transition, type OrderRun } from './orderRun.js';
@@ -12,6 +13,7 @@ export async function openCheckout(run: OrderRun, checkout: CheckoutInput): Prom
   const { p, orderId, state } = run;
   try {
     const order = await p.checkout.createOrder(checkout);
+    run.couponCode = order.couponCode ?? undefined;
     state.orderNumber = order.orderNumber;
     state.total = order.total;
     upsertSearchAttributes([{ key: ORDER_NUMBER, value: order.orderNumber }]);
@@ -26,9 +28,18 @@ export async function openCheckout(run: OrderRun, checkout: CheckoutInput): Prom
     // Only business errors reach the buyer as such; anything else is an outage.
     state.failure = businessFailure(err) ?? { code: 'checkout_unavailable', message: 'The order could not be opened. Please try again.' };
     // A refused order is FAILED for good; after an outage the order stays PENDING for a retry with the same key.
-    if (state.failure.kind && state.orderNumber) await transition(run, 'FAILED', 'checkout_failed', { details: { ...state.failure } });
+    if (state.failure.kind && state.orderNumber) await closeWithoutPayment(run, 'FAILED', 'checkout_failed', { details: { ...state.failure } });
     return false;
   }
+}
+
+/**
+ * The order closes unpaid (expired, cancelled, failed): and the coupon use createOrder reserved goes back, as that
+ * step's compensation. Runs recorded before coupons took no such step (patched), and orders without one need none.
+ */
+async function closeWithoutPayment(run: OrderRun, to: Extract<OrderStatus, 'EXPIRED' | 'CANCELLED' | 'FAILED'>, cause: string, extra: Omit<Transition, 'to' | 'cause'> = {}): Promise<void> {
+  await transition(run, to, cause, extra);
+  if (run.couponCode && run.state.status === to && patched('coupon-release')) await run.p.durable.releaseCouponRedemption({ orderId: run.orderId });
 }
 
 /** Waits for the first provider event or a cancel request, or the checkout TTL; a transfer waits for its money instead. */
@@ -36,6 +47,12 @@ export async function awaitPayment(run: OrderRun, checkout: CheckoutInput): Prom
   if (run.state.status === 'PROCESSING') {
     await sendEmail(run.p, run.orderId, 'bank_transfer_instructions');
     return awaitSettlement(run);
+  }
+  // Nothing to pay (a 100% coupon): paid at once, no provider involved; fulfilled like any other order.
+  if (run.state.total?.amount === 0 && patched('free-order')) {
+    const payment = freePayment(run.orderId, checkout.provider, run.state.total);
+    run.seenEvents.add(payment.eventId);
+    return settle(run, payment);
   }
   const settled = await condition(() => run.inbox.length > 0 || run.cancelRequest !== undefined, checkout.checkoutTtlMs);
   if (!settled) return closeUnpaid(run, 'EXPIRED', 'checkout_ttl');
@@ -67,18 +84,18 @@ export async function closeUnpaid(
   // The buyer may have paid just before the session closed: that payment settles the order, not the timer.
   const paidMeanwhile = run.inbox.findIndex((e) => e.kind === 'succeeded');
   if (paidMeanwhile >= 0) return settle(run, run.inbox.splice(paidMeanwhile, 1)[0]!);
-  await transition(run, to, cause, { details });
+  await closeWithoutPayment(run, to, cause, { details });
   if (to === 'EXPIRED') await sendEmail(run.p, run.orderId, email);
 }
 
 export async function settle(run: OrderRun, event: PaymentEvent): Promise<void> {
   switch (event.kind) {
     case 'expired':
-      await transition(run, 'EXPIRED', `provider_expired:${event.provider}`, { details: { eventId: event.eventId } });
+      await closeWithoutPayment(run, 'EXPIRED', `provider_expired:${event.provider}`, { details: { eventId: event.eventId } });
       await sendEmail(run.p, run.orderId, 'checkout_expired');
       return;
     case 'failed':
-      await transition(run, 'FAILED', `payment_failed:${event.provider}`, { details: { eventId: event.eventId } });
+      await closeWithoutPayment(run, 'FAILED', `payment_failed:${event.provider}`, { details: { eventId: event.eventId } });
       await sendEmail(run.p, run.orderId, 'payment_failed');
       return;
     case 'succeeded':
@@ -102,6 +119,7 @@ export async function resumeRun(run: OrderRun, input: ResumeInput): Promise<void
   Object.assign(run.state, order.state);
   run.paymentId = order.paymentId ?? undefined;
   run.provider = order.provider;
+  run.couponCode = order.couponCode ?? undefined;
   upsertSearchAttributes([
     { key: ORDER_STATUS, value: run.state.status },
     { key: ORDER_NUMBER, value: run.state.orderNumber! },

@@ -16,6 +16,8 @@ export interface OrderRun {
   paymentId?: string;
   cancelRequest?: CancelRequest;
   resolution?: ResolveRequest;
+  /** The coupon whose use the order holds: given back if the order closes unpaid. */
+  couponCode?: string;
   /** Who takes the money: from checkout, or, in a resumed run, from the database. */
   provider?: ProviderName;
   /** Refunds this run makes itself (compensation, late or refused payments) hear of their outcome here. */

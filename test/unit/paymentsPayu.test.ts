@@ -23,8 +23,8 @@ function sessionInput(over: Partial<CreateSessionInput> = {}): CreateSessionInpu
     email: 'buyer@example.com',
     locale: 'pl',
     lines: [
-      { packageId: 'p1', slug: 'kurs-a', title: 'Kurs A', unitAmount: 10000, currency: 'PLN' },
-      { packageId: 'p2', slug: 'kurs-b', title: 'Kurs B', unitAmount: 5000, currency: 'PLN' },
+      { packageId: 'p1', slug: 'kurs-a', title: 'Kurs A', unitAmount: 10000, discountAmount: 0, currency: 'PLN' },
+      { packageId: 'p2', slug: 'kurs-b', title: 'Kurs B', unitAmount: 5000, discountAmount: 0, currency: 'PLN' },
     ],
     total: { amount: 15000, currency: 'PLN' },
     expiresAt: new Date(Date.now() + 30 * 60_000),
@@ -125,7 +125,7 @@ describe('PayU createSession', () => {
   });
 
   it('defaults customerIp to 127.0.0.1 and counts HUF in hundredths', async () => {
-    const input = sessionInput({ lines: [{ packageId: 'p', slug: 's', title: 'T', unitAmount: 1000, currency: 'HUF' }], total: { amount: 1000, currency: 'HUF' } });
+    const input = sessionInput({ lines: [{ packageId: 'p', slug: 's', title: 'T', unitAmount: 1000, discountAmount: 0, currency: 'HUF' }], total: { amount: 1000, currency: 'HUF' } });
     const { sessionId } = await payu.createSession(input);
     const order = fake.orders.get(sessionId)!;
     expect(order.customerIp).toBe('127.0.0.1');

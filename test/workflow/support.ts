@@ -36,6 +36,7 @@ export function fakes(overrides: Partial<Record<keyof Activities, (input: never)
     createOrder: async (i: { orderId: string }) => ({ orderId: i.orderId, orderNumber: 'ORD-20260101-ABCD', status: 'PENDING', total: { amount: 6900, currency: 'PLN' }, items: [] }),
     createPaymentSession: async () => ({ sessionId: 'sess_1', paymentUrl: 'https://pay.example/sess_1' }),
     expirePaymentSession: async () => undefined,
+    releaseCouponRedemption: async () => ({ released: true }),
     transitionOrder: async (i: { to: string }) => ({ changed: true, status: i.to }),
     findOrCreateUser: async () => ({ userId: 'user_1', created: true }),
     grantEnrollments: async () => ({ granted: ['p1'], skipped: [] }),
