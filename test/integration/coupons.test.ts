@@ -1,11 +1,17 @@
 // Coupons and quotes over HTTP on real PostgreSQL and Temporal: admin API, quote, checkout refusals, uses under
 // concurrency, a use given back when the order closes unpaid and spent when paid, and a 100% coupon that skips the provider.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { orderActivities } from '../../src/activities/orders.js';
+import { paymentActivities } from '../../src/activities/payments.js';
 import { signAccessToken } from '../../src/auth/accessTokens.js';
+import type { PaymentProviders } from '../../src/payments/index.js';
+import { createStripeProvider } from '../../src/payments/stripe.js';
 import { orderWorkflowId } from '../../src/workflows/definitions.js';
 import {
   activeEnrollments, admin, ADMIN_TOKEN, checkout, emailsTo, eventually, packageId, postJson, recordHistory, sandboxAction, startHarness, uniqueEmail, waitForStatus, type Harness,
 } from '../support/harness.js';
+import { fakeActivityDeps } from '../support/fakeDeps.js';
+import { recordingStripe } from '../support/stripeRecorder.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -129,6 +135,10 @@ describe('checkout with a coupon', () => {
     const view = (await (await fetch(`${h.baseUrl}/api/v1/orders/${res.body.orderId}/status`)).json()) as { items: { discount: unknown }[] };
     expect(view).toMatchObject({ subtotal: pln(21800), discount: pln(4360), total: pln(17440), couponCode: c.code });
     expect(view.items.map((i: { discount: unknown }) => i.discount)).toEqual(expect.arrayContaining([pln(1380), pln(2980)]));
+    const [user] = await h.sql<{ id: string }[]>`SELECT id FROM users WHERE email = ${email}`;
+    const { token } = await signAccessToken({ userId: user!.id, email }, h.config.jwt);
+    const mine = await (await fetch(`${h.baseUrl}/api/v1/me/orders/${res.body.orderId}`, { headers: { authorization: `Bearer ${token}` } })).json();
+    expect(mine).toMatchObject({ subtotal: pln(21800), discount: pln(4360), total: pln(17440), couponCode: c.code });
     const [mail] = await eventually(() => emailsTo(h, email), (m) => m.length === 1, 'the welcome email');
     expect(mail!.text).toContain(`Discount (code ${c.code})`);
 
@@ -205,6 +215,20 @@ describe('checkout with a coupon', () => {
     const res = await checkout(h, { packageIds: [await packageId(h.sql, 'chatbot-rag')], email: uniqueEmail(), couponCode: c.code, provider: 'stripe' });
     expect(res.status, JSON.stringify(res.body)).toBe(201);
     expect(res.body.total).toEqual(pln(7450));
+  });
+
+  it('sends Stripe line amounts that carry the discount, summing to the order total', async () => {
+    const c = await createCoupon({ kind: 'fixed', amount: pln(1000) });
+    const { sent, stripe } = recordingStripe(h);
+    const deps = fakeActivityDeps({ sql: h.sql, payments: { stripe: createStripeProvider(h.config.stripe!, stripe) } as PaymentProviders, publicUrl: h.config.publicUrl });
+    const orderId = crypto.randomUUID();
+    const ids = [await packageId(h.sql, 'biuro-autopilot'), await packageId(h.sql, 'chatbot-rag')];
+    const order = await orderActivities(deps).createOrder({ orderId, email: uniqueEmail('stripe'), name: 'S', locale: 'en', provider: 'stripe', packageIds: ids, couponCode: c.code, fingerprint: `fp-${orderId}` });
+    await paymentActivities(deps).createPaymentSession({ orderId, expiresAt: new Date(Date.now() + 3_600_000).toISOString() });
+    const body = new URLSearchParams(sent.find((r) => r.path === '/v1/checkout/sessions')!.body);
+    const amounts = [0, 1].map((i) => Number(body.get(`line_items[${i}][price_data][unit_amount]`)));
+    expect(amounts.sort((a, b) => a - b)).toEqual([6900 - 317, 14900 - 683]);
+    expect(amounts[0]! + amounts[1]!).toBe(order.total.amount);
   });
 });
 
