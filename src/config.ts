@@ -1,13 +1,18 @@
 // The only reader of process.env: defaults, then env overrides, then one validation that reports every error.
 import { z } from 'zod';
+import { createHmac } from 'node:crypto';
+import { demoMode, isLoopbackHost, persistedDemoSecrets, type DemoSecretSource } from './config/demo.js';
 import { paymentConfig, paymentCrossChecks, paymentEnv, type PaymentConfig } from './config/payments.js';
+import { temporalCrossChecks, temporalEnv, temporalSecurity, type TemporalSecurity } from './config/temporal.js';
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 const port = z.coerce.number().int().min(0).max(65535);
 const optionalUrl = z.string().url().optional();
 
 const envSchema = z.object({
-  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  // Unset is not development: what a process may do without settings depends on demo mode (src/config/demo.ts).
+  NODE_ENV: z.enum(['development', 'production', 'test']).optional(),
+  DEMO_MODE: bool.optional(),
   HOST: z.string().default('127.0.0.1'),
   PORT: port.default(3000),
   PUBLIC_URL: z.string().url().optional(),
@@ -15,8 +20,7 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
   DATABASE_URL: optionalUrl,
-  TEMPORAL_ADDRESS: z.string().optional(),
-  TEMPORAL_NAMESPACE: z.string().default('default'),
+  ...temporalEnv,
   TEMPORAL_TASK_QUEUE: z.string().default('orders'),
   TEMPORAL_UI_URL: optionalUrl,
   SMTP_URL: optionalUrl,
@@ -43,6 +47,8 @@ const envSchema = z.object({
 
   ADMIN_TOKEN: z.string().min(24).optional(),
   JWT_SECRET: z.string().min(32).optional(),
+  // Keys order ids to Idempotency-Keys; unset, it is derived from JWT_SECRET.
+  ORDER_ID_SECRET: z.string().min(32).optional(),
   JWT_TTL_SECONDS: z.coerce.number().int().positive().default(15 * 60),
   // Login and setup-link requests allowed per email and per client IP in one fixed window (kept in PostgreSQL).
   AUTH_RATE_WINDOW_SECONDS: z.coerce.number().int().positive().default(15 * 60),
@@ -71,6 +77,8 @@ export type Env = z.infer<typeof envSchema>;
 
 export interface Config extends PaymentConfig {
   env: Env['NODE_ENV'];
+  /** A local demo: sandbox payments and the dev mailbox may run, and missing secrets are generated per data directory. */
+  demo: boolean;
   host: string;
   port: number;
   publicUrl: string;
@@ -78,7 +86,7 @@ export interface Config extends PaymentConfig {
   shopUrl: string;
   logLevel: Env['LOG_LEVEL'];
   databaseUrl?: string;
-  temporal: { address?: string; namespace: string; taskQueue: string; uiUrl: string };
+  temporal: { address?: string; namespace: string; taskQueue: string; uiUrl: string; security: TemporalSecurity };
   smtpUrl?: string;
   mailFrom: string;
   stripe?: { secretKey: string; webhookSecret: string; host?: string; port?: number; protocol?: 'http' | 'https' };
@@ -90,6 +98,8 @@ export interface Config extends PaymentConfig {
   /** Bearer token of the admin API; without it the admin API refuses every request. */
   adminToken?: string;
   jwt: { secret: string; ttlSeconds: number };
+  /** Keys the HMAC that turns a buyer's Idempotency-Key into an order id. */
+  orderIdSecret: string;
   authRateLimit: { windowSeconds: number; perEmail: number; perIp: number };
   trustedProxyHops: number;
   workerShutdownGraceMs: number;
@@ -101,41 +111,74 @@ function withoutEmptyValues(source: Record<string, string | undefined>): Record<
   return Object.fromEntries(Object.entries(source).filter((kv): kv is [string, string] => kv[1] !== undefined && kv[1] !== ''));
 }
 
-function isSandboxEnabled(env: Record<string, string>): boolean {
-  return env.SANDBOX_ENABLED === undefined ? env.NODE_ENV !== 'production' : ['true', '1'].includes(env.SANDBOX_ENABLED);
-}
+const TRUE = ['true', '1'];
 
-/** Rules between settings, checked on the raw values so they are reported together with malformed ones. */
-function crossChecks(env: Record<string, string>): string[] {
+/** Production must name every part it talks to and sign with its own secrets. */
+function productionChecks(env: Record<string, string>): string[] {
   const problems: string[] = [];
-  if (Boolean(env.STRIPE_SECRET_KEY) !== Boolean(env.STRIPE_WEBHOOK_SECRET)) {
-    problems.push('STRIPE_WEBHOOK_SECRET: STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET go together: set both or neither');
-  }
-  if (env.NODE_ENV === 'production' && !env.JWT_SECRET) {
-    problems.push('JWT_SECRET: required in production (at least 32 characters) to sign customer access tokens');
-  }
-  problems.push(...paymentCrossChecks(env));
-  if (isSandboxEnabled(env) && env.NODE_ENV === 'production' && !env.SANDBOX_WEBHOOK_SECRET) {
-    problems.push('SANDBOX_WEBHOOK_SECRET: required when the sandbox provider is enabled in production');
+  if (!env.JWT_SECRET) problems.push('JWT_SECRET: required in production (at least 32 characters) to sign customer access tokens');
+  if (!env.DATABASE_URL) problems.push('DATABASE_URL: required in production (the default is the local demo database)');
+  if (!env.TEMPORAL_ADDRESS) problems.push('TEMPORAL_ADDRESS: required in production (the default is the local Temporal dev server)');
+  if (!env.SMTP_URL) problems.push('SMTP_URL: required in production (the default is the local dev mailbox)');
+  if (!env.PUBLIC_URL) problems.push('PUBLIC_URL: required in production: the https address customers and providers reach, used in emails and redirects');
+  else if (/^http:/i.test(env.PUBLIC_URL) && !isLoopbackHost(hostOf(env.PUBLIC_URL))) {
+    problems.push('PUBLIC_URL: must be https in production: setup links and tokens would cross the network in clear text');
   }
   return problems;
 }
 
-// A fixed development secret keeps `npm start` zero-config; production must set its own.
-const DEV_SANDBOX_SECRET = 'sandbox-dev-secret-not-for-production';
-const DEV_JWT_SECRET = 'jwt-dev-secret-not-for-production-0123456789';
+function hostOf(url: string): string {
+  try {
+    return new URL(url).hostname;
+  } catch {
+    return '';
+  }
+}
 
-export function loadConfig(source: Record<string, string | undefined> = process.env): Config {
+/** Outside a local demo nothing runs on a built-in or generated secret, and nothing lets a stranger pay or read mail. */
+function beyondDemoChecks(env: Record<string, string>): string[] {
+  const problems: string[] = [];
+  if (env.NODE_ENV !== 'production') {
+    if (!env.JWT_SECRET) problems.push('JWT_SECRET: required outside the local demo (at least 32 characters) to sign customer access tokens');
+    if (!env.SMTP_URL) problems.push('SMTP_URL: required outside the local demo: the dev mailbox, which shows every email to anyone, runs only there');
+  }
+  if (TRUE.includes(env.SANDBOX_ENABLED ?? '')) problems.push('SANDBOX_ENABLED: the sandbox provider lets anyone "pay"; it runs only in the local demo');
+  return problems;
+}
+
+/** Rules between settings, checked on the raw values so they are reported together with malformed ones. */
+function crossChecks(env: Record<string, string>, demo: { demo: boolean; problems: string[] }): string[] {
+  const problems: string[] = [...demo.problems];
+  if (Boolean(env.STRIPE_SECRET_KEY) !== Boolean(env.STRIPE_WEBHOOK_SECRET)) {
+    problems.push('STRIPE_WEBHOOK_SECRET: STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET go together: set both or neither');
+  }
+  if (env.NODE_ENV === 'production') problems.push(...productionChecks(env));
+  if (!demo.demo && demo.problems.length === 0) problems.push(...beyondDemoChecks(env));
+  problems.push(...paymentCrossChecks(env), ...temporalCrossChecks(env));
+  return problems;
+}
+
+/**
+ * The configuration from `source`; a local demo's missing secrets come from `demoSecrets` (by default generated once
+ * into DATA_DIR). Every problem is reported in one error.
+ */
+export function loadConfig(source: Record<string, string | undefined> = process.env, demoSecrets: DemoSecretSource = persistedDemoSecrets): Config {
   const env = withoutEmptyValues(source);
   const parsed = envSchema.safeParse(env);
-  const lines = [...(parsed.error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`) ?? []), ...crossChecks(env)];
+  const demo = demoMode(env);
+  const lines = [...(parsed.error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`) ?? []), ...crossChecks(env, demo)];
   if (!parsed.success || lines.length > 0) throw new Error(`Invalid configuration:\n${lines.map((l) => `  ${l}`).join('\n')}`);
   const e = parsed.data;
-  const sandboxEnabled = isSandboxEnabled(env);
+  let generated: ReturnType<DemoSecretSource> | undefined;
+  // Only a demo reaches here without JWT_SECRET (crossChecks), and only a demo runs the sandbox.
+  const demoSecret = (name: keyof ReturnType<DemoSecretSource>) => (generated ??= demoSecrets(e.DATA_DIR))[name];
+  const jwtSecret = e.JWT_SECRET ?? demoSecret('jwtSecret');
+  const sandboxEnabled = demo.demo && e.SANDBOX_ENABLED !== false;
 
   const publicUrl = (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
   return {
     env: e.NODE_ENV,
+    demo: demo.demo,
     host: e.HOST,
     port: e.PORT,
     publicUrl,
@@ -147,6 +190,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       namespace: e.TEMPORAL_NAMESPACE,
       taskQueue: e.TEMPORAL_TASK_QUEUE,
       uiUrl: (e.TEMPORAL_UI_URL ?? `http://localhost:${e.TEMPORAL_UI_PORT}`).replace(/\/+$/, ''),
+      security: temporalSecurity(e),
     },
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,
@@ -160,14 +204,16 @@ export function loadConfig(source: Record<string, string | undefined> = process.
             protocol: e.STRIPE_API_PROTOCOL,
           }
         : undefined,
-    sandbox: sandboxEnabled ? { webhookSecret: e.SANDBOX_WEBHOOK_SECRET ?? DEV_SANDBOX_SECRET } : undefined,
+    sandbox: sandboxEnabled ? { webhookSecret: e.SANDBOX_WEBHOOK_SECRET ?? demoSecret('sandboxWebhookSecret') } : undefined,
     ...paymentConfig(e),
     checkoutTtlMs: e.CHECKOUT_TTL_SECONDS * 1000,
     fulfilmentRetryMs: e.FULFILMENT_RETRY_SECONDS * 1000,
     latePaymentPolicy: e.LATE_PAYMENT_POLICY,
     reconcile: { intervalMs: e.RECONCILE_INTERVAL_SECONDS * 1000, afterMs: e.RECONCILE_AFTER_SECONDS * 1000 },
     adminToken: e.ADMIN_TOKEN,
-    jwt: { secret: e.JWT_SECRET ?? DEV_JWT_SECRET, ttlSeconds: e.JWT_TTL_SECONDS },
+    jwt: { secret: jwtSecret, ttlSeconds: e.JWT_TTL_SECONDS },
+    // Derived under its own label, so the order-id key is never the token-signing key itself.
+    orderIdSecret: e.ORDER_ID_SECRET ?? createHmac('sha256', jwtSecret).update('order-id-secret').digest('base64url'),
     authRateLimit: { windowSeconds: e.AUTH_RATE_WINDOW_SECONDS, perEmail: e.AUTH_RATE_PER_EMAIL, perIp: e.AUTH_RATE_PER_IP },
     trustedProxyHops: e.TRUSTED_PROXY_HOPS,
     workerShutdownGraceMs: e.WORKER_SHUTDOWN_GRACE_SECONDS * 1000,

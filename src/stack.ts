@@ -1,5 +1,5 @@
-// `npm start`: the whole product on one machine. Embedded PostgreSQL, Temporal dev server and dev mailbox
-// start unless DATABASE_URL / TEMPORAL_ADDRESS / SMTP_URL point elsewhere; then the worker and the API.
+// `npm start`: the whole product on one machine. Embedded PostgreSQL and Temporal dev server start unless DATABASE_URL /
+// TEMPORAL_ADDRESS point elsewhere, the dev mailbox only in a local demo without SMTP_URL; then the worker and the API.
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -23,7 +23,8 @@ import { resolveTool, TEMPORAL_CLI } from './stack/tools.js';
 
 // A demo account so a new user can try a bank transfer with no settings; a real deployment names its own (or none).
 const DEMO_BANK_ACCOUNT = { BANK_TRANSFER_ENABLED: 'true', BANK_ACCOUNT_NAME: 'Sklep Demo (demo account, do not pay)', BANK_ACCOUNT_IBAN: 'PL61109010140000071219812874' };
-const config = loadConfig(process.env.BANK_ACCOUNT_IBAN || process.env.BANK_TRANSFER_ENABLED ? process.env : { ...DEMO_BANK_ACCOUNT, ...process.env });
+const configured = loadConfig();
+const config = configured.demo && !process.env.BANK_ACCOUNT_IBAN && !process.env.BANK_TRANSFER_ENABLED ? loadConfig({ ...DEMO_BANK_ACCOUNT, ...process.env }) : configured;
 const log = createLogger(config.logLevel, 'stack');
 installTemporalRuntime('WARN');
 const at = addresses(config);
@@ -42,7 +43,8 @@ if (!config.temporal.address) {
     await startTemporalDevServer({ cliPath, port: config.stack.temporalPort, uiPort: config.stack.temporalUiPort, dbFile: join(dataDir, 'temporal.db') }),
   );
 }
-const mailbox = config.smtpUrl ? undefined : await startDevMailbox({ port: config.stack.smtpPort });
+// Configuration refuses a missing SMTP_URL outside the demo: the mailbox shows every email to whoever asks.
+const mailbox = config.demo && !config.smtpUrl ? await startDevMailbox({ port: config.stack.smtpPort }) : undefined;
 
 const sql = createSql(at.databaseUrl);
 // DATABASE_URL / TEMPORAL_ADDRESS may point at servers that are still starting or briefly away: wait, do not exit.
@@ -52,7 +54,7 @@ const mailer = createMailer(at.smtpUrl, config.mailFrom);
 const workflowBundle = await bundleOrderWorkflows();
 const { worker, connection } = await waitFor('temporal', () => createOrderWorker(config, { temporalAddress: at.temporalAddress, sql, payments, mailer }, { workflowBundle }), { log });
 const running = worker.run();
-const temporal = await waitFor('temporal', () => connectTemporal(at.temporalAddress, config.temporal.namespace), { log });
+const temporal = await waitFor('temporal', () => connectTemporal(at.temporalAddress, config.temporal.namespace, config.temporal.security), { log });
 await waitFor('temporal schedules', () => ensureReconcileSchedule(temporal, config), { log });
 // Zero-config operators: without ADMIN_TOKEN the stack makes one and keeps it with its data (never printed).
 const adminToken = config.adminToken ?? (await localAdminToken(join(dataDir, 'admin-token')));
@@ -70,7 +72,7 @@ const [firstPackage] = await sql<{ slug: string }[]>`SELECT slug FROM packages W
 console.log(
   [
     '',
-    'Durable checkout is running:',
+    config.demo ? 'Durable checkout is running as a LOCAL DEMO (sandbox payments, dev mailbox, generated secrets; loopback only):' : 'Durable checkout is running:',
     `  API            ${config.publicUrl}   (docs: ${config.publicUrl}/docs)`,
     `  Temporal UI    ${config.temporal.uiUrl}`,
     `  Admin API      ${config.publicUrl}/api/v1/admin/orders   (Authorization: Bearer ${config.adminToken ? '$ADMIN_TOKEN' : `$(cat ${join(config.stack.dataDir, 'admin-token')})`})`,

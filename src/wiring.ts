@@ -34,7 +34,7 @@ export interface WorkerTuning {
 }
 
 export async function createOrderWorker(config: Config, p: WorkerParts, tuning: WorkerTuning = {}): Promise<{ worker: Worker; connection: NativeConnection }> {
-  const connection = await NativeConnection.connect({ address: p.temporalAddress });
+  const connection = await NativeConnection.connect({ address: p.temporalAddress, ...config.temporal.security });
   try {
     return { worker: await Worker.create(workerOptions(connection, config, p, tuning)), connection };
   } catch (err) {

@@ -1,5 +1,5 @@
 // Account emails: a fresh password-setup link for a known customer, in the language of their latest order.
-import { issueSetupToken } from '../auth/setupTokens.js';
+import { issueSetupToken, setupLink } from '../auth/setupTokens.js';
 import { activeUserByEmail, latestOrderLocale } from '../db/users.js';
 import type { SetupLinkOutcome, SetupLinkRequest } from '../domain/accounts.js';
 import { DEFAULT_LOCALE, LOCALES } from '../domain/orders.js';
@@ -17,7 +17,7 @@ export function accountActivities({ sql, mailer, publicUrl, shopUrl }: ActivityD
       if (!user) return { status: 'no_account' };
       const stored = await latestOrderLocale(sql, user);
       const locale = LOCALES.find((l) => l === stored) ?? DEFAULT_LOCALE;
-      const setupUrl = `${publicUrl}/account/setup-password?token=${await issueSetupToken(sql, user.userId)}`;
+      const setupUrl = setupLink(publicUrl, await issueSetupToken(sql, user.userId));
       const email = await renderEmail('setup_link', locale, { customerName: user.name, shopUrl, setupUrl });
       await mailer.send(user.email, email, { 'X-Email-Kind': 'setup_link' });
       return { status: 'sent' };

@@ -1,6 +1,6 @@
 // Sends an order's email once per (order, kind, ref) under a stable Message-ID; the welcome email carries a password-setup link.
 import { createHash } from 'node:crypto';
-import { issueEmailSetupToken } from '../auth/setupTokens.js';
+import { issueEmailSetupToken, setupLink } from '../auth/setupTokens.js';
 import type { Sql } from '../db/client.js';
 import { claimEmail, markEmailFailed, markEmailSent } from '../db/emails.js';
 import { revokedTitles } from '../db/enrollments.js';
@@ -68,7 +68,7 @@ export function emailActivities({ sql, mailer, publicUrl, shopUrl, bankAccount, 
       let setupUrl: string | undefined;
       if (input.kind === 'welcome') {
         if (!order.userId) throw new Error(`order ${order.orderId} has no user yet; cannot issue a setup link`);
-        setupUrl = `${publicUrl}/account/setup-password?token=${await issueEmailSetupToken(sql, tokenSecret, order.userId, identity.tokenKey)}`;
+        setupUrl = setupLink(publicUrl, await issueEmailSetupToken(sql, tokenSecret, order.userId, identity.tokenKey));
       }
       const rendered = await renderEmail(input.kind, order.locale, {
         customerName: order.customerName,

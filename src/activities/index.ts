@@ -1,4 +1,5 @@
-// All activities, built from their dependencies; business errors leave here as non-retryable failures.
+// All activities, built from their dependencies; business errors leave here as non-retryable failures, and each heartbeats.
+import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { DomainError } from '../domain/errors.js';
 import { accountActivities } from './accounts.js';
@@ -15,12 +16,34 @@ export type { ActivityDeps } from './deps.js';
 
 type AnyAsync = (...args: never[]) => Promise<unknown>;
 
-function failBusinessErrorsFast<T extends Record<string, AnyAsync>>(activities: T): T {
+/** How often a running activity tells Temporal it is alive; the SDK sends at most one per 80 % of the heartbeat timeout. */
+const HEARTBEAT_EVERY_MS = 1000;
+
+/**
+ * While an activity runs, its worker says so every second: a worker that dies mid-call (SIGKILL, a lost machine) stops,
+ * and Temporal retries the activity elsewhere after its heartbeat timeout instead of its whole start-to-close timeout.
+ * An activity that ends within the second sends nothing. Called outside a worker (tests), there is no one to tell.
+ */
+function whileAlive<R>(work: Promise<R>): Promise<R> {
+  let ctx: Context;
+  try {
+    ctx = Context.current();
+  } catch {
+    return work;
+  }
+  const beat = setInterval(() => ctx.heartbeat(), HEARTBEAT_EVERY_MS);
+  // Once Temporal has given up on this attempt (timed out, retried elsewhere), saying it is alive means nothing.
+  ctx.cancelled.catch(() => clearInterval(beat));
+  return work.finally(() => clearInterval(beat));
+}
+
+/** Each activity heartbeats while it runs, and a business error leaves it as a non-retryable failure. */
+function asActivities<T extends Record<string, AnyAsync>>(activities: T): T {
   const wrapped: Record<string, AnyAsync> = {};
   for (const [name, fn] of Object.entries(activities)) {
     wrapped[name] = async (...args: never[]) => {
       try {
-        return await fn(...args);
+        return await whileAlive(fn(...args));
       } catch (err) {
         if (err instanceof DomainError) throw ApplicationFailure.nonRetryable(err.message, err.code, { kind: err.kind, details: err.details });
         throw err;
@@ -31,7 +54,7 @@ function failBusinessErrorsFast<T extends Record<string, AnyAsync>>(activities: 
 }
 
 export function createActivities(deps: ActivityDeps) {
-  return failBusinessErrorsFast({
+  return asActivities({
     ...orderActivities(deps),
     ...paymentActivities(deps),
     ...userActivities(deps),

@@ -21,7 +21,7 @@ export function orderActivities({ sql }: ActivityDeps) {
       const existing = await getOrder(sql, input.orderId);
       if (existing) return summary(existing);
       await sql.begin(async (tx) => {
-        const quote = await quoteCart(tx, input, { owner: input.email, lockCoupon: true });
+        const quote = await quoteCart(tx, input, { owner: input.ownerLoggedIn ? input.email : undefined, lockCoupon: true });
         if (quote.coupon && !quote.coupon.applied) throw couponRefused(quote.coupon.reason!, quote.coupon.code);
         await insertOrder(tx, input, quote, () => formatOrderNumber(new Date(), () => randomInt(1_000_000) / 1_000_000), ORDER_NUMBER_ATTEMPTS);
         if (quote.coupon) await reserveRedemption(tx, { couponId: quote.coupon.couponId!, orderId: input.orderId, email: input.email, discount: quote.discount });

@@ -41,24 +41,26 @@ export function paymentActivities({ sql, payments, publicUrl }: ActivityDeps) {
         cancelUrl: `${publicUrl}/orders/${order.orderId}?cancelled=1`,
         notifyUrl: `${publicUrl}/api/v1/webhooks/${order.provider}`,
       });
+      // PROCESSING before the session is stored: a retry after a crash between the two finds no session and does both
+      // again, whereas a stored session is answered as it stands (the other order lost PROCESSING for good).
+      const { status } = session.state === 'processing' ? await transitionOrder(sql, order.orderId, { to: 'PROCESSING', cause: `awaiting_payment:${order.provider}` }) : order;
       await setPaymentSession(sql, order.orderId, session);
-      if (session.state !== 'processing') return { sessionId: session.sessionId, paymentUrl: session.url, status: order.status };
-      const { status } = await transitionOrder(sql, order.orderId, { to: 'PROCESSING', cause: `awaiting_payment:${order.provider}` });
       return { sessionId: session.sessionId, paymentUrl: session.url, status };
     },
 
     /**
      * Takes the money the buyer approved (PayPal), idempotent on `capture:<orderId>`; answers with the payment event
-     * the capture amounts to. A capture the provider refuses for good is a failed payment, not an outage.
+     * the capture amounts to, or null when the buyer has not approved: no event at all, they may still approve and the
+     * checkout timer closes an abandoned order. A capture the provider refuses for good is a failed payment, not an outage.
      */
-    async capturePayment(input: { orderId: string }): Promise<PaymentEvent> {
+    async capturePayment(input: { orderId: string }): Promise<PaymentEvent | null> {
       const order = await requireOrder(sql, input.orderId);
       const p = provider(order.provider);
       if (!order.sessionId || !p.capture) throw new DomainError('capture_unsupported', `Order ${order.orderId} has nothing to capture at ${order.provider}.`, 'conflict');
       const base = { provider: order.provider, eventId: `capture:${order.orderId}`, orderId: order.orderId, sessionId: order.sessionId };
       try {
         const captured = await p.capture({ orderId: order.orderId, sessionId: order.sessionId, idempotencyKey: `capture:${order.orderId}` });
-        return { ...base, ...captured, eventId: `capture:${order.orderId}:${captured.kind}` };
+        return captured && { ...base, ...captured, eventId: `capture:${order.orderId}:${captured.kind}` };
       } catch (err) {
         if (err instanceof ProviderRefusal) return { ...base, eventId: `capture:${order.orderId}:refused`, kind: 'failed' };
         throw err;

@@ -3,15 +3,21 @@ import { grantedBy } from '../db/catalog.js';
 import { restorePackages } from '../db/enrollments.js';
 import { appendOrderEvent, reinstateOrder } from '../db/orders.js';
 import { retryFailedRefund, reverseDisputeRefund } from '../db/refundOutcomes.js';
-import { lockOrderLedger, recordRefundAnswer, refundTotals, toRefundRecord, type RefundRecord } from '../db/refunds.js';
+import { getRefund, lockOrderLedger, recordRefundAnswer, refundTotals, toRefundRecord, type RefundRecord } from '../db/refunds.js';
 import type { Money } from '../domain/money.js';
 import type { OrderStatus } from '../domain/orders.js';
 import type { ActivityDeps } from './deps.js';
 
 export function refundOutcomeActivities({ sql }: ActivityDeps) {
   return {
-    /** A notice from the provider, or an operator's confirmation of a transfer they sent: the refund follows it. */
-    async recordRefundOutcome(input: { refundId: string; status: 'succeeded' | 'failed'; reason?: string }): Promise<RefundRecord> {
+    /**
+     * A notice from the provider, or an operator's confirmation (a transfer they sent, or a refused refund they settled
+     * outside the provider): the refund follows it. A notice about an earlier attempt than the current one changes nothing.
+     */
+    async recordRefundOutcome(input: { refundId: string; status: 'succeeded' | 'failed'; reason?: string; attempt?: number }): Promise<RefundRecord> {
+      const before = await getRefund(sql, input.refundId);
+      if (!before) throw new Error(`refund ${input.refundId} does not exist`);
+      if (input.attempt !== undefined && input.attempt !== before.attempt) return toRefundRecord(before);
       const row = await recordRefundAnswer(sql, input.refundId, { status: input.status, error: input.reason ?? null });
       await appendOrderEvent(sql, row.order_id, `refund_${row.status}`, { refundId: row.id, seq: row.seq, ...(input.reason ? { reason: input.reason } : {}) });
       return toRefundRecord(row);
@@ -36,7 +42,8 @@ export function refundOutcomeActivities({ sql }: ActivityDeps) {
         const restored = await grantedBy(tx, dispute.package_ids);
         await restorePackages(tx, input.orderId, restored);
         const totals = (await refundTotals(tx, input.orderId))!;
-        const status: OrderStatus = totals.refunded === 0 ? 'FULFILLED' : 'PARTIALLY_REFUNDED';
+        // What the buyer has back now; refunds still on their way settle the status themselves when they land.
+        const status: OrderStatus = totals.settled === 0 ? 'FULFILLED' : 'PARTIALLY_REFUNDED';
         await reinstateOrder(tx, input.orderId, status, 'dispute_won', { refundId: dispute.id, amount: input.amount, restored });
         return { status, restored };
       });

@@ -2,9 +2,9 @@
 import { grantedBy } from '../db/catalog.js';
 import { revokedTitles, revokePackages } from '../db/enrollments.js';
 import { appendOrderEvent, orderPackageIds, requireOrder, transitionOrder } from '../db/orders.js';
-import { getRefund, insertRefund, loadRefundLedger, lockOrderLedger, nextRefundSeq, recordRefundAnswer, refundByKey, refundTotals, toRefundRecord, type RefundRecord, type RefundRow } from '../db/refunds.js';
+import { failedRefunds, getRefund, insertRefund, loadRefundLedger, lockOrderLedger, nextRefundSeq, recordRefundAnswer, refundByKey, refundTotals, toRefundRecord, type RefundRecord, type RefundRow } from '../db/refunds.js';
 import { DomainError } from '../domain/errors.js';
-import type { RefundReason } from '../domain/orders.js';
+import type { OrderStatus, RefundReason } from '../domain/orders.js';
 import { planRefund, RECORDED_ONLY, statusAfterRefunds, type RefundRequest } from '../domain/refunds.js';
 import { ProviderRefusal } from '../payments/provider.js';
 import { providerFor, type ActivityDeps } from './deps.js';
@@ -62,10 +62,17 @@ export function refundActivities({ sql, payments }: ActivityDeps) {
       });
     },
 
-    /** Revokes what this order granted for the refunded items (a bundle: its children); idempotent. */
+    /**
+     * Revokes what this order granted for the refunded items (a bundle: its children); idempotent. Under the ledger
+     * lock, so a dispute won (which restores under it) is either after this or makes it revoke nothing.
+     */
     async revokeEnrollments(input: { orderId: string; refundId?: string }): Promise<{ revoked: string[] }> {
       return sql.begin(async (tx) => {
-        const packageIds = input.refundId ? (await requireRefund(input.refundId)).package_ids : await orderPackageIds(tx, input.orderId);
+        await lockOrderLedger(tx, input.orderId);
+        const refund = input.refundId ? await getRefund(tx, input.refundId) : undefined;
+        if (input.refundId && !refund) throw new Error(`refund ${input.refundId} does not exist`);
+        if (refund?.status === 'reversed') return { revoked: [] };
+        const packageIds = refund ? refund.package_ids : await orderPackageIds(tx, input.orderId);
         await revokePackages(tx, input.orderId, await grantedBy(tx, packageIds));
         return { revoked: await revokedTitles(tx, input.orderId, packageIds) };
       });
@@ -101,15 +108,28 @@ export function refundActivities({ sql, payments }: ActivityDeps) {
       }
     },
 
-    /** REFUNDED once refunds cover the payment, PARTIALLY_REFUNDED before that; recorded with the refund that caused it. */
-    async settleRefund(input: { refundId: string }): Promise<{ status: 'REFUNDED' | 'PARTIALLY_REFUNDED' }> {
+    /**
+     * REFUNDED once succeeded refunds cover the payment, PARTIALLY_REFUNDED before that (a held order may stay HELD);
+     * recorded with the refund that caused it. Refunds still pending elsewhere do not count yet: if one fails, the
+     * order must still show it.
+     */
+    async settleRefund(input: { refundId: string }): Promise<{ status: OrderStatus }> {
       const row = await requireRefund(input.refundId);
       const totals = (await refundTotals(sql, row.order_id))!;
-      const status = statusAfterRefunds(totals.paid!, totals.refunded);
-      await transitionOrder(sql, row.order_id, {
-        to: status,
+      const to = statusAfterRefunds(totals.paid!, totals.settled);
+      const details = { refundId: row.id, seq: row.seq, amount: { amount: row.amount, currency: row.currency.trim() }, refunded: totals.settled };
+      // A held order stays held through a partial refund while what it is held for is still open: the rest of a
+      // mismatched payment is the operator's to decide, and another refund of it may still be refused.
+      const order = await requireOrder(sql, row.order_id);
+      if (to === 'PARTIALLY_REFUNDED' && order.status === 'HELD' && (order.heldReason !== 'refund_failed' || (await failedRefunds(sql, row.order_id)) > 0)) {
+        await appendOrderEvent(sql, row.order_id, `refund:${row.source}`, details, `settled:${row.id}`);
+        return { status: 'HELD' };
+      }
+      // The order's status afterwards, which may say more (REFUNDED already, when refunds settled out of order).
+      const { status } = await transitionOrder(sql, row.order_id, {
+        to,
         cause: `refund:${row.source}`,
-        details: { refundId: row.id, seq: row.seq, amount: { amount: row.amount, currency: row.currency.trim() }, refunded: totals.refunded },
+        details,
       });
       return { status };
     },

@@ -17,6 +17,7 @@ export interface Customer {
 }
 
 export type CustomerEnv = AppEnv & { Variables: { customer: Customer } };
+export type OptionalCustomerEnv = AppEnv & { Variables: { customer?: Customer } };
 
 /** The OpenAPI security scheme the customer routes name, so /docs offers "Authorize". */
 export const BEARER_SCHEME = 'customerToken';
@@ -27,10 +28,11 @@ function unauthorized(c: Context, message: string, problem?: 'invalid_token') {
   return errorJson(c, 401, 'unauthorized', message, { headers: { 'WWW-Authenticate': challenge } });
 }
 
-/** The customer a bearer token names: none when no token came, `invalid` with the reason when one came and does not hold. */
-async function customerOf(sql: Sql, secret: string, header: string): Promise<Customer | { invalid: string } | null> {
+/** The customer an Authorization header names: absent without one, `invalid` with one that grants nothing. */
+async function customerFromHeader(sql: Sql, secret: string, header: string | undefined): Promise<Customer | { invalid: string } | undefined> {
+  if (!header) return undefined;
   const match = header.match(/^Bearer\s+(\S+)$/i);
-  if (!match) return null;
+  if (!match) return { invalid: 'Send the access token as "Authorization: Bearer <token>".' };
   const claims = await verifyAccessToken(match[1]!, secret);
   if ('invalid' in claims || !isUuid(claims.userId)) {
     return { invalid: 'invalid' in claims && claims.invalid === 'expired' ? 'The access token has expired; log in again.' : 'The access token is not valid.' };
@@ -41,23 +43,22 @@ async function customerOf(sql: Sql, secret: string, header: string): Promise<Cus
   return { userId: user.userId, email: user.email, name: user.name, role: user.role, hasPassword: user.passwordHash !== null, createdAt: user.createdAt };
 }
 
-export function requireCustomer(sql: Sql, secret: string): MiddlewareHandler<CustomerEnv> {
+/** For routes open to everyone that tell a logged-in customer more: sets `customer` for a valid token, 401 for an invalid one. */
+export function optionalCustomer(sql: Sql, secret: string): MiddlewareHandler<OptionalCustomerEnv> {
   return async (c, next) => {
-    const customer = await customerOf(sql, secret, c.req.header('authorization') ?? '');
-    if (!customer) return unauthorized(c, 'Log in and send the access token as "Authorization: Bearer <token>".');
-    if ('invalid' in customer) return unauthorized(c, customer.invalid, 'invalid_token');
-    c.set('customer', customer);
+    const customer = await customerFromHeader(sql, secret, c.req.header('authorization'));
+    if (customer && 'invalid' in customer) return unauthorized(c, customer.invalid, 'invalid_token');
+    if (customer) c.set('customer', customer);
     await next();
   };
 }
 
-export type MaybeCustomerEnv = AppEnv & { Variables: { customer: Customer | null } };
-
-/** Public routes that answer a logged-in customer more: no token is a stranger (customer null), a bad token is 401. */
-export function optionalCustomer(sql: Sql, secret: string): MiddlewareHandler<MaybeCustomerEnv> {
+export function requireCustomer(sql: Sql, secret: string): MiddlewareHandler<CustomerEnv> {
   return async (c, next) => {
-    const customer = await customerOf(sql, secret, c.req.header('authorization') ?? '');
-    if (customer && 'invalid' in customer) return unauthorized(c, customer.invalid, 'invalid_token');
+    const header = c.req.header('authorization');
+    if (!header || !/^Bearer\s/i.test(header)) return unauthorized(c, 'Log in and send the access token as "Authorization: Bearer <token>".');
+    const customer = await customerFromHeader(sql, secret, header);
+    if (!customer || 'invalid' in customer) return unauthorized(c, customer?.invalid ?? 'The access token is not valid.', 'invalid_token');
     c.set('customer', customer);
     await next();
   };

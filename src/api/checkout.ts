@@ -12,7 +12,9 @@ import { DEFAULT_LOCALE, LOCALES, PROVIDERS } from '../domain/orders.js';
 import type { orderWorkflow } from '../workflows/order.js';
 import { checkoutUpdate, CUSTOMER_EMAIL, ORDER_STATUS, orderWorkflowId, type CheckoutView, type OrderWorkflowInput } from '../workflows/definitions.js';
 import type { ApiDeps } from './deps.js';
+import { BEARER_SCHEME, optionalCustomer, type OptionalCustomerEnv } from './bearer.js';
 import { errorResponse } from './errors.js';
+import { legacyOrderIdForKey, orderIdForKey } from './orderIds.js';
 import { newRouter } from './router.js';
 import { IdempotencyKeyHeader, jsonBody, jsonContent, MoneySchema, OrderStatusSchema } from './schemas.js';
 
@@ -41,6 +43,10 @@ const route = createRoute({
   method: 'post',
   path: '/api/v1/checkout',
   tags: ['checkout'],
+  description:
+    'Anyone may check out for any email. With a customer access token for the same email, a cart that email already owns entirely is refused (409 `already_owned`); without one, the answer never depends on what an email owns.',
+  // The token is optional: an empty requirement admits anonymous buyers.
+  security: [{ [BEARER_SCHEME]: [] }, {}] as Record<string, string[]>[],
   request: {
     headers: IdempotencyKeyHeader,
     body: jsonBody(CheckoutRequest),
@@ -48,32 +54,28 @@ const route = createRoute({
   responses: {
     201: jsonContent(CheckoutResponse, 'The order exists and can be paid at paymentUrl'),
     400: errorResponse('Malformed request or empty cart'),
-    409: errorResponse('The buyer already owns everything in the cart, or the order behind this key is closed'),
+    401: errorResponse('An access token was sent and is not valid'),
+    409: errorResponse('The logged-in buyer already owns everything in the cart, the order behind this key is closed, or its checkout ended without an order (`checkout_expired`, `checkout_closed`: an outage kept it from opening until its TTL)'),
     422: errorResponse(
       'Unknown or unavailable packages, mixed currencies, provider not enabled or not taking the cart\'s currency, the key was used for another request, ' +
         'or the coupon does not apply (code coupon_unknown, coupon_expired, coupon_exhausted, coupon_not_applicable or coupon_minimum_not_met)',
     ),
-    503: errorResponse('Database or workflow service unavailable; retry with the same Idempotency-Key'),
+    503: errorResponse('Database, workflow service or payment provider unavailable (`checkout_unavailable`): the order keeps opening; retry with the same Idempotency-Key'),
   },
 });
 
-/** A stable order id per Idempotency-Key, so every retry addresses the same workflow. */
-export function orderIdForKey(key: string): string {
-  const h = createHash('sha256').update(`checkout:${key}`).digest('hex');
-  // Shaped as an RFC 9562 version-8 (custom) UUID.
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-${((parseInt(h[16]!, 16) & 0x3) | 0x8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
-}
-
-function fingerprint(body: z.infer<typeof CheckoutRequest>): string {
+/** What a reused key is compared by: the request with its defaults, cart order and repeats aside. */
+export function fingerprint(body: z.infer<typeof CheckoutRequest>): string {
   const canonical = JSON.stringify({ ...body, packageIds: [...new Set(body.packageIds)].sort() });
   return createHash('sha256').update(canonical).digest('hex');
 }
 
 /**
  * Prices a checkout (or quote) request the way the order will be priced: provider enabled and taking the currency,
- * catalog prices, the coupon evaluated. `owner`: whose enrolments count as owned (null: reveal nothing).
+ * catalog prices, the coupon evaluated. `owner`: the logged-in buyer's own email, whose enrolments count as owned
+ * (absent: the answer never depends on what the email owns).
  */
-export async function priceRequest(deps: ApiDeps, body: z.infer<typeof QuoteRequest>, owner: string | null): Promise<Quote> {
+export async function priceRequest(deps: ApiDeps, body: z.infer<typeof QuoteRequest>, owner: string | undefined): Promise<Quote> {
   const provider = deps.payments[body.provider];
   if (!provider) throw new DomainError('provider_unavailable', `Payment provider ${body.provider} is not enabled.`, 'unprocessable');
   const quote = await quoteCart(deps.sql, { packageIds: body.packageIds, email: body.email ?? '', couponCode: body.couponCode }, { owner });
@@ -93,15 +95,30 @@ function storedView(order: OrderRecord): CheckoutView {
   return { orderId: order.orderId, orderNumber: order.orderNumber, status: order.status, total: order.total, paymentUrl: order.paymentUrl };
 }
 
+/**
+ * The order this buyer's key names. An order created before ids were keyed (legacy id) still answers its own buyer's
+ * retries; a key someone else used then is simply a new order for this buyer.
+ */
+async function orderForKey({ sql, orderIdSecret }: ApiDeps, email: string, key: string): Promise<{ orderId: string; existing?: OrderRecord }> {
+  const orderId = orderIdForKey(orderIdSecret, email, key);
+  const existing = await getOrder(sql, orderId);
+  if (existing) return { orderId, existing };
+  const legacy = await getOrder(sql, legacyOrderIdForKey(key));
+  return legacy && legacy.email === email ? { orderId: legacy.orderId, existing: legacy } : { orderId };
+}
+
 export function checkoutRoutes(deps: ApiDeps) {
   const { sql, temporal } = deps;
-  return newRouter().openapi(route, async (c) => {
+  const router = newRouter<OptionalCustomerEnv>();
+  router.use(route.path, optionalCustomer(sql, deps.accounts.jwt.secret));
+  return router.openapi(route, async (c) => {
     const body = c.req.valid('json');
-    const orderId = orderIdForKey(c.req.valid('header')['idempotency-key']);
+    // Only the logged-in owner of this email learns what it owns; a stranger's answer must not depend on it.
+    const ownerLoggedIn = c.get('customer')?.email === body.email;
+    const { orderId, existing } = await orderForKey(deps, body.email, c.req.valid('header')['idempotency-key']);
     const print = fingerprint(body);
     const log = c.get('log').child({ orderId, workflowId: orderWorkflowId(orderId) });
 
-    const existing = await getOrder(sql, orderId);
     if (existing && existing.fingerprint !== print) {
       throw new DomainError('idempotency_key_reused', 'This Idempotency-Key was already used for a different checkout request.', 'unprocessable');
     }
@@ -110,17 +127,17 @@ export function checkoutRoutes(deps: ApiDeps) {
     if (!existing) {
       // Refuse a bad cart (or a coupon that does not apply) here, before a workflow exists for it; createOrder prices it
       // again from the catalog and reserves the coupon's use, refusing with the same code if it ran out meanwhile.
-      const { coupon } = await priceRequest(deps, body, body.email);
+      const { coupon } = await priceRequest(deps, body, ownerLoggedIn ? body.email : undefined);
       if (coupon && !coupon.applied) throw couponRefused(coupon.reason!, coupon.code);
     }
 
-    const input: OrderWorkflowInput = { orderId, ...body, fingerprint: print, checkoutTtlMs: deps.checkoutTtlMs, ...deps.orderSettings };
+    const input: OrderWorkflowInput = { orderId, ...body, fingerprint: print, ownerLoggedIn, checkoutTtlMs: deps.checkoutTtlMs, ...deps.orderSettings };
     const start = new WithStartWorkflowOperation<typeof orderWorkflow>('orderWorkflow', {
       workflowId: orderWorkflowId(orderId),
       taskQueue: deps.taskQueue,
       args: [input],
       workflowIdConflictPolicy: 'USE_EXISTING',
-      // Only a run that failed (an outage while opening checkout) may start again; a closed order answers from the database.
+      // Runs stay open through an outage now; only one that failed on one before that may start again for its order.
       workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
       typedSearchAttributes: [
         { key: CUSTOMER_EMAIL, value: body.email },
@@ -132,8 +149,10 @@ export function checkoutRoutes(deps: ApiDeps) {
       view = await temporal.workflow.executeUpdateWithStart(checkoutUpdate, { args: [{ fingerprint: print }], startWorkflowOperation: start });
     } catch (err) {
       // The workflow closed between our read and the update (e.g. it just expired).
-      const closed = err instanceof WorkflowExecutionAlreadyStartedError ? await getOrder(sql, orderId) : undefined;
-      if (!closed) throw err;
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      const closed = await getOrder(sql, orderId);
+      // A run that ended without an order (refused, or an outage kept it from opening until the TTL): nothing to pay.
+      if (!closed) throw new DomainError('checkout_closed', 'The checkout behind this Idempotency-Key ended without an order. Please start a new one.', 'conflict');
       view = storedView(closed);
     }
     log.info({ orderNumber: view.orderNumber, provider: body.provider }, 'checkout opened');

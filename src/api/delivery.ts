@@ -53,22 +53,24 @@ export async function deliverDisputeWon(deps: ApiDeps, orderId: string, notice: 
 }
 
 /**
- * What became of one refund at the provider. Ours: its workflow hears the outcome. Not ours: a succeeded one is money
- * the provider moved on its own. A notice that may be about a refund of ours whose provider id we have not stored yet
- * is not acknowledged (503): the provider delivers it again, and by then it matches.
+ * What became of one refund at the provider. Ours: its workflow hears the outcome, unless the notice is about an
+ * attempt an operator has since retried. Not ours: a succeeded one is money the provider moved on its own. A notice
+ * that may be about a refund of ours whose provider id we have not stored yet is not acknowledged (503), whatever it
+ * says: the provider delivers it again, and by then it matches.
  */
 export async function deliverRefundUpdate(deps: ApiDeps, provider: ProviderName, orderId: string, update: RefundUpdate): Promise<'refund_updated' | 'refund_started' | 'ignored'> {
-  const ours = await findRefundForNotice(deps.sql, orderId, update);
-  if (ours) {
-    if (update.status === 'pending' || ours.status === 'succeeded' || ours.status === 'reversed' || !ours.workflow_id) return 'ignored';
-    const notice = { refundId: ours.id, status: update.status, ...(update.reason ? { reason: update.reason } : {}) };
+  const found = await findRefundForNotice(deps.sql, orderId, update);
+  if (found) {
+    const { row: ours, attempt } = found;
+    if (update.status === 'pending' || ours.status === 'succeeded' || ours.status === 'reversed' || !ours.workflow_id || attempt !== ours.attempt) return 'ignored';
+    const notice = { refundId: ours.id, status: update.status, attempt, ...(update.reason ? { reason: update.reason } : {}) };
     await deps.temporal.workflow.getHandle(ours.workflow_id).signal(refundOutcomeSignal, notice);
     return 'refund_updated';
   }
-  if (update.oursOnly || update.status !== 'succeeded') return 'ignored';
-  if ((await unansweredRefunds(deps.sql, orderId)) > 0) {
+  if (update.status !== 'pending' && (await unansweredRefunds(deps.sql, orderId)) > 0) {
     throw new ServiceUnavailable('refund_not_matched_yet', 'This refund may be one we asked for moments ago; deliver it again shortly.');
   }
+  if (update.oursOnly || update.status !== 'succeeded') return 'ignored';
   await deliverProviderRefund(deps, provider, orderId, { ...update, kind: 'single' });
   return 'refund_started';
 }

@@ -15,6 +15,8 @@ export interface ApiDeps {
   publicUrl: string;
   taskQueue: string;
   checkoutTtlMs: number;
+  /** Keys the HMAC that turns (buyer email, Idempotency-Key) into an order id. */
+  orderIdSecret: string;
   orderSettings: OrderSettings;
   /** The admin API's bearer token; without it every admin request is refused. */
   adminToken?: string;

@@ -33,7 +33,7 @@ const [, temporal] = await Promise.all([
   waitFor('database', () => migrate(sql), { log }).then(() => {
     checks.database = 'ok';
   }),
-  waitFor('temporal', () => connectTemporal(at.temporalAddress, config.temporal.namespace), { log }).then((client) => {
+  waitFor('temporal', () => connectTemporal(at.temporalAddress, config.temporal.namespace, config.temporal.security), { log }).then((client) => {
     checks.temporal = 'ok';
     connected.temporal = client;
     return client;

@@ -4,7 +4,7 @@ import { ownedPackageIds } from '../db/catalog.js';
 import { COUPON_REASONS } from '../domain/coupons.js';
 import type { Money } from '../domain/money.js';
 import type { Quote } from '../domain/pricing.js';
-import { BEARER_SCHEME, optionalCustomer, type MaybeCustomerEnv } from './bearer.js';
+import { BEARER_SCHEME, optionalCustomer, type OptionalCustomerEnv } from './bearer.js';
 import { priceRequest, QuoteRequest } from './checkout.js';
 import type { ApiDeps } from './deps.js';
 import { errorResponse } from './errors.js';
@@ -77,14 +77,14 @@ function present(q: Quote, owned: Set<string> | null) {
 }
 
 export function quoteRoutes(deps: ApiDeps) {
-  const router = newRouter<MaybeCustomerEnv>();
-  router.use('/api/v1/checkout/quote', optionalCustomer(deps.sql, deps.accounts.jwt.secret));
+  const router = newRouter<OptionalCustomerEnv>();
+  router.use(route.path, optionalCustomer(deps.sql, deps.accounts.jwt.secret));
   return router.openapi(route, async (c) => {
     const body = c.req.valid('json');
     const customer = c.get('customer');
     // Ownership is personal: only the logged-in customer, quoting for their own email, learns it (issue 11).
-    const owner = customer && body.email === customer.email ? customer.email : null;
+    const owner = customer && body.email === customer.email ? customer.email : undefined;
     const quote = await priceRequest(deps, body, owner);
-    return c.json(present(quote, owner === null ? null : await ownedPackageIds(deps.sql, owner)), 200);
+    return c.json(present(quote, owner ? await ownedPackageIds(deps.sql, owner) : null), 200);
   });
 }

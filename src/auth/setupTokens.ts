@@ -7,6 +7,14 @@ import { checkPasswordPolicy, hashPassword } from './passwords.js';
 
 export const SETUP_TOKEN_TTL_MS = 60 * 60 * 1000;
 
+/**
+ * The emailed link: the token travels in the fragment, which browsers never send to a server, so it stays out of
+ * access logs, proxies and Referer headers; the setup page reads it in the browser and posts it in a JSON body.
+ */
+export function setupLink(publicUrl: string, token: string): string {
+  return `${publicUrl}/account/setup-password#token=${encodeURIComponent(token)}`;
+}
+
 export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }

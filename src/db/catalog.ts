@@ -103,11 +103,12 @@ export interface CartRequest {
 /**
  * Prices a cart from the catalog for this buyer, coupon included: the quote, the API's pre-check and createOrder
  * (inside its transaction) all ask here, so a quote, a refusal before a workflow exists and the order agree.
- * `owner`: whose enrolments count as owned (null: nobody's, so the answer reveals nothing about the email);
- * `lockCoupon`: hold the coupon row until the transaction ends, so the uses counted are the uses reserved.
+ * `owner`: the logged-in buyer's own email, never a stranger's; only then does what it owns count (a cart it owns
+ * entirely is refused). `lockCoupon`: hold the coupon row until the transaction ends, so the uses counted are the
+ * uses reserved.
  */
-export async function quoteCart(db: Db, cart: CartRequest, opts: { owner: string | null; lockCoupon?: boolean; now?: Date }): Promise<Quote> {
-  const owned = opts.owner === null ? new Set<string>() : await ownedPackageIds(db, opts.owner);
+export async function quoteCart(db: Db, cart: CartRequest, opts: { owner?: string; lockCoupon?: boolean; now?: Date } = {}): Promise<Quote> {
+  const owned = opts.owner ? await ownedPackageIds(db, opts.owner) : new Set<string>();
   const quote = priceCart(cart.packageIds, await loadCatalogFor(db, cart.packageIds), owned);
   if (cart.couponCode === undefined) return quote;
   const found = await couponForCode(db, cart.couponCode, cart.email, opts.lockCoupon ?? false);

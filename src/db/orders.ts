@@ -106,9 +106,17 @@ export async function requireOrder(sql: Db, orderId: string): Promise<OrderRecor
 export async function transitionOrder(sql: Sql, orderId: string, t: Transition): Promise<{ changed: boolean; from: OrderStatus; status: OrderStatus }> {
   return sql.begin(async (tx) => {
     // NO KEY UPDATE: an insert elsewhere that references this order (and may be stuck) holds only KEY SHARE.
-    const [row] = await tx<{ status: OrderStatus }[]>`SELECT status FROM orders WHERE id = ${orderId} FOR NO KEY UPDATE`;
+    const [row] = await tx<{ status: OrderStatus; held_reason: string | null }[]>`SELECT status, held_reason FROM orders WHERE id = ${orderId} FOR NO KEY UPDATE`;
     if (!row) throw new Error(`order ${orderId} does not exist`);
     const verdict = transitionVerdict(row.status, t.to);
+    // Held again for another reason (a refund refused while held for a mismatched amount): operators must see the new one.
+    if (verdict === 'keep' && row.status === 'HELD' && t.to === 'HELD' && t.heldReason && t.heldReason !== row.held_reason) {
+      await tx`UPDATE orders SET held_reason = ${t.heldReason}, updated_at = now() WHERE id = ${orderId}`;
+      await tx`
+        INSERT INTO order_events (order_id, from_status, to_status, cause, details)
+        VALUES (${orderId}, 'HELD', 'HELD', ${t.cause}, ${tx.json({ ...t.details, heldReason: t.heldReason, previousHeldReason: row.held_reason } as never)})`;
+      return { changed: true, from: row.status, status: row.status };
+    }
     if (verdict === 'keep') return { changed: false, from: row.status, status: row.status };
     if (verdict === 'illegal') {
       throw new DomainError('illegal_transition', `Order ${orderId} cannot go from ${row.status} to ${t.to}.`, 'conflict', { from: row.status, to: t.to });

@@ -4,15 +4,17 @@ import type { Db, Sql } from './client.js';
 import type { RefundRow } from './refunds.js';
 
 /**
- * The refund of this order a provider notice is about: by the provider's refund id (unique only per provider and
- * payment, so looked for within the order), or by our own key when the provider echoes it (`refund:<orderId>:<seq>[:<attempt>]`).
+ * The refund of this order a provider notice is about, and which attempt of it: by the provider's refund id (unique
+ * only per provider and payment, so looked for within the order; cleared on a retry, so it names the current attempt),
+ * or by our own key when the provider echoes it (`refund:<orderId>:<seq>[:<attempt>]`, attempt 1 when absent).
  */
-export async function findRefundForNotice(sql: Sql, orderId: string, n: { providerRefundId: string; ourKey?: string }): Promise<RefundRow | undefined> {
+export async function findRefundForNotice(sql: Sql, orderId: string, n: { providerRefundId: string; ourKey?: string }): Promise<{ row: RefundRow; attempt: number } | undefined> {
   const [byId] = await sql<RefundRow[]>`SELECT * FROM refunds WHERE order_id = ${orderId} AND provider_refund_id = ${n.providerRefundId} LIMIT 1`;
-  if (byId) return byId;
-  const ours = /^refund:([0-9a-f-]{36}):(\d+)(?::\d+)?$/i.exec(n.ourKey ?? '');
+  if (byId) return { row: byId, attempt: byId.attempt };
+  const ours = /^refund:([0-9a-f-]{36}):(\d+)(?::(\d+))?$/i.exec(n.ourKey ?? '');
   if (!ours || ours[1] !== orderId) return undefined;
-  return (await sql<RefundRow[]>`SELECT * FROM refunds WHERE order_id = ${orderId} AND seq = ${Number(ours[2])}`)[0];
+  const [row] = await sql<RefundRow[]>`SELECT * FROM refunds WHERE order_id = ${orderId} AND seq = ${Number(ours[2])}`;
+  return row && { row, attempt: ours[3] ? Number(ours[3]) : 1 };
 }
 
 /** Refunds of this order asked of the provider whose id we do not know yet: a notice for one may be about to match. */

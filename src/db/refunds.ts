@@ -89,16 +89,24 @@ export async function loadRefundLedger(tx: Db, orderId: string): Promise<RefundL
 }
 
 /**
- * What the order was paid and how much of it is refunded so far (pending and failed refunds count: their money is owed;
- * a reversed one, a dispute the shop won, does not), optionally only up to
- * refund `upToSeq`. `paid` is null while no payment is recorded; undefined when the order does not exist.
+ * What the order was paid, how much of it is spoken for by refunds (`refunded`: pending and failed ones count, their
+ * money is owed, so nothing may refund it twice; a reversed one, a dispute the shop won, does not), and how much the
+ * buyer has back (`settled`: succeeded refunds only, what the order status tells), optionally only up to refund
+ * `upToSeq`. `paid` is null while no payment is recorded; undefined when the order does not exist.
  */
-export async function refundTotals(db: Db, orderId: string, upToSeq?: number): Promise<{ paid: number | null; refunded: number } | undefined> {
-  const [t] = await db<{ paid: number | null; refunded: number }[]>`
-    SELECT o.paid_amount AS paid, coalesce(sum(r.amount), 0)::int AS refunded
+export async function refundTotals(db: Db, orderId: string, upToSeq?: number): Promise<{ paid: number | null; refunded: number; settled: number } | undefined> {
+  const [t] = await db<{ paid: number | null; refunded: number; settled: number }[]>`
+    SELECT o.paid_amount AS paid, coalesce(sum(r.amount), 0)::int AS refunded,
+           coalesce(sum(r.amount) FILTER (WHERE r.status = 'succeeded'), 0)::int AS settled
     FROM orders o LEFT JOIN refunds r ON r.order_id = o.id AND r.status <> 'reversed' ${upToSeq === undefined ? db`` : db`AND r.seq <= ${upToSeq}`}
     WHERE o.id = ${orderId} GROUP BY o.paid_amount`;
   return t;
+}
+
+/** Refunds of this order the provider refused and nobody has settled yet. */
+export async function failedRefunds(db: Db, orderId: string): Promise<number> {
+  const [row] = await db<{ n: number }[]>`SELECT count(*)::int AS n FROM refunds WHERE order_id = ${orderId} AND status = 'failed'`;
+  return row!.n;
 }
 
 /** Refunds are numbered per order, reversed ones included: the number names the provider call. */

@@ -94,6 +94,8 @@ export interface OrderRequest {
   couponCode?: string;
   /** Hash of the checkout request: a reused Idempotency-Key with a different body is refused. */
   fingerprint: string;
+  /** Placed by the logged-in owner of `email`: only then is a cart that email owns entirely refused (already_owned). */
+  ownerLoggedIn?: boolean;
 }
 
 export interface OrderLine {

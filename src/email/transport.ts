@@ -1,5 +1,6 @@
 // Sends rendered emails over SMTP (nodemailer); the URL decides the server, the dev mailbox included.
 import nodemailer from 'nodemailer';
+import SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
 import type { RenderedEmail } from './templates.js';
 
 export interface SendOptions {
@@ -20,8 +21,16 @@ export function senderDomain(from: string): string {
   return /@([^\s>@]+)>?\s*$/.exec(from)?.[1] ?? 'localhost';
 }
 
+/**
+ * nodemailer waits up to 2 min to connect, 30 s for the greeting and 10 min of silence by default: a server that
+ * accepts and then says nothing would hold the email activity that long. These bound one send to well under the
+ * activity's minute (src/workflows/timeouts.ts); the SMTP_URL's own query parameters still win.
+ */
+export const SMTP_TIMEOUTS = { connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 20_000 } as const;
+
 export function createMailer(smtpUrl: string, from: string): Mailer {
-  const transport = nodemailer.createTransport(smtpUrl);
+  // A URL string alone would drop every other option, so the transport is built from both.
+  const transport = nodemailer.createTransport(new SMTPTransport({ url: smtpUrl, ...SMTP_TIMEOUTS }));
   const domain = senderDomain(from);
   return {
     async send(to, email, headers, options) {

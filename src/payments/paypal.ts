@@ -88,7 +88,9 @@ async function capture(api: PaypalClient, input: CaptureInput) {
     if (err.issue === 'ORDER_ALREADY_CAPTURED') return answerFromCapture(input.sessionId, firstCapture(await readOrder(api, input.sessionId)));
     // The buyer's funding was refused at capture: a failed payment, not a broken request.
     if (err.issue === 'INSTRUMENT_DECLINED') return { kind: 'failed' as const, sessionId: input.sessionId };
-    // ORDER_NOT_APPROVED, an expired or unknown order, anything else PayPal refuses: retrying cannot help.
+    // The buyer came back (or someone called the return URL) before approving: nothing happened, they can still approve.
+    if (err.issue === 'ORDER_NOT_APPROVED') return null;
+    // An expired or unknown order, anything else PayPal refuses: retrying cannot help.
     throw new ProviderRefusal('paypal', err.issue ?? err.errorName ?? `HTTP ${err.status}`, { debugId: err.debugId });
   }
 }
@@ -123,6 +125,11 @@ async function refund(api: PaypalClient, input: RefundInput) {
     const reason = r.status_details?.reason;
     return { refundId: r.id, status: refundStatus(r.status), ...(reason ? { reason } : {}) };
   } catch (err) {
+    // The capture's money is all back already (a retry under a new request id after an answer was lost, or a refund in
+    // PayPal's dashboard): what this refund asked for has happened, so it is not a refusal an operator must retry.
+    if (err instanceof PaypalApiError && err.issue === 'CAPTURE_FULLY_REFUNDED') {
+      return { refundId: `${input.paymentId}:fully_refunded`, status: 'succeeded' as const, reason: 'CAPTURE_FULLY_REFUNDED' };
+    }
     // 409: the same request id is still in progress; 5xx: an outage. Both are retried with the same key.
     if (err instanceof PaypalApiError && err.status >= 400 && err.status < 500 && err.status !== 409 && err.status !== 429) {
       throw new ProviderRefusal('paypal', err.issue ?? err.errorName ?? `HTTP ${err.status}`, { debugId: err.debugId });

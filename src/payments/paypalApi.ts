@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { DomainError } from '../domain/errors.js';
 import { fromMajorUnits, toMajorUnits, type Money } from '../domain/money.js';
+import { PROVIDER_REQUEST_TIMEOUT_MS } from './provider.js';
 
 export interface PaypalCredentials {
   apiUrl: string;
@@ -45,6 +46,7 @@ export function createPaypalClient(c: PaypalCredentials, now: () => number = Dat
         accept: 'application/json',
       },
       body: 'grant_type=client_credentials',
+      signal: AbortSignal.timeout(PROVIDER_REQUEST_TIMEOUT_MS),
     });
     // The body of a refused token call names no secret, but we still say only the status.
     if (!res.ok) throw new PaypalApiError(res.status, 'oauth_token_refused', undefined, undefined);
@@ -59,7 +61,7 @@ export function createPaypalClient(c: PaypalCredentials, now: () => number = Dat
     if (requestId) headers['paypal-request-id'] = requestId;
     // Ask for the full resource: the default (return=minimal) omits purchase units and captures.
     headers.prefer = 'return=representation';
-    return fetch(`${base}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    return fetch(`${base}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(PROVIDER_REQUEST_TIMEOUT_MS) });
   }
 
   return {

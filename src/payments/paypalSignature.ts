@@ -2,7 +2,7 @@
 import { verify, X509Certificate } from 'node:crypto';
 import { isIP } from 'node:net';
 import { crc32 } from 'node:zlib';
-import { WEBHOOK_TOLERANCE_SECONDS, WebhookSignatureError, type HeaderLookup } from './provider.js';
+import { PROVIDER_REQUEST_TIMEOUT_MS, WEBHOOK_TOLERANCE_SECONDS, WebhookSignatureError, type HeaderLookup } from './provider.js';
 
 export interface PaypalSignatureSettings {
   webhookId: string;
@@ -42,23 +42,40 @@ export function checkCertUrl(raw: string, certHosts: string[]): URL {
   throw new WebhookSignatureError('certificate URL must be https');
 }
 
-export function createCertificateSource(fetchPem: (url: URL) => Promise<string> = downloadPem) {
-  const cache = new Map<string, Promise<X509Certificate>>();
+/** Few certificates are ever in use at once (PayPal rotates them rarely); anything beyond that is someone probing. */
+export const CERT_CACHE_SIZE = 8;
+/** Read again after a day, so a replaced certificate at the same address is picked up. */
+export const CERT_CACHE_TTL_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * Certificates by the address they are served from, after `checkCertUrl` allowed its host: scheme, host and path, so a
+ * query string or fragment cannot make each delivery a fresh download and a fresh entry. A small LRU with an age
+ * limit bounds what forged headers can make us fetch and keep.
+ */
+export function createCertificateSource(fetchPem: (url: URL) => Promise<string> = downloadPem, now: () => number = Date.now) {
+  const cache = new Map<string, { cert: Promise<X509Certificate>; at: number }>();
   return (url: URL): Promise<X509Certificate> => {
-    let cert = cache.get(url.href);
-    if (!cert) {
-      cert = fetchPem(url).then((pem) => new X509Certificate(pem));
-      cache.set(url.href, cert);
-      // A failed download is not remembered: the next delivery tries again.
-      cert.catch(() => cache.delete(url.href));
+    const where = new URL(`${url.origin}${url.pathname}`);
+    const key = where.href;
+    const hit = cache.get(key);
+    cache.delete(key);
+    if (hit && now() - hit.at < CERT_CACHE_TTL_MS) {
+      cache.set(key, hit);
+      return hit.cert;
     }
+    const cert = fetchPem(where).then((pem) => new X509Certificate(pem));
+    const entry = { cert, at: now() };
+    cache.set(key, entry);
+    if (cache.size > CERT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+    // A failed download is not remembered: the next delivery tries again.
+    cert.catch(() => cache.get(key) === entry && cache.delete(key));
     return cert;
   };
 }
 
 async function downloadPem(url: URL): Promise<string> {
   // No redirects: a redirect could lead off the allow-listed host.
-  const res = await fetch(url, { redirect: 'error', signal: AbortSignal.timeout(10_000) });
+  const res = await fetch(url, { redirect: 'error', signal: AbortSignal.timeout(PROVIDER_REQUEST_TIMEOUT_MS) });
   if (!res.ok) throw new Error(`PayPal certificate download answered ${res.status}`);
   return res.text();
 }

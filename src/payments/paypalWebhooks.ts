@@ -114,7 +114,7 @@ export function normalisePaypalEvent(json: unknown): VerifiedWebhook {
 }
 
 export function createPaypalWebhookVerifier(s: PaypalSignatureSettings, now: () => number = Date.now) {
-  const certificate = createCertificateSource();
+  const certificate = createCertificateSource(undefined, now);
   return {
     async verify(rawBody: string, header: HeaderLookup): Promise<VerifiedWebhook> {
       await verifyPaypalSignature(rawBody, header, s, certificate, now());

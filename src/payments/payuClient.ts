@@ -1,4 +1,5 @@
 // PayU HTTP: an OAuth client-credentials token cached until shortly before it expires, and JSON calls that renew it once on a 401.
+import { PROVIDER_REQUEST_TIMEOUT_MS } from './provider.js';
 import { describePayuError, oauthTokenSchema } from './payuWire.js';
 
 export interface PayuCredentials {
@@ -20,7 +21,6 @@ export interface PayuHttp {
 
 // Renew a minute early so a token never expires between our check and PayU's; tokens live 43199 s.
 const RENEW_MARGIN_S = 60;
-const TIMEOUT_MS = 20_000;
 
 async function readBody(res: Response): Promise<unknown> {
   const text = await res.text();
@@ -43,7 +43,7 @@ export function createPayuHttp(s: PayuCredentials, now: () => number = Date.now)
       method: 'POST',
       headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
       body: new URLSearchParams({ grant_type: 'client_credentials', client_id: s.clientId, client_secret: s.clientSecret }).toString(),
-      signal: AbortSignal.timeout(TIMEOUT_MS),
+      signal: AbortSignal.timeout(PROVIDER_REQUEST_TIMEOUT_MS),
     });
     const body = await readBody(res);
     // The message names the client id and PayU's error, never the secret.
@@ -70,7 +70,7 @@ export function createPayuHttp(s: PayuCredentials, now: () => number = Date.now)
       body: body === undefined ? undefined : JSON.stringify(body),
       // PayU answers an order with a 302 to its payment page: ours to hand to the buyer, never to follow.
       redirect: 'manual',
-      signal: AbortSignal.timeout(TIMEOUT_MS),
+      signal: AbortSignal.timeout(PROVIDER_REQUEST_TIMEOUT_MS),
     });
     return { status: res.status, location: res.headers.get('location'), body: await readBody(res) };
   }

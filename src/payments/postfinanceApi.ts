@@ -1,6 +1,7 @@
 // PostFinance Checkout API v2.0 over fetch: the per-request JWT the 5.x SDK sends, the Space header, error bodies.
 import { SignJWT } from 'jose';
 import { z } from 'zod';
+import { PROVIDER_REQUEST_TIMEOUT_MS } from './provider.js';
 
 export interface PostfinanceSettings {
   /** Base URL ending in /api/v2.0, e.g. https://checkout.postfinance.ch/api/v2.0 (no trailing slash). */
@@ -13,7 +14,6 @@ export interface PostfinanceSettings {
 
 /** The token's requestPath always starts with this, whatever host the base URL names (the SDK hard-codes it). */
 export const API_PREFIX = '/api/v2.0';
-const TIMEOUT_MS = 20_000;
 
 /** RestApiErrorResponse: what PostFinance answers with a 4xx/5xx. */
 const errorBody = z.object({ code: z.string().optional(), message: z.string().optional(), id: z.string().optional() }).loose();
@@ -75,7 +75,7 @@ export function createPostfinanceCall(s: PostfinanceSettings): PostfinanceCall {
       method,
       headers,
       body: options.body === undefined ? undefined : JSON.stringify(options.body),
-      signal: AbortSignal.timeout(TIMEOUT_MS),
+      signal: AbortSignal.timeout(PROVIDER_REQUEST_TIMEOUT_MS),
     });
     const text = await response.text();
     if (!response.ok) throw apiError(response.status, method, path, text);

@@ -3,6 +3,13 @@ import { DomainError } from '../domain/errors.js';
 import type { Money } from '../domain/money.js';
 import type { Locale, OrderLine, PaymentEvent, ProviderName } from '../domain/orders.js';
 
+/**
+ * How long one request to a provider may take. An adapter call makes at most four (a token, the call, and both again
+ * after a refused token; Stripe's SDK retries a failed request twice), so the provider activities allow a minute
+ * (src/workflows/timeouts.ts) and heartbeat meanwhile, so a lost worker is noticed in seconds, not at that minute.
+ */
+export const PROVIDER_REQUEST_TIMEOUT_MS = 10_000;
+
 export interface CreateSessionInput {
   orderId: string;
   orderNumber: string;
@@ -102,7 +109,7 @@ export interface RefundResult {
   reason?: string;
 }
 
-/** The capture's answer (PayPal): a payment event of kind succeeded, processing or failed. */
+/** The capture's answer (PayPal): a payment event of kind succeeded, processing or failed; null when the buyer has not approved (yet). */
 export interface CaptureInput {
   orderId: string;
   sessionId: string;
@@ -132,7 +139,7 @@ export interface PaymentProvider {
   refund(input: RefundInput): Promise<RefundResult>;
   retrieveSession(sessionId: string): Promise<SessionOutcome>;
   /** Providers whose buyer approves and the merchant captures (PayPal): idempotent on the key. */
-  capture?(input: CaptureInput): Promise<Omit<PaymentEvent, 'provider' | 'eventId' | 'orderId'> & { kind: 'succeeded' | 'processing' | 'failed' }>;
+  capture?(input: CaptureInput): Promise<(Omit<PaymentEvent, 'provider' | 'eventId' | 'orderId'> & { kind: 'succeeded' | 'processing' | 'failed' }) | null>;
 }
 
 export class WebhookSignatureError extends DomainError {

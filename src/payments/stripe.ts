@@ -1,6 +1,6 @@
 // Stripe Checkout adapter: sessions with line items, webhook verification via constructEvent, refunds.
 import Stripe from 'stripe';
-import { WEBHOOK_TOLERANCE_SECONDS, WebhookSignatureError, type CreateSessionInput, type HeaderLookup, type PaymentProvider, type RefundInput, type VerifiedWebhook } from './provider.js';
+import { PROVIDER_REQUEST_TIMEOUT_MS, WEBHOOK_TOLERANCE_SECONDS, WebhookSignatureError, type CreateSessionInput, type HeaderLookup, type PaymentProvider, type RefundInput, type VerifiedWebhook } from './provider.js';
 import { idOf, normaliseStripeEvent, refundStatus } from './stripeEvents.js';
 
 export interface StripeSettings {
@@ -18,7 +18,7 @@ const MIN_EXPIRY_S = 60 * 60;
 const MAX_EXPIRY_S = 24 * 60 * 60 - 60;
 
 export function createStripeClient(s: StripeSettings): Stripe {
-  return new Stripe(s.secretKey, { host: s.host, port: s.port, protocol: s.protocol, maxNetworkRetries: 2, timeout: 20_000 });
+  return new Stripe(s.secretKey, { host: s.host, port: s.port, protocol: s.protocol, maxNetworkRetries: 2, timeout: PROVIDER_REQUEST_TIMEOUT_MS });
 }
 
 export function createStripeProvider(s: StripeSettings, stripe: Stripe = createStripeClient(s)): PaymentProvider {

@@ -1,11 +1,9 @@
 // setupLinkWorkflow: sends a known customer a fresh password-setup link; the token is made inside the activity, never in history.
-import { proxyActivities } from '@temporalio/workflow';
-import type { Activities } from '../activities/index.js';
 import type { SetupLinkOutcome, SetupLinkRequest } from '../domain/accounts.js';
+import { sizedActivities } from './timeouts.js';
 
 // The customer is waiting for the email, but a link sent late still works: keep trying for a day, then give up visibly.
-const mail = proxyActivities<Activities>({
-  startToCloseTimeout: '1m',
+const mail = sizedActivities({
   scheduleToCloseTimeout: '1d',
   retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '5m' },
 });

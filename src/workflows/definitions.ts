@@ -73,6 +73,8 @@ export interface RefundOutcomeNotice {
   refundId: string;
   status: 'succeeded' | 'failed';
   reason?: string;
+  /** The attempt a provider's notice is about (absent: an operator's word, about whichever attempt is current). */
+  attempt?: number;
 }
 export const refundOutcomeSignal = defineSignal<[RefundOutcomeNotice]>('refundOutcome');
 /** An operator asks to try a failed refund again. */

@@ -12,7 +12,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
   if ('resume' in input) await resumeRun(run, input);
   else if (await openCheckout(run, input)) await awaitPayment(run, input);
   await drain(run);
-  // Failing the run (rather than completing it) lets a retried checkout with the same key start afresh.
+  // Only runs from before KEEP_TRYING_PATCH get here after an outage: failing let a retry with the same key start afresh.
   const { failure } = run.state;
   if (failure && !failure.kind) throw ApplicationFailure.nonRetryable(failure.message, failure.code);
   return { ...run.state };

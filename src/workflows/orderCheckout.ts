@@ -3,34 +3,101 @@ import { CancellationScope, condition, isCancellation, patched, upsertSearchAttr
 import { freePayment } from '../domain/freeOrders.js';
 import { sameMoney } from '../domain/money.js';
 import type { EmailKind, OrderStatus, PaymentEvent, Transition } from '../domain/orders.js';
-import { ORDER_NUMBER, ORDER_STATUS, type CheckoutInput, type ResumeInput } from './definitions.js';
+import { ORDER_NUMBER, ORDER_STATUS, type CheckoutInput, type OrderState, type ResumeInput } from './definitions.js';
 import { fulfil, hold } from './orderFulfil.js';
 import { receive, settlementMs, showStatus, transition, type OrderRun } from './orderRun.js';
 import { businessFailure, sendEmail } from './steps.js';
 
+const UNAVAILABLE = { code: 'checkout_unavailable', message: 'The order could not be opened. Please try again.' };
+const EXPIRED = { code: 'checkout_expired', message: 'The checkout could not be opened before it expired. Please start a new one.', kind: 'conflict' };
+/** Runs that reach an outage with this patch keep trying until the TTL; older ones fail, as they did. */
+export const KEEP_TRYING_PATCH = 'checkout-keeps-trying';
+/** Between the run's own attempts after an outage: doubling from 5 s up to 5 min (a buyer's retry asks for one at once). */
+const RETRY_FIRST_MS = 5_000;
+const RETRY_MAX_MS = 5 * 60_000;
+
 /** Creates the order and its payment session; false when checkout could not open (the update answers why). */
 export async function openCheckout(run: OrderRun, checkout: CheckoutInput): Promise<boolean> {
-  const { p, orderId, state } = run;
+  const openedAt = Date.now();
   try {
+    await openOnce(run, checkout, openedAt);
+    return true;
+  } catch (err) {
+    if (isCancellation(err)) throw err;
+    // Only business errors reach the buyer as such; anything else is an outage.
+    const refused = businessFailure(err);
+    if (refused) return refuse(run, refused);
+    if (patched(KEEP_TRYING_PATCH)) return keepTrying(run, checkout, openedAt);
+    // Before the patch: the run failed, the order stayed PENDING, and a retry with the same key started a new run.
+    run.state.failure = UNAVAILABLE;
+    return false;
+  }
+}
+
+/** createOrder (once it has answered, never again) and the payment session, whose expiry is the checkout TTL from the first attempt. */
+async function openOnce(run: OrderRun, checkout: CheckoutInput, openedAt: number): Promise<void> {
+  const { p, orderId, state } = run;
+  if (state.orderNumber === undefined) {
     const order = await p.checkout.createOrder(checkout);
     run.couponCode = order.couponCode ?? undefined;
     state.orderNumber = order.orderNumber;
     state.total = order.total;
     upsertSearchAttributes([{ key: ORDER_NUMBER, value: order.orderNumber }]);
-    const expiresAt = new Date(Date.now() + checkout.checkoutTtlMs).toISOString();
-    const session = await p.checkout.createPaymentSession({ orderId, expiresAt });
-    // A provider that waits for money from the start (bank transfer): the buyer learns it in the checkout answer.
-    if (session.status === 'PROCESSING') showStatus(run, 'PROCESSING');
-    state.paymentUrl = session.paymentUrl;
-    return true;
-  } catch (err) {
-    if (isCancellation(err)) throw err;
-    // Only business errors reach the buyer as such; anything else is an outage.
-    state.failure = businessFailure(err) ?? { code: 'checkout_unavailable', message: 'The order could not be opened. Please try again.' };
-    // A refused order is FAILED for good; after an outage the order stays PENDING for a retry with the same key.
-    if (state.failure.kind && state.orderNumber) await closeWithoutPayment(run, 'FAILED', 'checkout_failed', { details: { ...state.failure } });
-    return false;
   }
+  const expiresAt = new Date(openedAt + checkout.checkoutTtlMs).toISOString();
+  const session = await p.checkout.createPaymentSession({ orderId, expiresAt });
+  // A provider that waits for money from the start (bank transfer): the buyer learns it in the checkout answer.
+  if (session.status === 'PROCESSING') showStatus(run, 'PROCESSING');
+  state.paymentUrl = session.paymentUrl;
+}
+
+/** A refused order (a business error) is FAILED for good. */
+async function refuse(run: OrderRun, failure: NonNullable<OrderState['failure']>): Promise<false> {
+  run.state.failure = failure;
+  if (run.state.orderNumber) await closeWithoutPayment(run, 'FAILED', 'checkout_failed', { details: { ...failure } });
+  return false;
+}
+
+/**
+ * An outage while checkout opens: the buyer has heard 503, and the run stays open, trying again with backoff until the
+ * checkout TTL. A retry with the same key reaches this run, asks for an attempt at once and gets the payment URL if it
+ * succeeds. Past the TTL without a session the order (if it was created) is EXPIRED and the run completes: an outage
+ * leaves neither a FAILED run nor a PENDING order.
+ */
+async function keepTrying(run: OrderRun, checkout: CheckoutInput, openedAt: number): Promise<boolean> {
+  const { state } = run;
+  const opening: NonNullable<OrderRun['opening']> = { attempts: 1, busy: false, now: false, waiting: true };
+  run.opening = opening;
+  state.failure = UNAVAILABLE;
+  run.checkoutEndsAt = openedAt + checkout.checkoutTtlMs;
+  // A provider event (reconciliation's expiry, a payment) decides the order instead, once it exists.
+  const decided = () => run.inbox.length > 0 && state.orderNumber !== undefined;
+  try {
+    for (let wait = RETRY_FIRST_MS; run.checkoutEndsAt > Date.now(); wait = Math.min(wait * 2, RETRY_MAX_MS)) {
+      await condition(() => opening.now || decided(), Math.min(wait, run.checkoutEndsAt - Date.now()));
+      if (decided()) return true;
+      opening.now = false;
+      opening.busy = true;
+      try {
+        await openOnce(run, checkout, openedAt);
+        state.failure = undefined;
+        return true;
+      } catch (err) {
+        if (isCancellation(err)) throw err;
+        const refused = businessFailure(err);
+        if (refused) return refuse(run, refused);
+      } finally {
+        opening.busy = false;
+        opening.attempts++;
+      }
+    }
+  } finally {
+    // Retries waiting on an attempt hear the outcome now: the URL, a refusal, or (below) that the checkout expired.
+    opening.waiting = false;
+  }
+  state.failure = EXPIRED;
+  if (state.orderNumber) await closeUnpaid(run, 'EXPIRED', 'checkout_unavailable');
+  return false;
 }
 
 /**
@@ -54,7 +121,14 @@ export async function awaitPayment(run: OrderRun, checkout: CheckoutInput): Prom
     run.seenEvents.add(payment.eventId);
     return settle(run, payment);
   }
-  const settled = await condition(() => run.inbox.length > 0 || run.cancelRequest !== undefined, checkout.checkoutTtlMs);
+  // After an outage the TTL counts from the first attempt (keepTrying set it), like the session's own expiry.
+  run.checkoutEndsAt ??= Date.now() + checkout.checkoutTtlMs;
+  return awaitCheckout(run);
+}
+
+/** Until the checkout timer: the first provider event or a cancel request decides (an approval, once captured). */
+async function awaitCheckout(run: OrderRun): Promise<void> {
+  const settled = await condition(() => run.inbox.length > 0 || run.cancelRequest !== undefined, Math.max(1, run.checkoutEndsAt! - Date.now()));
   if (!settled) return closeUnpaid(run, 'EXPIRED', 'checkout_ttl');
   if (run.inbox.length > 0) return settle(run, run.inbox.shift()!);
   const { by, reason } = run.cancelRequest!;
@@ -106,10 +180,22 @@ export async function settle(run: OrderRun, event: PaymentEvent): Promise<void> 
     case 'processing':
       await transition(run, 'PROCESSING', `payment_processing:${event.provider}`, { details: { eventId: event.eventId } });
       return awaitSettlement(run);
-    case 'approved':
+    case 'approved': {
       // The buyer approved at the provider (PayPal): taking the money is ours to do, once; its answer decides.
-      return settle(run, await run.p.durable.capturePayment({ orderId: run.orderId }));
+      const captured = await run.p.durable.capturePayment({ orderId: run.orderId });
+      if (!captured && patched('capture-unapproved-waits')) return awaitAfterUnapproved(run);
+      return settle(run, captured!);
+    }
   }
+}
+
+/**
+ * A return from PayPal before the buyer approved (or a forged one) captures nothing: no event at all. The order goes on
+ * waiting as it was; a resumed run has nothing to decide and ends, leaving the order to reconciliation.
+ */
+async function awaitAfterUnapproved(run: OrderRun): Promise<void> {
+  if (run.state.status === 'PROCESSING') return awaitSettlement(run);
+  if (run.checkoutEndsAt !== undefined) return awaitCheckout(run);
 }
 
 /** A run for an order whose checkout run has closed: it starts from what the database knows. */

@@ -17,6 +17,13 @@ export function registerOrderHandlers(run: OrderRun): void {
   setHandler(
     checkoutUpdate,
     async (): Promise<CheckoutView> => {
+      // A retry while an outage keeps checkout from opening asks the run to try now, and hears how that attempt went.
+      const { opening } = run;
+      if (opening?.waiting) {
+        const seen = opening.attempts;
+        if (!opening.busy) opening.now = true;
+        await condition(() => opening.attempts > seen || !opening.waiting);
+      }
       await condition(() => state.paymentUrl !== undefined || state.failure !== undefined);
       if (state.failure) throw ApplicationFailure.nonRetryable(state.failure.message, state.failure.code, { kind: state.failure.kind });
       return { orderId: run.orderId, orderNumber: state.orderNumber!, status: state.status, total: state.total!, paymentUrl: state.paymentUrl! };

@@ -15,6 +15,8 @@ export interface OrderRun {
   readonly inbox: PaymentEvent[];
   paymentId?: string;
   cancelRequest?: CancelRequest;
+  /** When the checkout timer runs out (workflow time): from the first attempt to open checkout, or once it waits for payment. */
+  checkoutEndsAt?: number;
   resolution?: ResolveRequest;
   /** The coupon whose use the order holds: given back if the order closes unpaid. */
   couponCode?: string;
@@ -22,6 +24,8 @@ export interface OrderRun {
   provider?: ProviderName;
   /** Refunds this run makes itself (compensation, late or refused payments) hear of their outcome here. */
   refunds?: RefundInbox;
+  /** While an outage keeps checkout from opening: the run's attempts so far, and a buyer's retry asking for one now. */
+  opening?: { attempts: number; busy: boolean; now: boolean; waiting: boolean };
   /** Set when a refund workflow (provider refund, dispute, operator) settled this order meanwhile. */
   refundedTo?: 'REFUNDED' | 'PARTIALLY_REFUNDED';
 }

@@ -1,5 +1,5 @@
 // refundWorkflow: one refund of an order (operator, provider refund, dispute) — record it, revoke, move the money, tell the customer.
-import { allHandlersFinished, ApplicationFailure, condition, getExternalWorkflowHandle, isCancellation, log, setHandler, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, ApplicationFailure, condition, getExternalWorkflowHandle, isCancellation, log, patched, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { RefundRecord } from '../activities/refunds.js';
 import { orderWorkflowId, refundAcceptedUpdate, refundedSignal, type OrderSettings, type RefundOutcome, type RefundView, type RefundWorkflowInput } from './definitions.js';
 import { activityProxies, businessFailure, completeRefund, registerRefundHandlers } from './steps.js';
@@ -57,11 +57,15 @@ export async function refundWorkflow(input: RefundWorkflowInput & Pick<OrderSett
   if (!refund) return { refund: null };
   const orderStatus = await completeRefund(p, p.durable, refund, inbox);
   // A running order workflow (fulfilling, or holding for an operator) learns it was refunded; a closed one needs nothing.
-  try {
-    await getExternalWorkflowHandle(orderWorkflowId(input.orderId)).signal(refundedSignal, { status: orderStatus as 'REFUNDED' | 'PARTIALLY_REFUNDED' });
-  } catch (err) {
-    log.info('order workflow not running; nothing to tell it', { orderId: input.orderId, error: String(err) });
+  // Reversed by a dispute won before it was through (no status): that run put the order back, so there is nothing to tell;
+  // still HELD after a partial refund: the hold goes on waiting for its operator.
+  if (orderStatus && (orderStatus !== 'HELD' || !patched('held-order-keeps-hold'))) {
+    try {
+      await getExternalWorkflowHandle(orderWorkflowId(input.orderId)).signal(refundedSignal, { status: orderStatus as 'REFUNDED' | 'PARTIALLY_REFUNDED' });
+    } catch (err) {
+      log.info('order workflow not running; nothing to tell it', { orderId: input.orderId, error: String(err) });
+    }
   }
   await condition(allHandlersFinished);
-  return { refund: { ...view(refund), status: 'succeeded' }, orderStatus };
+  return orderStatus ? { refund: { ...view(refund), status: 'succeeded' }, orderStatus } : { refund: { ...view(refund), status: 'reversed' } };
 }

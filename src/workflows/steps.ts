@@ -1,9 +1,10 @@
 // Workflow-side building blocks shared by the order, refund and housekeeping workflows: activity proxies and common steps.
-import { ActivityFailure, ApplicationFailure, condition, isCancellation, proxyActivities, setHandler } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, condition, isCancellation, patched, proxyActivities, setHandler } from '@temporalio/workflow';
 import { refundOutcomeSignal, retryRefundSignal, type RefundOutcomeNotice } from './definitions.js';
 import type { Activities } from '../activities/index.js';
 import type { RefundRecord } from '../activities/refunds.js';
 import type { EmailKind, OrderStatus } from '../domain/orders.js';
+import { sizedActivities } from './timeouts.js';
 
 export type Acts = ReturnType<typeof proxyActivities<Activities>>;
 
@@ -18,23 +19,22 @@ export interface Proxies {
   mail: Acts;
 }
 
+/** Each activity's own timeouts come from timeouts.ts; these say how hard each kind of step retries. */
 export function activityProxies(budgetMs: number): Proxies {
   return {
-    checkout: proxyActivities<Activities>({
-      startToCloseTimeout: '20s',
-      retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '5s', maximumAttempts: 5 },
+    // Three tries within 10 s for each call: then the buyer hears 503, and the order's run keeps trying by itself.
+    checkout: sizedActivities({
+      scheduleToCloseTimeout: '10s',
+      retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '2s', maximumAttempts: 3 },
     }),
-    durable: proxyActivities<Activities>({
-      startToCloseTimeout: '30s',
+    durable: sizedActivities({
       retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
     }),
-    budgeted: proxyActivities<Activities>({
-      startToCloseTimeout: '30s',
+    budgeted: sizedActivities({
       scheduleToCloseTimeout: budgetMs,
       retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '5m' },
     }),
-    mail: proxyActivities<Activities>({
-      startToCloseTimeout: '1m',
+    mail: sizedActivities({
       scheduleToCloseTimeout: budgetMs,
       retry: { initialInterval: '5s', backoffCoefficient: 2, maximumInterval: '5m' },
     }),
@@ -79,34 +79,60 @@ export function registerRefundHandlers(): RefundInbox {
   return inbox;
 }
 
+/** Patch ids of the refund steps' later behaviour: runs recorded before them replay as they ran. */
+const FAILED_REFUND_SETTLES = 'failed-refund-settles';
+const REVERSED_REFUND_ENDS = 'reversed-refund-ends';
+
+function takeOutcome(inbox: RefundInbox, refundId: string): RefundOutcomeNotice {
+  const notice = inbox.outcomes.get(refundId)!;
+  inbox.outcomes.delete(refundId);
+  return notice;
+}
+
 /**
  * Moves the money back and follows the provider's answer, not the call: a refund pending at the provider (or with an
  * operator, for a bank transfer) waits for its outcome; one the provider refused holds the order for an operator,
- * who can retry it. Nothing here gives up: the money owed goes back, or an operator sees why it cannot.
+ * who can retry it, or confirm it was refunded outside the provider (a later success from the provider counts too).
+ * Nothing here gives up: the money owed goes back, or an operator sees why it cannot. Ends with the refund's last
+ * state: succeeded, or reversed (a dispute the shop won before its refund was through: nothing more to move).
  */
-async function moveMoney(p: Proxies, acts: Acts, refund: RefundRecord, inbox: RefundInbox): Promise<void> {
+async function moveMoney(p: Proxies, acts: Acts, refund: RefundRecord, inbox: RefundInbox): Promise<RefundRecord> {
   const { refundId, orderId } = refund;
   let current = await acts.refundAtProvider({ refundId });
   while (current.status !== 'succeeded') {
+    if (current.status === 'reversed' && patched(REVERSED_REFUND_ENDS)) return current;
     if (current.status === 'failed') {
       await p.durable.transitionOrder({ orderId, to: 'HELD', cause: 'refund_failed', heldReason: 'refund_failed', details: { refundId, error: current.lastError } });
-      await condition(() => inbox.retries.has(refundId));
+      const settles = patched(FAILED_REFUND_SETTLES);
+      const settled = () => settles && inbox.outcomes.get(refundId)?.status === 'succeeded';
+      await condition(() => inbox.retries.has(refundId) || settled());
+      if (settled()) {
+        inbox.retries.delete(refundId);
+        current = await acts.recordRefundOutcome(takeOutcome(inbox, refundId));
+        continue;
+      }
       inbox.retries.delete(refundId);
+      // A notice about the refused attempt (a provider can report one failure twice) must not decide the next attempt.
+      inbox.outcomes.delete(refundId);
       await acts.retryRefund({ refundId });
       current = await acts.refundAtProvider({ refundId });
       continue;
     }
     await condition(() => inbox.outcomes.has(refundId));
-    const notice = inbox.outcomes.get(refundId)!;
-    inbox.outcomes.delete(refundId);
-    current = await acts.recordRefundOutcome(notice);
+    // The activity applies a notice only to the attempt it is about; one about an earlier attempt leaves this one pending.
+    current = await acts.recordRefundOutcome(takeOutcome(inbox, refundId));
   }
+  return current;
 }
 
-/** After a refund is recorded: revoke its access, move the money, settle the order status, tell the customer. */
-export async function completeRefund(p: Proxies, acts: Acts, refund: RefundRecord, inbox: RefundInbox): Promise<OrderStatus> {
+/**
+ * After a refund is recorded: revoke its access, move the money, settle the order status, tell the customer.
+ * Undefined when a dispute won reversed the refund meanwhile: its run restored the order, and nobody is owed an email.
+ */
+export async function completeRefund(p: Proxies, acts: Acts, refund: RefundRecord, inbox: RefundInbox): Promise<OrderStatus | undefined> {
   await acts.revokeEnrollments({ orderId: refund.orderId, refundId: refund.refundId });
-  await moveMoney(p, acts, refund, inbox);
+  const moved = await moveMoney(p, acts, refund, inbox);
+  if (moved.status === 'reversed') return undefined;
   const { status } = await acts.settleRefund({ refundId: refund.refundId });
   await sendEmail(p, refund.orderId, 'refund_issued', String(refund.seq));
   return status;

@@ -58,7 +58,7 @@ async function buy(email: string, slug: string, locale: 'pl' | 'en' = 'en') {
 async function mailTo(email: string, subject: RegExp) {
   const mails = await eventually(() => emailsTo(h, email), (m) => m.some((x) => subject.test(x.subject)), `an email to ${email} matching ${subject}`);
   const mail = mails.find((x) => subject.test(x.subject))!;
-  const link = mail.text.match(/(http\S+\/account\/setup-password\?token=([\w-]+))/);
+  const link = mail.text.match(/(http\S+\/account\/setup-password#token=([\w-]+))/);
   return { mail, url: link?.[1], token: link?.[2] };
 }
 
@@ -80,11 +80,15 @@ describe('the customer journey', () => {
 
     const { mail, url, token } = await mailTo(email, /^Welcome/);
     expect(mail.subject).toContain(order.orderNumber);
-    expect(url).toBe(`${h.baseUrl}/account/setup-password?token=${token}`);
+    expect(url).toBe(`${h.baseUrl}/account/setup-password#token=${token}`);
     expect(mail.html).toContain(`href="${url}"`);
     const page = await fetch(url!);
     expect(page.status).toBe(200);
-    expect(await page.text()).toContain('/api/v1/auth/password/setup');
+    const html = await page.text();
+    expect(html).toContain('/api/v1/auth/password/setup');
+    // The page takes the token from the fragment (never sent to a server) and clears it from the address bar.
+    expect(html).toContain('location.hash');
+    expect(html).not.toContain('location.search');
 
     const weak = await post('/api/v1/auth/password/setup', { token, password: 'short' });
     expect(weak).toMatchObject({ status: 422, body: { error: { code: 'weak_password' } } });

@@ -1,7 +1,12 @@
 // Checkout over HTTP: idempotency, every refusal as a clear 4xx, and expiry after a short TTL.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WithStartWorkflowOperation } from '@temporalio/client';
+import { randomUUID } from 'node:crypto';
+import { fingerprint } from '../../src/api/checkout.js';
+import { signAccessToken } from '../../src/auth/accessTokens.js';
+import { legacyOrderIdForKey } from '../../src/api/orderIds.js';
 import { transitionOrder } from '../../src/db/orders.js';
-import { orderWorkflowId } from '../../src/workflows/definitions.js';
+import { checkoutUpdate, orderWorkflowId, type CheckoutInput } from '../../src/workflows/definitions.js';
 import { openOrder, postSandbox, sandboxSucceeded } from '../support/events.js';
 import { activeEnrollments, checkout, emailsTo, eventually, packageId, postJson, recordHistory, sandboxAction, startHarness, uniqueEmail, waitForStatus, type Harness } from '../support/harness.js';
 
@@ -25,6 +30,34 @@ describe('checkout', () => {
 
     const other = await checkout(h, { ...body, packageIds: [await packageId(h.sql, 'biuro-autopilot')] }, key);
     expect(other).toMatchObject({ status: 422, body: { error: { code: 'idempotency_key_reused' } } });
+  });
+
+  it('scopes a key to its buyer: a stranger reusing it gets an order of their own, and the id is not derivable from the key', async () => {
+    const packageIds = [await packageId(h.sql, 'chatbot-rag')];
+    const key = `shared-key-${crypto.randomUUID()}`;
+    const buyer = await checkout(h, { packageIds, email: uniqueEmail('buyer') }, key);
+    const stranger = await checkout(h, { packageIds, email: uniqueEmail('stranger') }, key);
+    expect(buyer.status).toBe(201);
+    expect(stranger.status).toBe(201);
+    expect(stranger.body.orderId).not.toBe(buyer.body.orderId);
+    expect(buyer.body.orderId).not.toBe(legacyOrderIdForKey(key));
+  });
+
+  it('still answers the retries of an order made before ids were keyed, to its own buyer only', async () => {
+    const key = `legacy-${crypto.randomUUID()}`;
+    const orderId = legacyOrderIdForKey(key);
+    const body = { packageIds: [await packageId(h.sql, 'chatbot-rag')], email: uniqueEmail('legacy'), name: 'Test Buyer', provider: 'sandbox' as const, locale: 'pl' as const };
+    // What an earlier release did for this key: the workflow of the unkeyed id, opened by update-with-start.
+    const input: CheckoutInput = { orderId, ...body, fingerprint: fingerprint(body), checkoutTtlMs: 60_000, fulfilmentRetryMs: 4000, latePaymentPolicy: 'refund' };
+    const start = new WithStartWorkflowOperation('orderWorkflow', { workflowId: orderWorkflowId(orderId), taskQueue: h.config.temporal.taskQueue, args: [input], workflowIdConflictPolicy: 'USE_EXISTING' });
+    const opened = await h.temporal.workflow.executeUpdateWithStart(checkoutUpdate, { args: [{ fingerprint: input.fingerprint }], startWorkflowOperation: start });
+
+    const retry = await checkout(h, body, key);
+    expect(retry).toMatchObject({ status: 201, body: { orderId, orderNumber: opened.orderNumber } });
+    const stranger = await checkout(h, { ...body, email: uniqueEmail('stranger') }, key);
+    expect(stranger.status).toBe(201);
+    expect(stranger.body.orderId).not.toBe(orderId);
+    await h.temporal.workflow.getHandle(orderWorkflowId(orderId)).terminate('test over');
   });
 
   it('answers a retried key with the stored order after the order has closed', async () => {
@@ -80,15 +113,35 @@ describe('checkout', () => {
     expect(res).toMatchObject({ status: 422, body: { error: { code: 'mixed_currencies' } } });
   });
 
-  it('refuses a cart the buyer already owns entirely, bundle included', async () => {
+  it('tells only the logged-in owner that they own the cart already; the answer to anyone else does not depend on it', async () => {
     const email = uniqueEmail('owner');
     const first = await checkout(h, { packageIds: [await packageId(h.sql, 'content-creator'), await packageId(h.sql, 'social-media')], email });
     await sandboxAction(first.body.paymentUrl, 'pay');
     await waitForStatus(h, first.body.orderId, 'FULFILLED');
-    const again = await checkout(h, { packageIds: [await packageId(h.sql, 'marketing-ai-bundle')], email });
-    expect(again).toMatchObject({ status: 409, body: { error: { code: 'already_owned' } } });
-    const mixed = await checkout(h, { packageIds: [await packageId(h.sql, 'social-media'), await packageId(h.sql, 'chatbot-rag')], email });
+    const bundle = { packageIds: [await packageId(h.sql, 'marketing-ai-bundle')], email };
+
+    // Anyone may type this email: the answer is the same as for an email that owns nothing.
+    const stranger = await checkout(h, bundle);
+    expect(stranger.status).toBe(201);
+    expect(stranger.body.status).toBe('PENDING');
+    const [user] = await h.sql<{ id: string }[]>`SELECT id FROM users WHERE email = ${email}`;
+    const { token } = await signAccessToken({ userId: user!.id, email }, h.config.jwt);
+    const owner = await checkout(h, bundle, undefined, { authorization: `Bearer ${token}` });
+    expect(owner).toMatchObject({ status: 409, body: { error: { code: 'already_owned' } } });
+    const mixed = await checkout(h, { packageIds: [await packageId(h.sql, 'social-media'), await packageId(h.sql, 'chatbot-rag')], email }, undefined, { authorization: `Bearer ${token}` });
     expect(mixed.status).toBe(201);
+
+    // Another customer's token tells nothing about this email; a token that is not valid is refused.
+    const otherEmail = uniqueEmail('other');
+    const bought = await checkout(h, { packageIds: [await packageId(h.sql, 'chatbot-rag')], email: otherEmail });
+    await sandboxAction(bought.body.paymentUrl, 'pay');
+    await waitForStatus(h, bought.body.orderId, 'FULFILLED');
+    const [otherUser] = await h.sql<{ id: string }[]>`SELECT id FROM users WHERE email = ${otherEmail}`;
+    const other = await signAccessToken({ userId: otherUser!.id, email: otherEmail }, h.config.jwt);
+    expect((await checkout(h, bundle, undefined, { authorization: `Bearer ${other.token}` })).status).toBe(201);
+    const gone = await signAccessToken({ userId: randomUUID(), email: otherEmail }, h.config.jwt);
+    expect((await checkout(h, bundle, undefined, { authorization: `Bearer ${gone.token}` })).status).toBe(401);
+    expect(await checkout(h, bundle, undefined, { authorization: 'Bearer not-a-token' })).toMatchObject({ status: 401, body: { error: { code: 'unauthorized' } } });
   });
 
   it('expires an unpaid order after the checkout TTL and closes its payment page', async () => {

@@ -20,7 +20,7 @@ afterAll(async () => {
   await mailbox?.close();
 });
 
-const SETUP = 'http://localhost:3000/account/setup-password?token=tok_123-abc';
+const SETUP = 'http://localhost:3000/account/setup-password#token=tok_123-abc';
 
 describe('dev mailbox', () => {
   it('lists captured emails newest first and shows one with its HTML rendered, its text part and its links', async () => {

@@ -37,6 +37,7 @@ export function fakeApiDeps(over: Partial<ApiDeps> = {}): ApiDeps {
     publicUrl: 'http://shop.test',
     taskQueue: 'orders-test',
     checkoutTtlMs: 60_000,
+    orderIdSecret: 'route-test-order-id-secret-0123456789abcdef',
     orderSettings: { fulfilmentRetryMs: 1000, latePaymentPolicy: 'refund' },
     adminToken: ADMIN_TOKEN,
     temporalUi: { url: 'http://temporal-ui.test', namespace: 'default' },

@@ -113,8 +113,8 @@ export async function post(url: string, rawBody: string, headers: Record<string,
 
 export const postJson = (url: string, body: unknown, headers: Record<string, string> = {}) => post(url, JSON.stringify(body), headers);
 
-export async function checkout(h: Harness, body: Record<string, unknown>, key = `key-${randomUUID()}`) {
-  return postJson(`${h.baseUrl}/api/v1/checkout`, { provider: 'sandbox', name: 'Test Buyer', ...body }, { 'idempotency-key': key });
+export async function checkout(h: Harness, body: Record<string, unknown>, key = `key-${randomUUID()}`, headers: Record<string, string> = {}) {
+  return postJson(`${h.baseUrl}/api/v1/checkout`, { provider: 'sandbox', name: 'Test Buyer', ...body }, { 'idempotency-key': key, ...headers });
 }
 
 /** Clicks Pay or Decline on the sandbox hosted page, as a browser would. */
@@ -180,7 +180,8 @@ export async function setRejected(h: Harness, address: string, rejected: boolean
  * With RECORD_HISTORIES=1, saves a closed workflow's history as a replay fixture (test/workflow/replay.test.ts
  * replays every one, so a workflow change that breaks determinism fails CI). Without it, does nothing.
  */
-export async function recordHistory(h: Harness, workflowId: string, name: string) {
+/** Saves a run's history as a replay fixture (RECORD_HISTORIES=1); workflow suites pass their own client. */
+export async function recordHistory(h: Pick<Harness, 'temporal'>, workflowId: string, name: string) {
   if (!process.env.RECORD_HISTORIES) return;
   const handle = h.temporal.workflow.getHandle(workflowId);
   await handle.result().catch(() => undefined);

@@ -34,6 +34,18 @@ export const REQUIRED_HISTORIES = [
   'settlement-deadline-expired',
   'paypal-return-capture',
   'paypal-dispute-won',
+  // Refunds under faults (issue 10 review): patched paths of the refund, dispute-won and checkout runs.
+  'payu-refund-stale-attempt-ignored',
+  'refund-failed-settled-outside',
+  'dispute-won-unmatched',
+  'paypal-return-before-approval',
+  'refund-reversed-by-dispute-won',
+  'held-partial-provider-refund',
+  // An outage while checkout opens: the run stays open, then opens the session or expires the order (issue 10).
+  'checkout-outage-recovered',
+  'checkout-outage-expired',
+  // Recorded with the workflow code from before the patch `checkout-keeps-trying`: such a run failed; it must replay so.
+  'checkout-outage-failed-unpatched',
   // Coupons (issue 12): the use given back when the order expires or its payment fails; a 100% coupon that skips the provider.
   'coupon-expired-released',
   'coupon-payment-failed-released',

@@ -93,5 +93,5 @@ export async function paidOrder(kit: PaypalKit, input = sessionInput()) {
   const session = await kit.provider.createSession(input);
   await kit.fake.approve(session.sessionId, { webhook: false });
   const captured = await kit.provider.capture!({ orderId: input.orderId, sessionId: session.sessionId, idempotencyKey: `capture:${input.orderId}` });
-  return { input, sessionId: session.sessionId, captureId: captured.paymentId!, captured };
+  return { input, sessionId: session.sessionId, captureId: captured!.paymentId!, captured: captured! };
 }

@@ -1,8 +1,17 @@
 // loadConfig is the only reader of the environment: defaults, overrides and refusals, from a plain object.
 import { describe, it, expect } from 'vitest';
-import { loadConfig } from '../../src/config.js';
+import { mkdtempSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig as loadWithSecrets } from '../../src/config.js';
+import { persistedDemoSecrets, type DemoSecrets } from '../../src/config/demo.js';
 
 const SECRET = 'a-sandbox-secret-of-32-characters';
+const DEMO_SECRETS: DemoSecrets = { jwtSecret: 'generated-jwt-secret-'.padEnd(43, 'x'), sandboxWebhookSecret: 'generated-sandbox-secret-'.padEnd(43, 'y') };
+/** Demo secrets from memory, so these tests write nothing to a data directory. */
+const loadConfig = (env: Record<string, string>) => loadWithSecrets(env, () => DEMO_SECRETS);
+/** What any process outside the local demo must be given. */
+const PUBLISHED = { JWT_SECRET: 'operator-jwt-secret-0123456789abcdef', SMTP_URL: 'smtp://mail.internal:25' };
 
 /** Runs loadConfig and returns its error message, failing if it does not throw. */
 function configError(env: Record<string, string>): string {
@@ -16,27 +25,28 @@ function configError(env: Record<string, string>): string {
 }
 
 describe('loadConfig defaults', () => {
-  it('runs a development configuration from an empty environment', () => {
+  it('runs a local demo from an empty environment', () => {
     const config = loadConfig({});
-    expect(config.env).toBe('development');
+    expect(config.env).toBeUndefined();
+    expect(config.demo).toBe(true);
     expect(config.host).toBe('127.0.0.1');
     expect(config.port).toBe(3000);
     expect(config.publicUrl).toBe('http://localhost:3000');
     expect(config.logLevel).toBe('info');
     expect(config.checkoutTtlMs).toBe(86_400_000);
     expect(config.workerShutdownGraceMs).toBe(20_000);
-    expect(config.temporal).toEqual({ address: undefined, namespace: 'default', taskQueue: 'orders', uiUrl: 'http://localhost:8233' });
+    expect(config.temporal).toEqual({ address: undefined, namespace: 'default', taskQueue: 'orders', uiUrl: 'http://localhost:8233', security: {} });
     expect(config.stripe).toBeUndefined();
     expect(config.stack).toEqual({ dataDir: '.data', pgPort: 5433, temporalPort: 7233, temporalUiPort: 8233, smtpPort: 1025 });
     expect(config.authRateLimit).toEqual({ windowSeconds: 900, perEmail: 10, perIp: 100 });
     expect(config.trustedProxyHops).toBe(0);
   });
 
-  it('enables the sandbox in development with a built-in secret long enough to be accepted as configured', () => {
-    const sandbox = loadConfig({}).sandbox;
-    expect(sandbox).toBeDefined();
-    expect(sandbox!.webhookSecret.length).toBeGreaterThanOrEqual(16);
-    expect(loadConfig({ NODE_ENV: 'test' }).sandbox).toEqual(sandbox);
+  it('enables the sandbox in the demo with generated secrets, none from the source', () => {
+    const config = loadConfig({});
+    expect(config.sandbox).toEqual({ webhookSecret: DEMO_SECRETS.sandboxWebhookSecret });
+    expect(config.jwt.secret).toBe(DEMO_SECRETS.jwtSecret);
+    expect(loadConfig({ NODE_ENV: 'test' }).sandbox).toEqual(config.sandbox);
   });
 
   it('derives the public URL from PORT when PUBLIC_URL is unset', () => {
@@ -54,10 +64,10 @@ describe('loadConfig defaults', () => {
 
 describe('loadConfig overrides', () => {
   it('removes a trailing slash from PUBLIC_URL and TEMPORAL_UI_URL', () => {
-    const config = loadConfig({ PUBLIC_URL: 'https://shop.example.com/', TEMPORAL_UI_URL: 'https://temporal.example.com/' });
+    const config = loadConfig({ ...PUBLISHED, PUBLIC_URL: 'https://shop.example.com/', TEMPORAL_UI_URL: 'https://temporal.example.com/' });
     expect(config.publicUrl).toBe('https://shop.example.com');
     expect(config.temporal.uiUrl).toBe('https://temporal.example.com');
-    expect(loadConfig({ PUBLIC_URL: 'https://shop.example.com' }).publicUrl).toBe('https://shop.example.com');
+    expect(loadConfig({ ...PUBLISHED, PUBLIC_URL: 'https://shop.example.com' }).publicUrl).toBe('https://shop.example.com');
   });
 
   it('reads the login and setup-link rate limits and the trusted proxy hops', () => {
@@ -71,7 +81,7 @@ describe('loadConfig overrides', () => {
     expect(loadConfig({ SANDBOX_WEBHOOK_SECRET: SECRET }).sandbox).toEqual({ webhookSecret: SECRET });
   });
 
-  it('turns the sandbox off in development when SANDBOX_ENABLED is false or 0', () => {
+  it('turns the sandbox off in the demo when SANDBOX_ENABLED is false or 0', () => {
     expect(loadConfig({ SANDBOX_ENABLED: 'false' }).sandbox).toBeUndefined();
     expect(loadConfig({ SANDBOX_ENABLED: '0' }).sandbox).toBeUndefined();
   });
@@ -89,28 +99,96 @@ describe('loadConfig overrides', () => {
 });
 
 const JWT = 'production-jwt-secret-0123456789abcdef';
+const PRODUCTION = {
+  NODE_ENV: 'production',
+  JWT_SECRET: JWT,
+  DATABASE_URL: 'postgres://checkout:pw@db.internal:5432/checkout',
+  TEMPORAL_ADDRESS: 'temporal.internal:7233',
+  SMTP_URL: 'smtp://mail.internal:587',
+  PUBLIC_URL: 'https://shop.example.com',
+};
 
 describe('loadConfig in production', () => {
-  it('refuses to sign customer tokens with the development secret', () => {
-    expect(configError({ NODE_ENV: 'production' })).toContain('JWT_SECRET: required in production');
-  });
-
-  it('leaves the sandbox off unless it is enabled', () => {
-    const config = loadConfig({ NODE_ENV: 'production', JWT_SECRET: JWT });
-    expect(config.env).toBe('production');
+  it('starts with every part named and its own secrets, and no demo', () => {
+    const config = loadConfig(PRODUCTION);
+    expect(config).toMatchObject({ env: 'production', demo: false, jwt: { secret: JWT }, publicUrl: 'https://shop.example.com' });
     expect(config.sandbox).toBeUndefined();
-    expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: JWT, SANDBOX_ENABLED: 'false' }).sandbox).toBeUndefined();
   });
 
-  it('refuses an enabled sandbox without SANDBOX_WEBHOOK_SECRET', () => {
-    const message = configError({ NODE_ENV: 'production', JWT_SECRET: JWT, SANDBOX_ENABLED: 'true' });
-    expect(message).toMatch(/^Invalid configuration:/);
-    expect(message).toContain('SANDBOX_WEBHOOK_SECRET');
-    expect(configError({ NODE_ENV: 'production', JWT_SECRET: JWT, SANDBOX_ENABLED: '1' })).toContain('SANDBOX_WEBHOOK_SECRET');
+  it('lists every missing setting in one error', () => {
+    const message = configError({ NODE_ENV: 'production' });
+    for (const line of ['JWT_SECRET: required in production', 'DATABASE_URL: required in production', 'TEMPORAL_ADDRESS: required in production', 'SMTP_URL: required in production', 'PUBLIC_URL: required in production']) {
+      expect(message).toContain(line);
+    }
   });
 
-  it('runs an enabled sandbox with its own secret', () => {
-    expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: JWT, SANDBOX_ENABLED: 'true', SANDBOX_WEBHOOK_SECRET: SECRET }).sandbox).toEqual({ webhookSecret: SECRET });
+  it('refuses a plain-http PUBLIC_URL, except one on this machine', () => {
+    expect(configError({ ...PRODUCTION, PUBLIC_URL: 'http://shop.example.com' })).toContain('PUBLIC_URL: must be https in production');
+    expect(loadConfig({ ...PRODUCTION, PUBLIC_URL: 'http://localhost:3000' }).publicUrl).toBe('http://localhost:3000');
+  });
+
+  it('never runs the sandbox or the demo, whatever is asked', () => {
+    expect(configError({ ...PRODUCTION, SANDBOX_ENABLED: 'true', SANDBOX_WEBHOOK_SECRET: SECRET })).toContain('SANDBOX_ENABLED: the sandbox provider lets anyone "pay"');
+    expect(configError({ ...PRODUCTION, DEMO_MODE: 'true' })).toContain('DEMO_MODE: the demo (sandbox payments, dev mailbox, generated secrets) cannot run: NODE_ENV is production');
+    expect(loadConfig({ ...PRODUCTION, SANDBOX_ENABLED: 'false' }).sandbox).toBeUndefined();
+  });
+});
+
+describe('demo mode', () => {
+  it('is off when the server binds a public address, PUBLIC_URL is elsewhere, or a real provider is configured', () => {
+    expect(loadConfig({ ...PUBLISHED, HOST: '0.0.0.0' })).toMatchObject({ demo: false, sandbox: undefined });
+    expect(loadConfig({ ...PUBLISHED, PUBLIC_URL: 'https://shop.example.com' }).demo).toBe(false);
+    expect(loadConfig({ ...PUBLISHED, STRIPE_SECRET_KEY: 'sk_test_x', STRIPE_WEBHOOK_SECRET: 'whsec_x' })).toMatchObject({ demo: false, sandbox: undefined });
+    // Stripe's API on this machine (stripe-mock) moves no money: still a demo.
+    expect(loadConfig({ STRIPE_SECRET_KEY: 'sk_test_x', STRIPE_WEBHOOK_SECRET: 'whsec_x', STRIPE_API_HOST: '127.0.0.1' }).demo).toBe(true);
+    expect(loadConfig({ ...PUBLISHED, DEMO_MODE: 'false' }).demo).toBe(false);
+  });
+
+  it('outside the demo, refuses to run without its own JWT secret and SMTP server, or with the sandbox, and says all of it', () => {
+    const message = configError({ HOST: '0.0.0.0', SANDBOX_ENABLED: 'true' });
+    expect(message).toContain('JWT_SECRET: required outside the local demo');
+    expect(message).toContain('SMTP_URL: required outside the local demo');
+    expect(message).toContain('SANDBOX_ENABLED: the sandbox provider lets anyone "pay"');
+    expect(configError({ DEMO_MODE: 'false' })).toContain('JWT_SECRET: required outside the local demo');
+  });
+
+  it('refuses DEMO_MODE=true where it cannot be a demo, with every reason', () => {
+    const message = configError({ DEMO_MODE: 'true', HOST: '0.0.0.0', PAYU_POS_ID: '1', PAYU_CLIENT_ID: '1', PAYU_CLIENT_SECRET: 's', PAYU_SECOND_KEY: 'k' });
+    expect(message).toContain('cannot run: HOST 0.0.0.0 is not a loopback address');
+    expect(message).toContain('cannot run: a real payment provider is configured (PayU)');
+    expect(loadConfig({ DEMO_MODE: 'true', HOST: '::1' }).demo).toBe(true);
+  });
+
+  it('generates its secrets once per data directory, private to the owner, and derives the order-id key', () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'demo-secrets-')), 'data');
+    const first = loadWithSecrets({ DATA_DIR: dir });
+    const again = loadWithSecrets({ DATA_DIR: dir });
+    expect(first.jwt.secret).toMatch(/^[\w-]{43}$/);
+    expect(again.jwt.secret).toBe(first.jwt.secret);
+    expect(again.sandbox).toEqual(first.sandbox);
+    expect(statSync(join(dir, 'demo-secrets.json')).mode & 0o777).toBe(0o600);
+    expect(persistedDemoSecrets(join(dir, 'other')).jwtSecret).not.toBe(first.jwt.secret);
+    expect(first.orderIdSecret).not.toBe(first.jwt.secret);
+    expect(loadConfig({ ORDER_ID_SECRET: 'o'.repeat(32) }).orderIdSecret).toBe('o'.repeat(32));
+  });
+});
+
+describe('Temporal connection security', () => {
+  it('turns TLS on with any TLS setting or an API key, and reads PEM text or files', () => {
+    expect(loadConfig({ TEMPORAL_TLS: 'true' }).temporal.security).toEqual({ tls: {} });
+    expect(loadConfig({ TEMPORAL_API_KEY: 'key-1', TEMPORAL_NAMESPACE: 'shop.a1b2c' }).temporal).toMatchObject({ namespace: 'shop.a1b2c', security: { tls: {}, apiKey: 'key-1' } });
+    const pem = '-----BEGIN CERTIFICATE-----\\nAAAA\\n-----END CERTIFICATE-----';
+    const security = loadConfig({ TEMPORAL_TLS_CA: pem, TEMPORAL_TLS_CERT: pem, TEMPORAL_TLS_KEY: pem, TEMPORAL_TLS_SERVER_NAME: 'temporal.internal' }).temporal.security;
+    expect(security.tls?.serverNameOverride).toBe('temporal.internal');
+    expect(security.tls?.serverRootCACertificate?.toString()).toBe('-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----');
+    expect(security.tls?.clientCertPair?.crt.toString()).toContain('BEGIN CERTIFICATE');
+  });
+
+  it('refuses half an mTLS pair, an unreadable file and TLS settings with TEMPORAL_TLS=false, together', () => {
+    const message = configError({ TEMPORAL_TLS_CERT: '/nonexistent/client.pem', TEMPORAL_TLS: 'false' });
+    expect(message).toContain('TEMPORAL_TLS_KEY: TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY go together');
+    expect(message).toContain('TEMPORAL_TLS_CERT: neither PEM text nor a readable file (ENOENT)');
+    expect(message).toContain('TEMPORAL_TLS: false contradicts TEMPORAL_TLS_CERT');
   });
 });
 
@@ -128,9 +206,9 @@ describe('loadConfig refusals', () => {
   });
 
   it('reports several inconsistent settings in one error', () => {
-    const message = configError({ NODE_ENV: 'production', JWT_SECRET: JWT, SANDBOX_ENABLED: 'true', STRIPE_SECRET_KEY: 'sk_live_x' });
+    const message = configError({ ...PRODUCTION, SANDBOX_ENABLED: 'true', STRIPE_SECRET_KEY: 'sk_live_x' });
     expect(message).toContain('STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET go together');
-    expect(message).toContain('SANDBOX_WEBHOOK_SECRET: required when the sandbox provider is enabled in production');
+    expect(message).toContain('SANDBOX_ENABLED: the sandbox provider lets anyone "pay"');
   });
 
   it('reports a malformed value and an inconsistent pair together', () => {
@@ -140,7 +218,7 @@ describe('loadConfig refusals', () => {
   });
 
   it('treats an empty value as unset and strips every trailing slash', () => {
-    const config = loadConfig({ PORT: '', PUBLIC_URL: 'https://shop.example//' });
+    const config = loadConfig({ ...PUBLISHED, PORT: '', PUBLIC_URL: 'https://shop.example//' });
     expect(config.port).toBe(3000);
     expect(config.publicUrl).toBe('https://shop.example');
   });
@@ -161,7 +239,7 @@ describe('payment providers', () => {
   const PAYU = { PAYU_POS_ID: '300746', PAYU_CLIENT_ID: '300746', PAYU_CLIENT_SECRET: 'client-secret', PAYU_SECOND_KEY: 'second-key' };
 
   it('enables a provider only when all its settings are present, with its default base URL', () => {
-    const config = loadConfig(PAYU);
+    const config = loadConfig({ ...PUBLISHED, ...PAYU });
     expect(config.payu).toEqual({ apiUrl: 'https://secure.payu.com', posId: '300746', clientId: '300746', clientSecret: 'client-secret', secondKey: 'second-key' });
     expect(config.paypal).toBeUndefined();
     expect(config.postfinance).toBeUndefined();

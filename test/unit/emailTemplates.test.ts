@@ -5,7 +5,7 @@ import type { EmailData } from '../../src/email/copy.js';
 import { renderEmail, type RenderedEmail } from '../../src/email/templates.js';
 
 const SHOP = 'https://shop.example/shop';
-const SETUP = 'https://shop.example/account/setup-password?token=abc123';
+const SETUP = 'https://shop.example/account/setup-password#token=abc123';
 const ORDER_PAGE = 'https://shop.example/orders/7b0c2d7e-0000-4000-8000-000000000001';
 const ACCOUNT = { accountName: 'Sklep Przykładowy sp. z o.o.', iban: 'PL61109010140000071219812874', bic: 'WBKPPLPP' };
 

@@ -125,12 +125,17 @@ describe('capture', () => {
     expect(calls('GET', new RegExp(`/v2/checkout/orders/${sessionId}$`)).length).toBeGreaterThan(0);
   });
 
-  it('an order the buyer has not approved is a ProviderRefusal', async () => {
+  it('an order the buyer has not approved yet is no answer at all (null), and can be captured once approved', async () => {
     const input = sessionInput();
     const { sessionId } = await kit.provider.createSession(input);
-    const err = await kit.provider.capture!({ orderId: input.orderId, sessionId, idempotencyKey: 'k' }).catch((e: unknown) => e);
+    expect(await kit.provider.capture!({ orderId: input.orderId, sessionId, idempotencyKey: 'k' })).toBeNull();
+    await kit.fake.approve(sessionId, { webhook: false });
+    expect(await kit.provider.capture!({ orderId: input.orderId, sessionId, idempotencyKey: 'k2' })).toMatchObject({ kind: 'succeeded' });
+  });
+
+  it('an order PayPal refuses to capture for another reason is a ProviderRefusal', async () => {
+    const err = await kit.provider.capture!({ orderId: sessionInput().orderId, sessionId: 'NO-SUCH-ORDER', idempotencyKey: 'k' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ProviderRefusal);
-    expect((err as Error).message).toContain('ORDER_NOT_APPROVED');
   });
 });
 
@@ -154,6 +159,13 @@ describe('refund', () => {
     expect(await kit.provider.refund(req(1))).toMatchObject({ status: 'pending', reason: 'ECHECK' });
     kit.fake.setNextRefundStatus('FAILED');
     expect(await kit.provider.refund(req(2))).toMatchObject({ status: 'failed' });
+  });
+
+  it('a capture already refunded in full (CAPTURE_FULLY_REFUNDED) counts as refunded, not as a refusal', async () => {
+    const { input, sessionId, captureId } = await paidOrder(kit);
+    await kit.fake.refundFromDashboard(captureId);
+    const answer = await kit.provider.refund({ orderId: input.orderId, sessionId, paymentId: captureId, amount: { amount: 6900, currency: 'PLN' }, idempotencyKey: `refund:${input.orderId}:1:2` });
+    expect(answer).toMatchObject({ status: 'succeeded', reason: 'CAPTURE_FULLY_REFUNDED' });
   });
 
   it('more than is left to refund is a ProviderRefusal', async () => {

@@ -1,9 +1,10 @@
 // PayPal webhooks: signatures verified locally against the fake's certificate, and each event type's normalised meaning.
 import { generateKeyPairSync } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DomainError } from '../../src/domain/errors.js';
 import { WEBHOOK_TOLERANCE_SECONDS, WebhookSignatureError, type HeaderLookup } from '../../src/payments/provider.js';
-import { PAYPAL_TRANSMISSION_MAX_AGE_SECONDS } from '../../src/payments/paypalSignature.js';
+import { CERT_CACHE_SIZE, CERT_CACHE_TTL_MS, createCertificateSource, PAYPAL_TRANSMISSION_MAX_AGE_SECONDS } from '../../src/payments/paypalSignature.js';
 import { paidOrder, sessionInput, startPaypalKit, type PaypalKit } from '../support/paypalKit.js';
 
 let kit: PaypalKit;
@@ -35,6 +36,27 @@ describe('signature', () => {
     await expect(provider.verifyWebhook(body, lookup(kit.fake.sign(body)))).resolves.toEqual({ eventId: 'WH-TEST-1', eventType: 'PAYMENT.SALE.COMPLETED' });
     await provider.verifyWebhook(body, lookup(kit.fake.sign(body)));
     expect(kit.fake.requests.filter((r) => r.path.includes('/certs/')).length).toBe(before + 1);
+  });
+
+  it('keeps few certificates, by address without query or fragment, and reads them again after a day', async () => {
+    const pem = readFileSync(new URL('../fakes/paypalSigningCert.pem', import.meta.url), 'utf8');
+    const fetched: string[] = [];
+    let clock = Date.parse('2026-06-01T00:00:00Z');
+    const source = createCertificateSource(async (url) => (fetched.push(url.href), pem), () => clock);
+    const cert = (path: string) => source(new URL(`https://api.paypal.com/v1/notifications/certs/${path}`));
+    // Forged headers that vary only the query string get one download, of the address without it.
+    for (let i = 0; i < 50; i++) await cert(`CERT-1?nonce=${i}#x${i}`);
+    expect(fetched).toEqual(['https://api.paypal.com/v1/notifications/certs/CERT-1']);
+    // More addresses than the cache holds push the least recently used one out: it is downloaded again.
+    for (let i = 2; i <= CERT_CACHE_SIZE + 1; i++) await cert(`CERT-${i}`);
+    expect(fetched).toHaveLength(CERT_CACHE_SIZE + 1);
+    await cert(`CERT-${CERT_CACHE_SIZE + 1}`);
+    expect(fetched).toHaveLength(CERT_CACHE_SIZE + 1);
+    await cert('CERT-1');
+    expect(fetched).toHaveLength(CERT_CACHE_SIZE + 2);
+    clock += CERT_CACHE_TTL_MS + 1;
+    await cert('CERT-1');
+    expect(fetched).toHaveLength(CERT_CACHE_SIZE + 3);
   });
 
   it('refuses a signature made with another key', async () => {

@@ -89,7 +89,7 @@ describe('orderWorkflow', () => {
     expect(f.names()).not.toContain('transitionOrder:EXPIRED');
   });
 
-  it('after an outage while opening checkout, fails the run so a retry with the same key opens the order', async () => {
+  it('after an outage while opening checkout, answers 503 but keeps the run open; a retry with the same key gets the URL once the provider is back', async () => {
     let outage = true;
     const f = fakes({
       createPaymentSession: async () => {
@@ -101,16 +101,46 @@ describe('orderWorkflow', () => {
     await withWorker(f.activities, async (tq) => {
       const err = await open(tq, args).catch((e: unknown) => e);
       expect(((err as WorkflowUpdateFailedError).cause as ApplicationFailure).type).toBe('checkout_unavailable');
-      const firstRun = await env.client.workflow.getHandle(orderWorkflowId(args.orderId)).result().catch((e: unknown) => e);
-      expect(firstRun).toBeInstanceOf(Error);
+      const handle = env.client.workflow.getHandle(orderWorkflowId(args.orderId));
+      expect((await handle.describe()).status.name).toBe('RUNNING');
+      // Still down: the retry asks for an attempt at once and hears that it failed too.
+      const before = f.names().filter((n) => n === 'createPaymentSession').length;
+      const again = await open(tq, args).catch((e: unknown) => e);
+      expect(((again as WorkflowUpdateFailedError).cause as ApplicationFailure).type).toBe('checkout_unavailable');
+      expect(f.names().filter((n) => n === 'createPaymentSession').length).toBeGreaterThan(before);
       outage = false;
       const retry = await open(tq, args);
       expect(retry.view.paymentUrl).toBe('https://pay.example/sess_2');
       await retry.handle.signal(paymentSignal, paid(args.orderId));
       expect((await retry.handle.result()).status).toBe('FULFILLED');
     });
+    expect(f.names().filter((n) => n === 'createOrder')).toHaveLength(1);
     expect(f.names()).not.toContain('transitionOrder:FAILED');
-    expect(f.names().filter((n) => n === 'createPaymentSession').length).toBeGreaterThan(5);
+  }, 30_000);
+
+  it('expires an order whose session never opened within the TTL, and completes the run', async () => {
+    const f = fakes({ createPaymentSession: async () => Promise.reject(new Error('provider unreachable')) });
+    const args = input({ checkoutTtlMs: 4000 });
+    const out = await withWorker(f.activities, async (tq) => {
+      const err = await open(tq, args).catch((e: unknown) => e);
+      expect(((err as WorkflowUpdateFailedError).cause as ApplicationFailure).type).toBe('checkout_unavailable');
+      return env.client.workflow.getHandle<typeof orderWorkflow>(orderWorkflowId(args.orderId)).result();
+    });
+    expect(out).toMatchObject({ status: 'EXPIRED', failure: { code: 'checkout_expired', kind: 'conflict' } });
+    expect(f.names().slice(-3)).toEqual(['expirePaymentSession', 'transitionOrder:EXPIRED', 'sendOrderEmail:checkout_expired']);
+    expect(f.calls.find(([n, i]) => n === 'transitionOrder' && i.to === 'EXPIRED')![1]).toMatchObject({ cause: 'checkout_unavailable' });
+  }, 30_000);
+
+  it('completes the run when the order could not even be created before the TTL', async () => {
+    const f = fakes({ createOrder: async () => Promise.reject(new Error('database unreachable')) });
+    const args = input({ checkoutTtlMs: 4000 });
+    const out = await withWorker(f.activities, async (tq) => {
+      const err = await open(tq, args).catch((e: unknown) => e);
+      expect(((err as WorkflowUpdateFailedError).cause as ApplicationFailure).type).toBe('checkout_unavailable');
+      return env.client.workflow.getHandle<typeof orderWorkflow>(orderWorkflowId(args.orderId)).result();
+    });
+    expect(out).toMatchObject({ status: 'PENDING', failure: { code: 'checkout_expired' } });
+    expect(new Set(f.names())).toEqual(new Set(['createOrder']));
   }, 30_000);
 
   it('takes the provider at its word when it reports the session expired', async () => {

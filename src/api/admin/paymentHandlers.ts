@@ -52,9 +52,16 @@ export function paymentHandlers(deps: ApiDeps) {
   const confirmRefund: RouteHandler<typeof confirmRefundRoute, AppEnv> = async (c) => {
     const { orderId, refundId } = c.req.valid('param');
     const refund = await requireRefund(orderId, refundId);
-    if (refund.status !== 'pending_manual') throw new DomainError('refund_not_manual', `This refund is ${refund.status}; only one waiting for an operator can be confirmed.`, 'conflict');
-    const note = c.req.valid('json')?.note;
-    await temporal.workflow.getHandle(refund.workflow_id).signal(refundOutcomeSignal, { refundId, status: 'succeeded', reason: `confirmed by an operator${note ? `: ${note}` : ''}` });
+    const { note, operator } = c.req.valid('json') ?? {};
+    let reason: string;
+    if (refund.status === 'pending_manual') reason = `confirmed by ${operator ?? 'an operator'}${note ? `: ${note}` : ''}`;
+    else if (refund.status === 'failed') {
+      // The one way out of a refusal the provider will repeat: the money went back another way, and we record who says so.
+      if (!operator || !note) throw new DomainError('confirmation_incomplete', 'Settling a refused refund outside the provider needs operator and note.', 'unprocessable');
+      reason = `refunded outside the provider, confirmed by ${operator}: ${note}`;
+    } else throw new DomainError('refund_not_manual', `This refund is ${refund.status}; only one waiting for an operator or refused by the provider can be confirmed.`, 'conflict');
+    await temporal.workflow.getHandle(refund.workflow_id).signal(refundOutcomeSignal, { refundId, status: 'succeeded', reason });
+    c.get('log').info({ orderId, refundId, from: refund.status, operator }, 'refund confirmed by an operator');
     return c.json({ refundId, status: 'succeeded', workflowId: refund.workflow_id }, 202);
   };
 

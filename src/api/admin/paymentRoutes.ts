@@ -37,6 +37,14 @@ export const paymentRoute = createRoute({
   },
 });
 
+const ConfirmRefundBody = z
+  .object({
+    note: z.string().trim().min(1).max(500).optional().openapi({ description: 'How the money went back (bank reference, channel)' }),
+    operator: z.string().trim().min(1).max(100).optional().openapi({ description: 'Who sent it: required for a refused refund settled outside the provider' }),
+  })
+  .strict()
+  .openapi('ConfirmRefundRequest');
+
 const RefundAction = z.object({ refundId: z.string().uuid(), status: z.string(), workflowId: z.string() }).openapi('RefundAction');
 
 export const confirmRefundRoute = createRoute({
@@ -44,13 +52,16 @@ export const confirmRefundRoute = createRoute({
   path: '/api/v1/admin/orders/{orderId}/refunds/{refundId}/confirm',
   tags,
   security,
-  description: 'An operator sent a bank-transfer refund by hand: the refund is done, the order settles and the customer is told.',
-  request: { params: RefundParams, body: jsonBody(z.object({ note: z.string().max(500).optional() }).strict(), false) },
+  description:
+    'An operator sent the money back by hand: a bank-transfer refund (pending_manual), or a refund the provider refused (failed) that was settled outside it. The refund is done, the order settles and the customer is told. Settling a refused refund outside the provider needs `operator` and `note` (who, and how the money went back); they are recorded on the order.',
+  request: { params: RefundParams, body: jsonBody(ConfirmRefundBody, false) },
   responses: {
     202: jsonContent(RefundAction, 'Handed to the refund'),
+    400: errorResponse('Malformed request'),
     401: errorResponse('Missing or wrong admin token'),
     404: errorResponse('No such refund of this order'),
-    409: errorResponse('The refund is not waiting for an operator'),
+    409: errorResponse('The refund is neither waiting for an operator nor refused by the provider'),
+    422: errorResponse('A refused refund settled outside the provider needs `operator` and `note` (code `confirmation_incomplete`)'),
   },
 });
 

@@ -15,7 +15,9 @@ const BODY = `<h1>Set your password</h1>
   <p id="relinked"></p>
 </form>
 <script>
-const token = new URLSearchParams(location.search).get('token') || '';
+// The link carries the token in the fragment, which never reaches a server; drop it from the address bar and history too.
+const token = new URLSearchParams(location.hash.slice(1)).get('token') || '';
+if (location.hash) history.replaceState(null, '', location.pathname);
 const result = document.getElementById('result');
 const relink = document.getElementById('relink');
 function offerNewLink(message) {
