@@ -1,8 +1,10 @@
 // Order activities: create the order row from the catalog, and record status transitions.
 import { randomInt } from 'node:crypto';
 import { quoteCart } from '../db/catalog.js';
+import { releaseRedemption, reserveRedemption } from '../db/coupons.js';
 import { lastOrderEmail } from '../db/emails.js';
 import { appendOrderEvent, getOrder, insertOrder, recordLatePayment, requireOrder, stalePendingOrders, transitionOrder } from '../db/orders.js';
+import { couponRefused } from '../domain/coupons.js';
 import type { Money } from '../domain/money.js';
 import { formatOrderNumber, type EmailKind, type OrderRequest, type OrderSummary, type ProviderName, type Transition } from '../domain/orders.js';
 import { customerEmailAttribute } from '../workflows/definitions.js';
@@ -12,17 +14,27 @@ const ORDER_NUMBER_ATTEMPTS = 8;
 
 export function orderActivities({ sql }: ActivityDeps) {
   return {
-    /** Idempotent on orderId: a retry returns the order the first attempt created. */
+    /**
+     * Idempotent on orderId: a retry returns the order the first attempt created. A coupon's use is reserved in the
+     * same transaction, with the coupon locked, so concurrent orders never hold more uses than it has.
+     */
     async createOrder(input: OrderRequest): Promise<OrderSummary> {
       const existing = await getOrder(sql, input.orderId);
       if (existing) return summary(existing);
       await sql.begin(async (tx) => {
-        const quote = await quoteCart(tx, input.packageIds, input.ownerLoggedIn ? input.email : undefined);
+        const quote = await quoteCart(tx, input, { owner: input.ownerLoggedIn ? input.email : undefined, lockCoupon: true });
+        if (quote.coupon && !quote.coupon.applied) throw couponRefused(quote.coupon.reason!, quote.coupon.code);
         await insertOrder(tx, input, quote, () => formatOrderNumber(new Date(), () => randomInt(1_000_000) / 1_000_000), ORDER_NUMBER_ATTEMPTS);
+        if (quote.coupon) await reserveRedemption(tx, { couponId: quote.coupon.couponId!, orderId: input.orderId, email: input.email, discount: quote.discount });
       });
       const created = await getOrder(sql, input.orderId);
       if (!created) throw new Error(`order ${input.orderId} vanished after insert`);
       return summary(created);
+    },
+
+    /** Compensation for createOrder's reservation: an order closed unpaid gives its coupon use back. Idempotent. */
+    async releaseCouponRedemption(input: { orderId: string }): Promise<{ released: boolean }> {
+      return { released: await releaseRedemption(sql, input.orderId) };
     },
 
     async transitionOrder(input: { orderId: string } & Transition): Promise<{ changed: boolean; status: OrderSummary['status'] }> {
@@ -36,9 +48,11 @@ export function orderActivities({ sql }: ActivityDeps) {
       paymentId: string | null;
       provider: ProviderName;
       customerEmail: string;
+      couponCode?: string | null;
     }> {
       const order = await requireOrder(sql, input.orderId);
       return {
+        couponCode: order.couponCode,
         state: { status: order.status, orderNumber: order.orderNumber, total: order.total, ...(order.status === 'HELD' && order.heldReason ? { heldReason: order.heldReason } : {}) },
         paymentId: order.paymentId,
         provider: order.provider,
@@ -68,6 +82,6 @@ export function orderActivities({ sql }: ActivityDeps) {
   };
 }
 
-function summary(o: { orderId: string; orderNumber: string; status: OrderSummary['status']; total: OrderSummary['total']; items: OrderSummary['items'] }): OrderSummary {
-  return { orderId: o.orderId, orderNumber: o.orderNumber, status: o.status, total: o.total, items: o.items };
+function summary(o: { orderId: string; orderNumber: string; status: OrderSummary['status']; total: OrderSummary['total']; items: OrderSummary['items']; couponCode: string | null }): OrderSummary {
+  return { orderId: o.orderId, orderNumber: o.orderNumber, status: o.status, total: o.total, items: o.items, couponCode: o.couponCode };
 }

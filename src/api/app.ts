@@ -4,6 +4,7 @@ import { adminRoutes } from './admin/index.js';
 import { authRoutes } from './auth.js';
 import { catalogRoutes } from './catalog.js';
 import { checkoutRoutes } from './checkout.js';
+import { quoteRoutes } from './quote.js';
 import { databaseDeadline } from './deadline.js';
 import { docsRoutes } from './docs.js';
 import type { ApiDeps } from './deps.js';
@@ -35,6 +36,7 @@ export function createApp(deps: ApiDeps) {
   app.route('/', catalogRoutes(deps));
   app.route('/', paymentMethodRoutes(deps));
   app.route('/', paypalReturnRoutes(deps));
+  app.route('/', quoteRoutes(deps));
   app.route('/', checkoutRoutes(deps));
   app.route('/', orderRoutes(deps));
   app.route('/', webhookRoutes(deps));

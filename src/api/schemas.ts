@@ -12,6 +12,24 @@ export const MoneySchema = z
   .object({ amount: z.number().int().openapi({ example: 6900, description: 'Minor units (grosz for PLN)' }), currency: z.string().length(3).openapi({ example: 'PLN' }) })
   .openapi('Money');
 
+/** An order's line as buyers see it: the catalog price and what a coupon took off it. */
+export const OrderItemSchema = z
+  .object({
+    packageId: z.string().uuid(),
+    slug: z.string(),
+    title: z.string(),
+    price: MoneySchema,
+    discount: MoneySchema.openapi({ description: 'What the coupon took off this line; the buyer paid price − discount' }),
+  })
+  .openapi('OrderItem');
+
+/** What an order's coupon changed: the items' sum before it, the discount, the code (null without one). */
+export const OrderDiscountFields = {
+  subtotal: MoneySchema,
+  discount: MoneySchema,
+  couponCode: z.string().nullable(),
+};
+
 export const OrderStatusSchema = z.enum(ORDER_STATUSES).openapi('OrderStatus');
 
 /** Checkout and operator refunds: the client's key makes a retried request reach the same order or refund. */

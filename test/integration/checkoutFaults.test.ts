@@ -1,11 +1,11 @@
 // Checkout under faults: a provider answer lost mid-call, and an order left PENDING by an outage before it had a session.
-import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { orderActivities } from '../../src/activities/orders.js';
 import { paymentActivities } from '../../src/activities/payments.js';
 import type { ProviderName } from '../../src/domain/orders.js';
 import type { PaymentProviders } from '../../src/payments/index.js';
 import { createStripeProvider } from '../../src/payments/stripe.js';
+import { recordingStripe } from '../support/stripeRecorder.js';
 import { orderWorkflowId } from '../../src/workflows/definitions.js';
 import { fakeActivityDeps } from '../support/fakeDeps.js';
 import { emailsTo, eventually, packageId, reconcile, recordHistory, startHarness, uniqueEmail, waitForStatus, type Harness } from '../support/harness.js';
@@ -15,21 +15,6 @@ beforeAll(async () => {
   h = await startHarness();
 });
 afterAll(async () => h?.close());
-
-/** A Stripe client whose every request is also written down, since stripe-mock does not enforce idempotency keys. */
-function recordingStripe() {
-  const sent: { path: string; idempotencyKey: string | undefined; body: string }[] = [];
-  const inner = Stripe.createNodeHttpClient();
-  const httpClient = Object.assign(Object.create(inner) as typeof inner, {
-    makeRequest: (...args: Parameters<typeof inner.makeRequest>) => {
-      const [, , path, method, headers, body] = args;
-      if (method === 'POST') sent.push({ path, idempotencyKey: headers['Idempotency-Key'] as string | undefined, body });
-      return inner.makeRequest(...args);
-    },
-  });
-  const s = h.config.stripe!;
-  return { sent, stripe: new Stripe(s.secretKey, { host: s.host, port: s.port, protocol: s.protocol, httpClient }) };
-}
 
 async function newOrder(provider: ProviderName, deps = fakeActivityDeps({ sql: h.sql })) {
   const orderId = crypto.randomUUID();
@@ -50,7 +35,7 @@ describe('a Stripe session whose answer was lost', () => {
   afterAll(() => vi.useRealTimers());
 
   it('is asked for again with the same key and byte-identical parameters, however late and by whichever run', async () => {
-    const { sent, stripe } = recordingStripe();
+    const { sent, stripe } = recordingStripe(h);
     const payments = { stripe: createStripeProvider(h.config.stripe!, stripe) } as PaymentProviders;
     const activities = paymentActivities(fakeActivityDeps({ sql: h.sql, payments, publicUrl: h.config.publicUrl }));
     const { orderId } = await newOrder('stripe');

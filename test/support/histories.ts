@@ -116,6 +116,10 @@ export const REQUIRED_HISTORIES = [
   'resumed-by-reconciliation',
   'refund-after-close-refreshes-order',
   'refreshed-after-refund',
+  // Coupons (issue 12): the use given back when the order expires or its payment fails; a 100% coupon that skips the provider.
+  'coupon-expired-released',
+  'coupon-payment-failed-released',
+  'coupon-free-order',
 ];
 
 /** protobufjs toObject options that survive JSON: 64-bit numbers and enums as strings, bytes as base64. */

@@ -170,3 +170,19 @@ describe('webhooks are acknowledged only once they are held', () => {
     expect(await bodyOf(res)).toEqual({ received: true, outcome: 'duplicate' });
   });
 });
+
+describe('the OpenAPI document declares quotes and coupons', () => {
+  it('names every route, the statuses each answers, and the coupon reason codes', async () => {
+    const doc = await bodyOf(await createApp(fakeApiDeps()).request('/openapi.json'));
+    const statuses = (path: string, method: string) => Object.keys(doc.paths[path][method].responses).sort();
+    expect(statuses('/api/v1/checkout/quote', 'post')).toEqual(['200', '400', '401', '409', '422', '503']);
+    expect(statuses('/api/v1/admin/coupons', 'post')).toEqual(['201', '400', '401', '409', '422']);
+    expect(statuses('/api/v1/admin/coupons', 'get')).toEqual(['200', '400', '401']);
+    expect(statuses('/api/v1/admin/coupons/{couponId}', 'get')).toEqual(['200', '400', '401', '404']);
+    expect(statuses('/api/v1/admin/coupons/{couponId}/deactivate', 'post')).toEqual(['200', '400', '401', '404']);
+    const quote = doc.components.schemas.Quote;
+    expect(quote.properties.coupon.properties.reason.enum).toEqual(['coupon_unknown', 'coupon_expired', 'coupon_exhausted', 'coupon_not_applicable', 'coupon_minimum_not_met']);
+    expect(doc.components.schemas.CheckoutRequest.properties).toHaveProperty('couponCode');
+    expect(doc.components.schemas.Coupon.required).toEqual(expect.arrayContaining(['id', 'code', 'active', 'uses']));
+  });
+});

@@ -86,7 +86,7 @@ describe('createSession', () => {
   });
 
   it('sends JPY in whole units and a discount when the total is below the lines', async () => {
-    const input = sessionInput({ lines: [{ packageId: 'p', slug: 'p', title: 'Yen', unitAmount: 600, currency: 'JPY' }], total: { amount: 500, currency: 'JPY' }, locale: 'en' });
+    const input = sessionInput({ lines: [{ packageId: 'p', slug: 'p', title: 'Yen', unitAmount: 600, discountAmount: 100, currency: 'JPY' }], total: { amount: 500, currency: 'JPY' }, locale: 'en' });
     await kit.provider.createSession(input);
     const unit = calls('POST', /^\/v2\/checkout\/orders$/).at(-1)!.json.purchase_units[0];
     expect(unit.amount).toEqual({ currency_code: 'JPY', value: '500', breakdown: { item_total: { currency_code: 'JPY', value: '600' }, discount: { currency_code: 'JPY', value: '100' } } });

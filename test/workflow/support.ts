@@ -56,6 +56,7 @@ export function fakes(overrides: Partial<Record<keyof Activities, (input: never)
     },
     createPaymentSession: async () => ({ sessionId: 'sess_1', paymentUrl: 'https://pay.example/sess_1' }),
     expirePaymentSession: async () => undefined,
+    releaseCouponRedemption: async () => ({ released: true }),
     transitionOrder: async (i: { orderId: string; to: OrderStatus; payment?: unknown }) => {
       if (i.payment) db.paid.add(i.orderId);
       const from = statusOf(i.orderId);

@@ -1,9 +1,11 @@
-// The operators' API (bearer ADMIN_TOKEN): find and inspect orders; cancel, refund, resolve, re-send, record transfers through workflows.
+// The operators' API (bearer ADMIN_TOKEN): find and inspect orders; cancel, refund, resolve, re-send, record transfers through workflows; coupons.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
 import type { ApiDeps } from '../deps.js';
 import { errorJson } from '../errors.js';
 import { newRouter } from '../router.js';
+import { couponHandlers } from './couponHandlers.js';
+import { couponDetailRoute, createCouponRoute, deactivateCouponRoute, listCouponsRoute } from './couponRoutes.js';
 import { adminHandlers } from './handlers.js';
 import { paymentHandlers } from './paymentHandlers.js';
 import { confirmRefundRoute, paymentRoute, retryRefundRoute } from './paymentRoutes.js';
@@ -29,6 +31,7 @@ export function adminRoutes(deps: ApiDeps) {
   const router = newRouter();
   const handle = adminHandlers(deps);
   const money = paymentHandlers(deps);
+  const coupons = couponHandlers(deps);
   router.openAPIRegistry.registerComponent('securitySchemes', 'adminBearer', { type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN' });
   router.use('/api/v1/admin/*', requireAdmin(deps.adminToken));
   return router
@@ -41,5 +44,9 @@ export function adminRoutes(deps: ApiDeps) {
     .openapi(eventsRoute, handle.events)
     .openapi(paymentRoute, money.payment)
     .openapi(confirmRefundRoute, money.confirmRefund)
-    .openapi(retryRefundRoute, money.retryRefund);
+    .openapi(retryRefundRoute, money.retryRefund)
+    .openapi(createCouponRoute, coupons.create)
+    .openapi(listCouponsRoute, coupons.list)
+    .openapi(couponDetailRoute, coupons.detail)
+    .openapi(deactivateCouponRoute, coupons.deactivate);
 }
