@@ -11,14 +11,15 @@ import type { orderWorkflow } from '../workflows/order.js';
 import { checkoutUpdate, CUSTOMER_EMAIL, ORDER_STATUS, orderWorkflowId, type CheckoutView, type OrderWorkflowInput } from '../workflows/definitions.js';
 import type { ApiDeps } from './deps.js';
 import { errorResponse } from './errors.js';
+import { rateLimitedResponse, refuseOverLimit, requestIp } from './limits.js';
 import { newRouter } from './router.js';
-import { IdempotencyKeyHeader, jsonBody, jsonContent, MoneySchema, OrderStatusSchema } from './schemas.js';
+import { EmailSchema, IdempotencyKeyHeader, jsonBody, jsonContent, MoneySchema, OrderStatusSchema } from './schemas.js';
 
 const CheckoutRequest = z
   .object({
     packageIds: z.array(z.string().uuid()).min(1).max(50),
-    email: z.string().trim().toLowerCase().email().max(254),
-    name: z.string().trim().min(1).max(200),
+    email: EmailSchema,
+    name: z.string().min(1).max(200),
     provider: z.enum(PROVIDERS),
     locale: z.enum(LOCALES).default(DEFAULT_LOCALE),
   })
@@ -42,6 +43,7 @@ const route = createRoute({
     400: errorResponse('Malformed request or empty cart'),
     409: errorResponse('The buyer already owns everything in the cart, or the order behind this key is closed'),
     422: errorResponse('Unknown or unavailable packages, mixed currencies, provider not enabled or not taking the cart\'s currency, or the key was used for another request'),
+    429: rateLimitedResponse('Too many new checkouts from this address or for this email (a retry of an existing key is not counted)'),
     503: errorResponse('Database or workflow service unavailable; retry with the same Idempotency-Key'),
   },
 });
@@ -78,6 +80,14 @@ export function checkoutRoutes(deps: ApiDeps) {
     // A settled order answers from the database: its workflow is closed (and may be gone after retention).
     if (existing && existing.status !== 'PENDING') return c.json(storedView(existing), 201);
     if (!existing) {
+      // Only a new order counts: each starts a workflow that lives for the checkout TTL and may email the address.
+      const { windowSeconds } = deps.accounts.rateLimit;
+      const limits = [
+        { key: `checkout:email:${body.email}`, max: deps.checkoutRateLimit.perEmail },
+        { key: `checkout:ip:${requestIp(c, deps.accounts.trustedProxyHops)}`, max: deps.checkoutRateLimit.perIp },
+      ];
+      const refused = await refuseOverLimit(c, sql, limits, windowSeconds);
+      if (refused) return refused;
       const provider = payments[body.provider];
       if (!provider) throw new DomainError('provider_unavailable', `Payment provider ${body.provider} is not enabled.`, 'unprocessable');
       // Refuse a bad cart here, before a workflow exists for it; the workflow prices it again from the catalog.
