@@ -16,6 +16,8 @@ export const MoneySchema = z
     amount: z.number().int().min(0).max(MAX_MINOR_UNITS).openapi({ example: 6900, description: 'Minor units (grosz for PLN)' }),
     currency: z.string().length(3).openapi({ example: 'PLN' }),
   })
+  // Closed, like every request object: an unknown key would be a subtree the document says nothing about.
+  .strict()
   .openapi('Money');
 
 /**

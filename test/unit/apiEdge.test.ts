@@ -252,6 +252,22 @@ describe('the document says what the edge does', () => {
     expect(pattern.test('ala.nowak+shop@example.com')).toBe(true);
   });
 
+  it('every object a request body holds is closed, so no part of a body escapes the document (webhooks aside)', async () => {
+    const doc = await document();
+    const open: string[] = [];
+    const walk = (node: any, at: string, seen: Set<string>) => {
+      if (!node || typeof node !== 'object') return;
+      if (node.$ref) {
+        if (seen.has(node.$ref)) return;
+        return walk(doc.components.schemas[node.$ref.split('/').pop()], node.$ref, new Set([...seen, node.$ref]));
+      }
+      if (node.type === 'object' && node.additionalProperties !== false) open.push(at);
+      for (const [k, v] of Object.entries(node)) if (k !== 'example') walk(v, `${at}/${k}`, seen);
+    };
+    for (const { name, op } of operations(doc)) if (op.requestBody && !name.includes('/webhooks/')) walk(op.requestBody, name, new Set());
+    expect(open).toEqual([]);
+  });
+
   it('every free-text string says it holds no NUL, within its declared length', async () => {
     const doc = await document();
     const slug = doc.paths['/api/v1/packages/{slug}'].get.parameters.find((p: any) => p.name === 'slug').schema;
