@@ -44,7 +44,7 @@ const envSchema = z.object({
   ADMIN_TOKEN: z.string().min(24).optional(),
   JWT_SECRET: z.string().min(32).optional(),
   JWT_TTL_SECONDS: z.coerce.number().int().positive().default(15 * 60),
-  // Login and setup-link requests allowed per email and per client IP in one fixed window (kept in PostgreSQL).
+  // Requests per client IP (login, setup link) and setup links per email in one fixed window (kept in PostgreSQL).
   AUTH_RATE_WINDOW_SECONDS: z.coerce.number().int().positive().default(15 * 60),
   AUTH_RATE_PER_EMAIL: z.coerce.number().int().positive().default(10),
   AUTH_RATE_PER_IP: z.coerce.number().int().positive().default(100),
