@@ -58,6 +58,9 @@ describe('the API matches /openapi.json', () => {
         `${h.baseUrl}/openapi.json`,
         '--max-time', String(SECONDS),
         '--workers', '2',
+        // Under the full suite two integration files share two cores and one Temporal dev server; an operator's cancel
+        // (an Update that waits for its activities) once took over schemathesis's default 10 s there.
+        '--request-timeout', '30',
         '--report', 'junit',
         '--report-junit-path', join(reports, 'junit.xml'),
         // Examples found here stay here: nothing is written into the checkout.
