@@ -1,4 +1,4 @@
-// Installs schemathesis (the OpenAPI fuzzer, from PyPI) once into a virtualenv in the per-user tool cache; prints its path.
+// Installs schemathesis (the OpenAPI fuzzer, from PyPI) once into a virtualenv in the per-user tool cache; answers how to run it.
 import { execFile } from 'node:child_process';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
