@@ -50,10 +50,22 @@ const envSchema = z.object({
   // Keys order ids to Idempotency-Keys; unset, it is derived from JWT_SECRET.
   ORDER_ID_SECRET: z.string().min(32).optional(),
   JWT_TTL_SECONDS: z.coerce.number().int().positive().default(15 * 60),
-  // Login and setup-link requests allowed per email and per client IP in one fixed window (kept in PostgreSQL).
+  // Requests per client IP (login, setup link) and setup links per email in one fixed window (kept in PostgreSQL).
   AUTH_RATE_WINDOW_SECONDS: z.coerce.number().int().positive().default(15 * 60),
   AUTH_RATE_PER_EMAIL: z.coerce.number().int().positive().default(10),
   AUTH_RATE_PER_IP: z.coerce.number().int().positive().default(100),
+  // Wrong passwords per email before each further login attempt waits (1 s, doubling, capped): slows guessing, never locks out.
+  LOGIN_FREE_FAILURES: z.coerce.number().int().positive().default(5),
+  LOGIN_MAX_DELAY_SECONDS: z.coerce.number().int().positive().default(5 * 60),
+  // Checkouts per email and per client address (IPv6 per /64) in the same window: each starts a workflow and may send email.
+  CHECKOUT_RATE_PER_EMAIL: z.coerce.number().int().positive().default(10),
+  CHECKOUT_RATE_PER_IP: z.coerce.number().int().positive().default(30),
+  // Origins (scheme://host[:port], comma-separated) whose pages may call the public and customer API; none by default.
+  CORS_ORIGINS: z
+    .string()
+    .default('')
+    .transform((v) => v.split(',').map((o) => o.trim()).filter(Boolean))
+    .pipe(z.array(z.string().regex(/^https?:\/\/[^/\s]+$/, 'each origin is scheme://host[:port], without a path'))),
   // How many proxies in front of the API append to X-Forwarded-For; 0 (direct) ignores the header.
   TRUSTED_PROXY_HOPS: z.coerce.number().int().nonnegative().max(10).default(0),
   WORKER_SHUTDOWN_GRACE_SECONDS: z.coerce.number().int().nonnegative().default(20),
@@ -100,7 +112,9 @@ export interface Config extends PaymentConfig {
   jwt: { secret: string; ttlSeconds: number };
   /** Keys the HMAC that turns a buyer's Idempotency-Key into an order id. */
   orderIdSecret: string;
-  authRateLimit: { windowSeconds: number; perEmail: number; perIp: number };
+  authRateLimit: { windowSeconds: number; perEmail: number; perIp: number; freeFailures: number; maxDelaySeconds: number };
+  checkoutRateLimit: { perEmail: number; perIp: number };
+  corsOrigins: string[];
   trustedProxyHops: number;
   workerShutdownGraceMs: number;
   stack: { dataDir: string; pgPort: number; temporalPort: number; temporalUiPort: number; smtpPort: number };
@@ -179,7 +193,16 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     jwt: { secret: jwtSecret, ttlSeconds: e.JWT_TTL_SECONDS },
     // Derived under its own label, so the order-id key is never the token-signing key itself.
     orderIdSecret: e.ORDER_ID_SECRET ?? createHmac('sha256', jwtSecret).update('order-id-secret').digest('base64url'),
-    authRateLimit: { windowSeconds: e.AUTH_RATE_WINDOW_SECONDS, perEmail: e.AUTH_RATE_PER_EMAIL, perIp: e.AUTH_RATE_PER_IP },
+    authRateLimit: {
+      windowSeconds: e.AUTH_RATE_WINDOW_SECONDS,
+      perEmail: e.AUTH_RATE_PER_EMAIL,
+      perIp: e.AUTH_RATE_PER_IP,
+      freeFailures: e.LOGIN_FREE_FAILURES,
+      // A delay is measured from the last failure, and failures are forgotten a window after it: no delay outlasts that.
+      maxDelaySeconds: Math.min(e.LOGIN_MAX_DELAY_SECONDS, e.AUTH_RATE_WINDOW_SECONDS),
+    },
+    checkoutRateLimit: { perEmail: e.CHECKOUT_RATE_PER_EMAIL, perIp: e.CHECKOUT_RATE_PER_IP },
+    corsOrigins: e.CORS_ORIGINS,
     trustedProxyHops: e.TRUSTED_PROXY_HOPS,
     workerShutdownGraceMs: e.WORKER_SHUTDOWN_GRACE_SECONDS * 1000,
     stack: {

@@ -14,14 +14,15 @@ import { checkoutUpdate, customerEmailAttribute, ORDER_STATUS, orderWorkflowId, 
 import type { ApiDeps } from './deps.js';
 import { BEARER_SCHEME, optionalCustomer, type OptionalCustomerEnv } from './bearer.js';
 import { errorResponse } from './errors.js';
+import { rateLimitedResponse, refuseOverLimit, requestIp } from './limits.js';
 import { legacyOrderIdForKey, orderIdForKey } from './orderIds.js';
 import { newRouter } from './router.js';
-import { IdempotencyKeyHeader, jsonBody, jsonContent, MoneySchema, OrderStatusSchema } from './schemas.js';
+import { EmailSchema, IdempotencyKeyHeader, jsonBody, jsonContent, MoneySchema, OrderStatusSchema } from './schemas.js';
 
 const CheckoutFields = {
   packageIds: z.array(z.string().uuid()).min(1).max(50),
-  email: z.string().trim().toLowerCase().email().max(254),
-  name: z.string().trim().min(1).max(200),
+  email: EmailSchema,
+  name: z.string().min(1).max(200),
   provider: z.enum(PROVIDERS),
   locale: z.enum(LOCALES).default(DEFAULT_LOCALE),
   couponCode: z.string().trim().min(1).max(64).optional().openapi({ description: 'A coupon code (any letter case); the server decides whether it applies', example: 'WIOSNA20' }),
@@ -60,6 +61,7 @@ const route = createRoute({
       'Unknown or unavailable packages, mixed currencies, provider not enabled or not taking the cart\'s currency, the key was used for another request, ' +
         'or the coupon does not apply (code coupon_unknown, coupon_expired, coupon_exhausted, coupon_not_applicable or coupon_minimum_not_met)',
     ),
+    429: rateLimitedResponse('Too many new checkouts from this address or for this email (a retry of an existing key is not counted)'),
     503: errorResponse('Database, workflow service or payment provider unavailable (`checkout_unavailable`): the order keeps opening; retry with the same Idempotency-Key'),
   },
 });
@@ -125,6 +127,14 @@ export function checkoutRoutes(deps: ApiDeps) {
     // A settled order answers from the database: its workflow is closed (and may be gone after retention).
     if (existing && existing.status !== 'PENDING') return c.json(storedView(existing), 201);
     if (!existing) {
+      // Only a new order counts: each starts a workflow that lives for the checkout TTL and may email the address.
+      const { windowSeconds } = deps.accounts.rateLimit;
+      const limits = [
+        { key: `checkout:email:${body.email}`, max: deps.checkoutRateLimit.perEmail },
+        { key: `checkout:ip:${requestIp(c, deps.accounts.trustedProxyHops)}`, max: deps.checkoutRateLimit.perIp },
+      ];
+      const refused = await refuseOverLimit(c, sql, limits, windowSeconds);
+      if (refused) return refused;
       // Refuse a bad cart (or a coupon that does not apply) here, before a workflow exists for it; createOrder prices it
       // again from the catalog and reserves the coupon's use, refusing with the same code if it ran out meanwhile.
       const { coupon } = await priceRequest(deps, body, ownerLoggedIn ? body.email : undefined);

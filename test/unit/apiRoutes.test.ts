@@ -60,9 +60,9 @@ describe('the admin API takes only the admin bearer token', () => {
     expect((await bodyOf(res)).error.message).toContain('ADMIN_TOKEN');
   });
 
-  it('lets the right token through to validation (a cursor it never gave out is 400)', async () => {
+  it('lets the right token through to validation (a cursor it never gave out is 422)', async () => {
     const res = await createApp(fakeApiDeps()).request('/api/v1/admin/orders?cursor=bm9wZQ', admin);
-    expect(res.status).toBe(400);
+    expect(res.status).toBe(422);
     expect((await bodyOf(res)).error.code).toBe('invalid_cursor');
   });
 });
@@ -139,8 +139,8 @@ describe('errors are mapped once, at the edge', () => {
   });
 
   it('login with an unknown email is 401 invalid_credentials, like a wrong password', async () => {
-    // Every query answers no rows: the rate-limit counter counts nothing over its limit, and no account has this email.
-    const res = await createApp(fakeApiDeps({ sql: fakeSql([], []) })).request('/api/v1/auth/login', json({ email: 'nobody@example.com', password: 'whatever-it-is' }));
+    // The rate-limit counter counts nothing over its limit, no account has this email, no failures yet; one is recorded.
+    const res = await createApp(fakeApiDeps({ sql: fakeSql([[], [], [], [], [{ hits: 1 }]], []) })).request('/api/v1/auth/login', json({ email: 'nobody@example.com', password: 'whatever-it-is' }));
     expect(res.status).toBe(401);
     expect((await bodyOf(res)).error.code).toBe('invalid_credentials');
   });

@@ -1,9 +1,10 @@
 // The page providers send the buyer back to: it follows the order (over the public API) until it settles.
 import { escapeHtml } from '../../domain/html.js';
 import { newRouter } from '../router.js';
+import { scriptNonce } from '../headers.js';
 import { MONEY_SCRIPT, page } from './html.js';
 
-function orderPage(orderId: string): string {
+function orderPage(orderId: string, nonce: string): string {
   return page(
     'Your order',
     `<h1>Your order</h1><div class="card" id="order"><p class="muted">Loading…</p></div>
@@ -34,9 +35,10 @@ async function poll() {
 }
 poll();
 </script>`,
+    nonce,
   );
 }
 
 export function orderPageRoutes() {
-  return newRouter().get('/orders/:orderId', (c) => c.html(orderPage(c.req.param('orderId'))));
+  return newRouter().get('/orders/:orderId', (c) => c.html(orderPage(c.req.param('orderId'), scriptNonce(c))));
 }

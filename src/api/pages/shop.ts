@@ -1,6 +1,7 @@
 // A bare storefront for trying the product by hand: pick a package and a way to pay (the sandbox by default), type an
 // email and perhaps a coupon, see the price the server quotes. It uses only the public API (catalog, quote, checkout).
 import type { ApiDeps } from '../deps.js';
+import { scriptNonce } from '../headers.js';
 import { MONEY_SCRIPT, page } from './html.js';
 import { newRouter } from '../router.js';
 
@@ -83,6 +84,6 @@ document.getElementById('buy').addEventListener('submit', async (e) => {
 
 export function shopRoutes(_deps: ApiDeps) {
   const router = newRouter();
-  router.get('/shop', (c) => c.html(page('Shop', SHOP)));
+  router.get('/shop', (c) => c.html(page('Shop', SHOP, scriptNonce(c))));
   return router;
 }
