@@ -1,5 +1,6 @@
 // The only reader of process.env: defaults, then env overrides, then one validation that reports every error.
 import { z } from 'zod';
+import { observabilityConfig, observabilityCrossChecks, observabilityEnv, type ObservabilityConfig } from './config/observability.js';
 import { paymentConfig, paymentCrossChecks, paymentEnv, type PaymentConfig } from './config/payments.js';
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
@@ -31,6 +32,7 @@ const envSchema = z.object({
   SANDBOX_ENABLED: bool.optional(),
   SANDBOX_WEBHOOK_SECRET: z.string().min(16).optional(),
   ...paymentEnv,
+  ...observabilityEnv,
 
   CHECKOUT_TTL_SECONDS: z.coerce.number().int().positive().default(24 * 60 * 60),
   // How long fulfilment (user, enrolment) keeps retrying after payment before the order is compensated.
@@ -69,7 +71,7 @@ const envSchema = z.object({
 
 export type Env = z.infer<typeof envSchema>;
 
-export interface Config extends PaymentConfig {
+export interface Config extends PaymentConfig, ObservabilityConfig {
   env: Env['NODE_ENV'];
   host: string;
   port: number;
@@ -115,6 +117,7 @@ function crossChecks(env: Record<string, string>): string[] {
     problems.push('JWT_SECRET: required in production (at least 32 characters) to sign customer access tokens');
   }
   problems.push(...paymentCrossChecks(env));
+  problems.push(...observabilityCrossChecks(env));
   if (isSandboxEnabled(env) && env.NODE_ENV === 'production' && !env.SANDBOX_WEBHOOK_SECRET) {
     problems.push('SANDBOX_WEBHOOK_SECRET: required when the sandbox provider is enabled in production');
   }
@@ -134,6 +137,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   const sandboxEnabled = isSandboxEnabled(env);
 
   const publicUrl = (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
+  const temporalUiUrl = (e.TEMPORAL_UI_URL ?? `http://localhost:${e.TEMPORAL_UI_PORT}`).replace(/\/+$/, '');
   return {
     env: e.NODE_ENV,
     host: e.HOST,
@@ -146,7 +150,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       address: e.TEMPORAL_ADDRESS,
       namespace: e.TEMPORAL_NAMESPACE,
       taskQueue: e.TEMPORAL_TASK_QUEUE,
-      uiUrl: (e.TEMPORAL_UI_URL ?? `http://localhost:${e.TEMPORAL_UI_PORT}`).replace(/\/+$/, ''),
+      uiUrl: temporalUiUrl,
     },
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,
@@ -162,6 +166,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
         : undefined,
     sandbox: sandboxEnabled ? { webhookSecret: e.SANDBOX_WEBHOOK_SECRET ?? DEV_SANDBOX_SECRET } : undefined,
     ...paymentConfig(e),
+    ...observabilityConfig(e, temporalUiUrl),
     checkoutTtlMs: e.CHECKOUT_TTL_SECONDS * 1000,
     fulfilmentRetryMs: e.FULFILMENT_RETRY_SECONDS * 1000,
     latePaymentPolicy: e.LATE_PAYMENT_POLICY,

@@ -1,7 +1,14 @@
 // A Temporal client for the processes that start and signal workflows (API, stack, tests); no worker code is loaded.
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, type ConnectionLike } from '@temporalio/client';
+import { dataConverterFor } from './codec/aesGcm.js';
+import type { PayloadKey } from './config/observability.js';
+import { tracingClientInterceptors } from './observability/tracing.js';
 
-export async function connectTemporal(address: string, namespace: string): Promise<Client> {
-  const connection = await Connection.connect({ address });
-  return new Client({ connection, namespace });
+/** Every client encrypts with the configured keys and carries the caller's trace into the workflow. */
+export function temporalClient(connection: ConnectionLike, namespace: string, payloadKeys: PayloadKey[]): Client {
+  return new Client({ connection, namespace, dataConverter: dataConverterFor(payloadKeys), interceptors: tracingClientInterceptors() });
+}
+
+export async function connectTemporal(address: string, namespace: string, payloadKeys: PayloadKey[]): Promise<Client> {
+  return temporalClient(await Connection.connect({ address }), namespace, payloadKeys);
 }

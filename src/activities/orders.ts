@@ -5,11 +5,11 @@ import { lastOrderEmail } from '../db/emails.js';
 import { appendOrderEvent, getOrder, insertOrder, recordLatePayment, requireOrder, stalePendingOrders, transitionOrder } from '../db/orders.js';
 import type { Money } from '../domain/money.js';
 import { formatOrderNumber, type EmailKind, type OrderRequest, type OrderSummary, type ProviderName, type Transition } from '../domain/orders.js';
-import { activityCallKey, type ActivityDeps } from './deps.js';
+import { activityCallKey, countTransition, type ActivityDeps } from './deps.js';
 
 const ORDER_NUMBER_ATTEMPTS = 8;
 
-export function orderActivities({ sql }: ActivityDeps) {
+export function orderActivities({ sql, metrics }: ActivityDeps) {
   return {
     /** Idempotent on orderId: a retry returns the order the first attempt created. */
     async createOrder(input: OrderRequest): Promise<OrderSummary> {
@@ -21,12 +21,15 @@ export function orderActivities({ sql }: ActivityDeps) {
       });
       const created = await getOrder(sql, input.orderId);
       if (!created) throw new Error(`order ${input.orderId} vanished after insert`);
+      metrics.ordersCreated.inc({ provider: created.provider });
       return summary(created);
     },
 
     async transitionOrder(input: { orderId: string } & Transition): Promise<{ changed: boolean; status: OrderSummary['status'] }> {
       const { orderId, ...t } = input;
-      return transitionOrder(sql, orderId, t);
+      const result = await transitionOrder(sql, orderId, t);
+      countTransition(metrics, result);
+      return { changed: result.changed, status: result.status };
     },
 
     /** Where a resumed run starts: the order as the database knows it. */

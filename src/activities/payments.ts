@@ -3,9 +3,9 @@ import { fixSessionExpiry, requireOrder, setPaymentSession, transitionOrder } fr
 import type { OrderStatus, PaymentEvent } from '../domain/orders.js';
 import { DomainError } from '../domain/errors.js';
 import { ProviderRefusal } from '../payments/provider.js';
-import { providerFor, type ActivityDeps } from './deps.js';
+import { countTransition, providerFor, type ActivityDeps } from './deps.js';
 
-export function paymentActivities({ sql, payments, publicUrl }: ActivityDeps) {
+export function paymentActivities({ sql, payments, publicUrl, metrics }: ActivityDeps) {
   const provider = (name: string) => providerFor(payments, name);
 
   return {
@@ -36,7 +36,9 @@ export function paymentActivities({ sql, payments, publicUrl }: ActivityDeps) {
       });
       await setPaymentSession(sql, order.orderId, session);
       if (session.state !== 'processing') return { sessionId: session.sessionId, paymentUrl: session.url, status: order.status };
-      const { status } = await transitionOrder(sql, order.orderId, { to: 'PROCESSING', cause: `awaiting_payment:${order.provider}` });
+      const moved = await transitionOrder(sql, order.orderId, { to: 'PROCESSING', cause: `awaiting_payment:${order.provider}` });
+      countTransition(metrics, moved);
+      const { status } = moved;
       return { sessionId: session.sessionId, paymentUrl: session.url, status };
     },
 

@@ -4,6 +4,7 @@ import { adminRoutes } from './admin/index.js';
 import { authRoutes } from './auth.js';
 import { catalogRoutes } from './catalog.js';
 import { checkoutRoutes } from './checkout.js';
+import { codecRoutes } from './codec.js';
 import { databaseDeadline } from './deadline.js';
 import { docsRoutes } from './docs.js';
 import type { ApiDeps } from './deps.js';
@@ -11,6 +12,8 @@ import { errorHandler, errorJson } from './errors.js';
 import { newRouter } from './router.js';
 import { healthRoutes } from './health.js';
 import { meRoutes } from './me.js';
+import { httpMetrics, metricsRoutes } from './metrics.js';
+import { httpTracing } from '../observability/tracing.js';
 import { orderRoutes } from './orders.js';
 import { pageRoutes } from './pages/index.js';
 import { paymentMethodRoutes } from './paymentMethods.js';
@@ -20,6 +23,7 @@ import { webhookRoutes } from './webhooks.js';
 export function createApp(deps: ApiDeps) {
   const app = newRouter();
 
+  app.use(httpTracing());
   app.use(async (c, next) => {
     const started = performance.now();
     const log = deps.log.child({ reqId: c.req.header('x-request-id') ?? randomUUID() });
@@ -27,11 +31,13 @@ export function createApp(deps: ApiDeps) {
     await next();
     log.info({ method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) }, 'request');
   });
+  app.use(httpMetrics(deps.metrics));
   app.use(databaseDeadline(deps.sql));
   app.onError(errorHandler(deps.log));
   app.notFound((c) => errorJson(c, 404, 'not_found', `No route for ${c.req.method} ${c.req.path}.`));
 
   app.route('/', healthRoutes(deps));
+  if (deps.metricsEndpoint) app.route('/', metricsRoutes(deps.metrics, deps.metricsEndpoint.token));
   app.route('/', catalogRoutes(deps));
   app.route('/', paymentMethodRoutes(deps));
   app.route('/', paypalReturnRoutes(deps));
@@ -40,6 +46,7 @@ export function createApp(deps: ApiDeps) {
   app.route('/', webhookRoutes(deps));
   app.route('/', authRoutes(deps));
   app.route('/', adminRoutes(deps));
+  app.route('/', codecRoutes({ ...deps.codec, adminToken: deps.adminToken }));
   app.route('/', meRoutes(deps));
   app.route('/', pageRoutes(deps));
 

@@ -7,6 +7,7 @@ import { hashToken } from '../../src/auth/setupTokens.js';
 import { createMailer, senderDomain, type Mailer } from '../../src/email/transport.js';
 import type { PaymentProviders } from '../../src/payments/index.js';
 import { checkout, emailsTo, eventually, packageId, sandboxAction, startHarness, uniqueEmail, waitForStatus, type Harness } from '../support/harness.js';
+import { createMetrics } from '../../src/observability/metrics.js';
 
 let h: Harness;
 let mailer: Mailer;
@@ -15,7 +16,7 @@ beforeAll(async () => {
   h = await startHarness();
   mailer = createMailer(h.config.smtpUrl!, h.config.mailFrom);
   // The worker's own activities, called directly as Temporal would retry them.
-  activities = createActivities({ sql: h.sql, payments: {} as PaymentProviders, mailer, publicUrl: h.config.publicUrl, shopUrl: h.config.shopUrl, tokenSecret: h.config.jwt.secret });
+  activities = createActivities({ sql: h.sql, payments: {} as PaymentProviders, mailer, publicUrl: h.config.publicUrl, shopUrl: h.config.shopUrl, tokenSecret: h.config.jwt.secret, metrics: createMetrics({ defaults: false }) });
 });
 afterAll(async () => {
   mailer?.close();

@@ -55,7 +55,7 @@ describe('start-up without dependencies', () => {
     await temporal.open();
     await worker.waitForLog('worker running', 1, 30_000);
 
-    const client = await connectTemporal(inject('temporalAddress'), 'default');
+    const client = await connectTemporal(inject('temporalAddress'), 'default', []);
     try {
       const pollers = await eventually(
         async () => (await client.workflowService.describeTaskQueue({ namespace: 'default', taskQueue: { name: env.TEMPORAL_TASK_QUEUE }, taskQueueType: 1 })).pollers ?? [],

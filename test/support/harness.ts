@@ -12,6 +12,9 @@ import type { CapturedEmail } from '../../src/email/devMailbox.js';
 import { createMailer } from '../../src/email/transport.js';
 import { createLogger } from '../../src/log.js';
 import { createPaymentProviders } from '../../src/payments/index.js';
+import { countOrdersWithStatus } from '../../src/db/orders.js';
+import { createMetrics, type Metrics } from '../../src/observability/metrics.js';
+import { startTracing, type Tracing } from '../../src/observability/tracing.js';
 import { createOrderWorker, ensureReconcileSchedule } from '../../src/wiring.js';
 import { connectTemporal } from '../../src/temporalClient.js';
 import { apiDepsFrom, startHttpServer } from '../../src/api/server.js';
@@ -26,12 +29,14 @@ export interface Harness {
   config: Config;
   sql: Sql;
   temporal: Client;
+  /** The registry the harness's API and worker share, as in `npm start`. */
+  metrics: Metrics;
   mailboxUrl: string;
   reconcileScheduleId: string;
   close(): Promise<void>;
 }
 
-export async function startHarness(env: Record<string, string> = {}): Promise<Harness> {
+export async function startHarness(env: Record<string, string> = {}, options: { tracing?: Tracing } = {}): Promise<Harness> {
   if (!runtimeInstalled) {
     Runtime.install({ logger: new DefaultLogger('WARN') });
     runtimeInstalled = true;
@@ -61,21 +66,24 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
   const sql = createSql(config.databaseUrl!, { max: 5 });
   const payments = createPaymentProviders(config, sql);
   const mailer = createMailer(config.smtpUrl!, config.mailFrom);
+  const metrics = createMetrics({ defaults: false, countHeldOrders: () => countOrdersWithStatus(sql, 'HELD') });
+  const tracing = options.tracing ?? startTracing('test', {});
   const { worker, connection } = await createOrderWorker(
     config,
-    { temporalAddress: config.temporal.address!, sql, payments, mailer },
+    { temporalAddress: config.temporal.address!, sql, payments, mailer, metrics, tracing },
     { workflowBundle: { code: inject('workflowCode') }, stickyQueueScheduleToStartTimeoutMs: 1000 },
   );
   const running: Promise<void> = worker.run();
-  const temporal = await connectTemporal(config.temporal.address!, config.temporal.namespace);
+  const temporal = await connectTemporal(config.temporal.address!, config.temporal.namespace, config.codec.keys);
   const reconcileScheduleId = await ensureReconcileSchedule(temporal, config);
-  const http = await startHttpServer(apiDepsFrom(config, { sql, temporal, payments, log: createLogger('silent') }), '127.0.0.1', port);
+  const http = await startHttpServer(apiDepsFrom(config, { sql, temporal, payments, log: createLogger('silent'), metrics }), '127.0.0.1', port);
 
   return {
     baseUrl: config.publicUrl,
     config,
     sql,
     temporal,
+    metrics,
     mailboxUrl: inject('mailboxUrl'),
     reconcileScheduleId,
     async close() {
