@@ -1,9 +1,12 @@
 // Replays every recorded workflow history against today's workflow code: a change that breaks determinism fails here.
 import { temporal } from '@temporalio/proto';
 import { bundleWorkflowCode, DefaultLogger, Worker } from '@temporalio/worker';
+import { randomBytes } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { WORKFLOWS_PATH } from '../../src/wiring.js';
+import { dataConverterFor } from '../../src/codec/aesGcm.js';
+import { startTracing, tracingWorkerOptions } from '../../src/observability/tracing.js';
+import { WORKFLOW_BUNDLE_OPTIONS } from '../../src/wiring.js';
 import { HISTORY_FIXTURES, REQUIRED_HISTORIES } from '../support/histories.js';
 
 async function fixtures() {
@@ -24,10 +27,14 @@ describe('recorded workflow histories', () => {
 
   it('replay without a determinism error', async () => {
     const all = await fixtures();
-    const workflowBundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') });
+    // The worker's own bundle and data converter: tracing interceptors, failure converter, and a payload codec, which must
+    // let the histories recorded before encryption through.
+    const workflowBundle = await bundleWorkflowCode({ ...WORKFLOW_BUNDLE_OPTIONS, logger: new DefaultLogger('WARN') });
+    const dataConverter = dataConverterFor([{ id: 'replay', key: randomBytes(32) }]);
+    const { sinks } = tracingWorkerOptions(startTracing('replay', {}));
     const failures: string[] = [];
     let replayed = 0;
-    for await (const result of Worker.runReplayHistories({ workflowBundle }, all.map(({ workflowId, history }) => ({ workflowId, history })))) {
+    for await (const result of Worker.runReplayHistories({ workflowBundle, dataConverter, sinks }, all.map(({ workflowId, history }) => ({ workflowId, history })))) {
       replayed++;
       if (result.error) failures.push(`${result.workflowId}: ${result.error.message}`);
     }
