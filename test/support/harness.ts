@@ -25,7 +25,10 @@ let runtimeInstalled = false;
 export const ADMIN_TOKEN = randomBytes(24).toString('hex');
 
 export interface Harness {
+  /** PUBLIC_URL: the harness's API, unless a test put something in front of it. */
   baseUrl: string;
+  /** The port the harness's own API listens on. */
+  apiPort: number;
   config: Config;
   sql: Sql;
   temporal: Client;
@@ -80,6 +83,7 @@ export async function startHarness(env: Record<string, string> = {}, options: { 
 
   return {
     baseUrl: config.publicUrl,
+    apiPort: port,
     config,
     sql,
     temporal,
