@@ -28,6 +28,8 @@ async function awayDependencies() {
     TEMPORAL_TASK_QUEUE: `test-${randomUUID()}`,
     SMTP_URL: inject('smtpUrl'),
     SANDBOX_WEBHOOK_SECRET: randomBytes(24).toString('hex'),
+    METRICS_PORT: String(await freePort()),
+    TEMPORAL_METRICS_PORT: String(await freePort()),
   };
   return { database, temporal, env };
 }
@@ -54,6 +56,12 @@ describe('start-up without dependencies', () => {
     expect(worker.alive()).toBe(true);
     await temporal.open();
     await worker.waitForLog('worker running', 1, 30_000);
+    // Its own /metrics (METRICS_PORT), and the Temporal SDK's worker metrics (TEMPORAL_METRICS_PORT).
+    const metrics = await (await fetch(`http://127.0.0.1:${env.METRICS_PORT}/metrics`)).text();
+    expect(metrics).toContain('# TYPE checkout_emails_total counter');
+    expect(metrics).toContain('process_resident_memory_bytes');
+    const sdk = await eventually(() => fetch(`http://127.0.0.1:${env.TEMPORAL_METRICS_PORT}/metrics`).then((r) => r.text()), (t) => t.includes('temporal_'), 'the SDK metrics');
+    expect(sdk).toMatch(/^temporal_\w+/m);
 
     const client = await connectTemporal(inject('temporalAddress'), 'default', []);
     try {
