@@ -63,15 +63,15 @@ export async function bundleOrderWorkflows(): Promise<WorkflowBundle> {
 }
 
 function workerOptions(connection: NativeConnection, config: Config, p: WorkerParts, tuning: WorkerTuning): WorkerOptions {
-  const { workflowsPath, failureConverterPath, workflowInterceptorModules } = WORKFLOW_BUNDLE_OPTIONS;
+  const { workflowsPath, workflowInterceptorModules } = WORKFLOW_BUNDLE_OPTIONS;
   const tracingOptions = tracingWorkerOptions(p.tracing);
   return {
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     ...(tuning.workflowBundle ? { workflowBundle: tuning.workflowBundle } : { workflowsPath }),
-    // Payloads encrypted with PAYLOAD_KEYS; the failure converter must match the one in the bundle.
-    dataConverter: { ...dataConverterFor(config.codec.keys), failureConverterPath },
+    // Payloads encrypted with PAYLOAD_KEYS; its failure converter is the one in the bundle (WORKFLOW_BUNDLE_OPTIONS).
+    dataConverter: dataConverterFor(config.codec.keys),
     sinks: tracingOptions.sinks,
     // A prebuilt bundle has the workflow interceptors in it already; bundling here needs them named.
     interceptors: { ...tracingOptions.interceptors, ...(tuning.workflowBundle ? {} : { workflowModules: workflowInterceptorModules }) },
