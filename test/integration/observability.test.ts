@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTracing, type Tracing } from '../../src/observability/tracing.js';
 import { orderWorkflowId } from '../../src/workflows/definitions.js';
 import { HISTORY_JSON } from '../support/histories.js';
-import { ADMIN_TOKEN, checkout, packageId, post, postJson, sandboxAction, startHarness, uniqueEmail, waitForStatus, type Harness } from '../support/harness.js';
+import { admin, ADMIN_TOKEN, checkout, eventually, packageId, post, postJson, sandboxAction, setRejected, startHarness, uniqueEmail, waitForStatus, type Harness } from '../support/harness.js';
 
 const PAYLOAD_KEY = randomBytes(32).toString('base64');
 const BUYER_NAME = `Zofia Obserwowana ${randomBytes(3).toString('hex')}`;
@@ -73,6 +73,27 @@ describe('metrics after one purchase', () => {
     } finally {
       await h.sql`UPDATE orders SET status = 'FULFILLED' WHERE id = ${orderId}`;
     }
+  });
+});
+
+describe('metrics after what comes later', () => {
+  it('count an operator refund by source and status, and an email the server refused', async () => {
+    const refund = await admin(h, 'POST', `/orders/${orderId}/refunds`, { reason: 'customer request' }, { authorization: `Bearer ${ADMIN_TOKEN}`, 'idempotency-key': `refund-${orderId}` });
+    expect(refund.status).toBe(202);
+    await waitForStatus(h, orderId, 'REFUNDED');
+
+    const bounced = uniqueEmail('bounce');
+    await setRejected(h, bounced, true);
+    const res = await checkout(h, { packageIds: [await packageId(h.sql, 'chatbot-rag')], email: bounced, locale: 'en' });
+    await sandboxAction(res.body.paymentUrl, 'pay');
+    await waitForStatus(h, res.body.orderId, 'FULFILLED');
+    // The failure is counted when it is recorded, after the email's retries: wait for the workflow to finish.
+    await h.temporal.workflow.getHandle(orderWorkflowId(res.body.orderId)).result();
+
+    const text = await eventually(scrape, (t) => sample(t, 'checkout_refunds_total{source="operator",status="succeeded"}') === 1, 'the refund to be counted');
+    expect(sample(text, 'checkout_order_status_total{status="REFUNDED"}')).toBe(1);
+    expect(sample(text, 'checkout_emails_total{kind="welcome",result="failed"}')).toBe(1);
+    expect(sample(text, 'checkout_order_status_total{status="FULFILLED"}')).toBe(2);
   });
 });
 
