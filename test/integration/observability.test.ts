@@ -5,10 +5,9 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTracing, type Tracing } from '../../src/observability/tracing.js';
 import { orderWorkflowId } from '../../src/workflows/definitions.js';
-import { HISTORY_JSON } from '../support/histories.js';
-import { admin, ADMIN_TOKEN, checkout, eventually, packageId, post, postJson, sandboxAction, setRejected, startHarness, uniqueEmail, waitForStatus, type Harness } from '../support/harness.js';
+import { FIXTURE_PAYLOAD_KEY, HISTORY_JSON } from '../support/histories.js';
+import { admin, ADMIN_TOKEN, checkout, eventually, recordHistory, packageId, post, postJson, sandboxAction, setRejected, startHarness, uniqueEmail, waitForStatus, type Harness } from '../support/harness.js';
 
-const PAYLOAD_KEY = randomBytes(32).toString('base64');
 const BUYER_NAME = `Zofia Obserwowana ${randomBytes(3).toString('hex')}`;
 const spans = new InMemorySpanExporter();
 
@@ -19,7 +18,8 @@ let orderId: string;
 
 beforeAll(async () => {
   tracing = startTracing('checkout-test', { spanProcessor: new SimpleSpanProcessor(spans) });
-  h = await startHarness({ PAYLOAD_KEYS: `test1:${PAYLOAD_KEY}` }, { tracing });
+  // The fixtures' key, so the history recorded here (RECORD_HISTORIES=1) replays in test/workflow/replay.test.ts.
+  h = await startHarness({ PAYLOAD_KEYS: `${FIXTURE_PAYLOAD_KEY.id}:${FIXTURE_PAYLOAD_KEY.key.toString('base64')}` }, { tracing });
   email = uniqueEmail('observed');
   const res = await checkout(h, { packageIds: [await packageId(h.sql, 'chatbot-rag')], email, name: BUYER_NAME, locale: 'en' });
   expect(res.status).toBe(201);
@@ -30,6 +30,7 @@ beforeAll(async () => {
   expect((await sandboxAction(res.body.paymentUrl, 'pay')).status).toBe(303);
   await waitForStatus(h, orderId, 'FULFILLED');
   await h.temporal.workflow.getHandle(orderWorkflowId(orderId)).result();
+  await recordHistory(h, orderWorkflowId(orderId), 'encrypted-purchase');
 });
 afterAll(async () => {
   await h?.close();

@@ -1,13 +1,12 @@
 // Replays every recorded workflow history against today's workflow code: a change that breaks determinism fails here.
 import { temporal } from '@temporalio/proto';
 import { bundleWorkflowCode, DefaultLogger, Worker } from '@temporalio/worker';
-import { randomBytes } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { dataConverterFor } from '../../src/codec/aesGcm.js';
 import { startTracing, tracingWorkerOptions } from '../../src/observability/tracing.js';
 import { WORKFLOW_BUNDLE_OPTIONS } from '../../src/wiring.js';
-import { HISTORY_FIXTURES, REQUIRED_HISTORIES } from '../support/histories.js';
+import { FIXTURE_PAYLOAD_KEY, HISTORY_FIXTURES, REQUIRED_HISTORIES } from '../support/histories.js';
 
 async function fixtures() {
   const files = (await readdir(HISTORY_FIXTURES)).filter((f) => f.endsWith('.json')).sort();
@@ -27,10 +26,10 @@ describe('recorded workflow histories', () => {
 
   it('replay without a determinism error', async () => {
     const all = await fixtures();
-    // The worker's own bundle and data converter: tracing interceptors, failure converter, and a payload codec, which must
-    // let the histories recorded before encryption through.
+    // The worker's own bundle and data converter: tracing interceptors, failure converter, and a payload codec that
+    // decrypts the encrypted fixtures and lets the histories recorded before encryption through.
     const workflowBundle = await bundleWorkflowCode({ ...WORKFLOW_BUNDLE_OPTIONS, logger: new DefaultLogger('WARN') });
-    const dataConverter = dataConverterFor([{ id: 'replay', key: randomBytes(32) }]);
+    const dataConverter = dataConverterFor([FIXTURE_PAYLOAD_KEY]);
     const { sinks } = tracingWorkerOptions(startTracing('replay', {}));
     const failures: string[] = [];
     let replayed = 0;
