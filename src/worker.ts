@@ -20,8 +20,14 @@ exitOnSignalWhileStarting(log);
 installTemporalRuntime('WARN', config.metrics.temporalPort ? `${config.host}:${config.metrics.temporalPort}` : undefined);
 const tracing = startTracing(config.tracing.serviceName ?? 'checkout-worker', config.tracing);
 const metrics = createMetrics();
-// Prometheus's conventional port for an application exporter, when METRICS_PORT names none.
-const metricsServer = await startMetricsServer(metrics, config.metrics.token, config.host, config.metrics.port ?? 9464, log);
+// Prometheus's conventional port for an application exporter, when METRICS_PORT names none. A second worker on the
+// same machine (joining `npm start`) finds it taken and takes a free one; a port named in METRICS_PORT must be free.
+const DEFAULT_METRICS_PORT = 9464;
+const metricsServer = await startMetricsServer(metrics, config.metrics.token, config.host, config.metrics.port ?? DEFAULT_METRICS_PORT, log).catch((err: unknown) => {
+  if (config.metrics.port || (err as { code?: string }).code !== 'EADDRINUSE') throw err;
+  log.warn({ port: DEFAULT_METRICS_PORT, action: 'serving /metrics on a free port; set METRICS_PORT to choose one' }, 'metrics port taken');
+  return startMetricsServer(metrics, config.metrics.token, config.host, 0, log);
+});
 const at = addresses(config);
 const sql = createSql(at.databaseUrl);
 // Activities need the schema: the database comes first, and the worker polls only once it is migrated.
