@@ -8,11 +8,11 @@ import { couponRefused } from '../domain/coupons.js';
 import type { Money } from '../domain/money.js';
 import { formatOrderNumber, type EmailKind, type OrderRequest, type OrderSummary, type ProviderName, type Transition } from '../domain/orders.js';
 import { customerEmailAttribute } from '../workflows/definitions.js';
-import { activityCallKey, type ActivityDeps } from './deps.js';
+import { activityCallKey, countTransition, type ActivityDeps } from './deps.js';
 
 const ORDER_NUMBER_ATTEMPTS = 8;
 
-export function orderActivities({ sql }: ActivityDeps) {
+export function orderActivities({ sql, metrics }: ActivityDeps) {
   return {
     /**
      * Idempotent on orderId: a retry returns the order the first attempt created. A coupon's use is reserved in the
@@ -29,6 +29,7 @@ export function orderActivities({ sql }: ActivityDeps) {
       });
       const created = await getOrder(sql, input.orderId);
       if (!created) throw new Error(`order ${input.orderId} vanished after insert`);
+      metrics.ordersCreated.inc({ provider: created.provider });
       return summary(created);
     },
 
@@ -39,7 +40,9 @@ export function orderActivities({ sql }: ActivityDeps) {
 
     async transitionOrder(input: { orderId: string } & Transition): Promise<{ changed: boolean; status: OrderSummary['status'] }> {
       const { orderId, ...t } = input;
-      return transitionOrder(sql, orderId, t);
+      const result = await transitionOrder(sql, orderId, t);
+      countTransition(metrics, result);
+      return { changed: result.changed, status: result.status };
     },
 
     /** Where a resumed run starts: the order as the database knows it, and the buyer as its search attribute shows them. */
