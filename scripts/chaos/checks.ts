@@ -1,31 +1,20 @@
-// After the run settles: what PostgreSQL, Temporal and the SMTP counter say, checked against what the buyers and provider did.
+// After the run settles: what PostgreSQL and the SMTP counter say, checked against what the buyers and the provider did.
 import type { Client } from '@temporalio/client';
 import type { Sql } from '../../src/db/client.js';
 import type { HttpLog } from './http.js';
+import { checkHttp, checkWorkflows, sample, type Check } from './runtimeChecks.js';
 import type { MailCounter } from './mailCounter.js';
 import type { CatalogItem } from './plan.js';
 import type { OrderResult } from './traffic.js';
 
-export interface Check {
-  ok: boolean;
-  detail?: unknown;
-}
 
 const STUCK = ['PENDING', 'PAID', 'HELD', 'PROCESSING'];
-/** The activities that open checkout: a run failing in them is the outage case the `outage` branch closes. */
-const CHECKOUT_ACTIVITIES = ['createOrder', 'createPaymentSession'];
-const sample = <T>(items: T[]) => items.slice(0, 10);
 
 interface OrderRow {
   id: string;
   status: string;
   email: string;
   user_id: string | null;
-}
-
-/** The runs of every order workflow still open: the run settles once there are none. */
-export async function openOrderRuns(temporal: Client): Promise<number> {
-  return (await temporal.workflow.count('WorkflowType = "orderWorkflow" AND ExecutionStatus = "Running"')).count;
 }
 
 export async function settledOrders(probe: Sql, orderIds: string[]): Promise<number> {
@@ -143,50 +132,17 @@ function checkEmails(mail: MailCounter, results: OrderResult[], rows: Map<string
   };
 }
 
-/** Which activity a failed run's failure came from, if any (a failure wraps its cause: ActivityFailure carries the type). */
-function failedActivity(failure: unknown): string | undefined {
-  for (let f = failure as { activityFailureInfo?: { activityType?: { name?: string } }; cause?: unknown } | undefined; f; f = f.cause as typeof f) {
-    const name = f.activityFailureInfo?.activityType?.name;
-    if (name) return name;
-  }
-  return undefined;
+export interface CheckDeps {
+  probe: Sql;
+  temporal: Client;
+  mail: MailCounter;
+  http: HttpLog;
+  catalog: CatalogItem[];
+  /** The PostgreSQL and Temporal outages, in seconds since the traffic began: the only times a 503 is expected. */
+  outages: Array<{ at: number; until: number }>;
 }
 
-async function checkWorkflows(temporal: Client): Promise<Record<string, Check>> {
-  const closedBadly: Array<{ workflowId: string; type: string; status: string; activity?: string; message?: string }> = [];
-  for await (const w of temporal.workflow.list({ query: 'ExecutionStatus = "Failed" OR ExecutionStatus = "Terminated" OR ExecutionStatus = "TimedOut"' })) {
-    const history = await temporal.workflow.getHandle(w.workflowId, w.runId).fetchHistory();
-    const last = history.events?.at(-1);
-    const failure = last?.workflowExecutionFailedEventAttributes?.failure;
-    closedBadly.push({ workflowId: w.workflowId, type: w.type, status: w.status.name, activity: failedActivity(failure), message: failure?.message ?? undefined });
-  }
-  const duringCheckout = closedBadly.filter((w) => w.type === 'orderWorkflow' && w.status === 'FAILED' && CHECKOUT_ACTIVITIES.includes(w.activity ?? ''));
-  const open = await openOrderRuns(temporal);
-  return {
-    // The goal: none. Runs that failed while opening checkout are counted apart: the `outage` branch makes them pass.
-    noWorkflowFailedOrTerminated: {
-      ok: closedBadly.length === 0,
-      detail: { count: closedBadly.length, checkoutOpeningFailures: duringCheckout.length, other: closedBadly.length - duringCheckout.length, sample: sample(closedBadly) },
-    },
-    noOrderRunLeftOpen: { ok: open === 0, detail: { running: open } },
-  };
-}
-
-/** 503 is the documented answer while a dependency is away (retry with the same key or event); any other 5xx is a bug. */
-function checkHttp(http: HttpLog): Record<string, Check> {
-  const other5xx: Record<string, number> = {};
-  let noAnswer = 0;
-  for (const [endpoint, t] of http.tallies) {
-    for (const [kind, n] of Object.entries(t.serverErrors)) if (!kind.startsWith('503 ')) other5xx[`${endpoint} ${kind}`] = n;
-    noAnswer += t.noAnswer;
-  }
-  return {
-    no5xxBut503: { ok: Object.keys(other5xx).length === 0, detail: other5xx },
-    everyRequestAnswered: { ok: noAnswer === 0, detail: { noAnswer } },
-  };
-}
-
-export async function runChecks(deps: { probe: Sql; temporal: Client; mail: MailCounter; http: HttpLog; catalog: CatalogItem[] }, results: OrderResult[]) {
+export async function runChecks(deps: CheckDeps, results: OrderResult[]) {
   const allRows = await deps.probe<OrderRow[]>`SELECT id, status, email, user_id FROM orders`;
   const rows = new Map(allRows.map((r) => [r.id, r]));
   const mail = checkEmails(deps.mail, results, rows);
@@ -198,7 +154,7 @@ export async function runChecks(deps: { probe: Sql; temporal: Client; mail: Mail
     ...(await checkWebhooks(deps.probe, results)),
     ...mail.checks,
     ...(await checkWorkflows(deps.temporal)),
-    ...checkHttp(deps.http),
+    ...checkHttp(deps.http, deps.outages),
   };
   return { checks, statuses, emails: mail.emails };
 }

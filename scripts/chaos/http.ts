@@ -1,7 +1,12 @@
 // Every request the chaos run makes, timed and tallied: status codes per endpoint, error codes of 5xx, and no-answers.
 
-/** Longer than any answer the API promises (503 within ~5 s while the database is away); beyond it, a request hung. */
-export const REQUEST_TIMEOUT_MS = 20_000;
+/**
+ * How long a buyer's browser or a provider waits for an answer before giving up and retrying (a gateway's usual 30 s).
+ * The API promises 503 within ~5 s while the database is away; a request still unanswered here hung.
+ */
+export const REQUEST_TIMEOUT_MS = 30_000;
+/** Slower than the database deadline's promise: listed with their times, to set beside the faults. */
+const SLOW_MS = 10_000;
 
 export interface Answer {
   status: number;
@@ -9,64 +14,90 @@ export interface Answer {
   ms: number;
 }
 
-export interface Tally {
-  requests: number;
+interface Tally {
   byStatus: Record<string, number>;
   /** `status code` → count, for every 5xx (the error body's code says which outage it was). */
   serverErrors: Record<string, number>;
-  noAnswer: number;
   /** Network errors and timeouts, by kind. */
-  noAnswerKinds: Record<string, number>;
-  slowest: number;
-  /** Answers that took longer than SLOW_MS, and requests never answered (status 0): when sent (seconds since the log began), how long. */
+  noAnswer: Record<string, number>;
+  latencies: number[];
+  /** Answers slower than SLOW_MS and requests never answered (status 0): when sent (s since the log began), how long. */
   slow: Array<{ atS: number; ms: number; status: number }>;
 }
 
-/** Slower than the database deadline's promise (503 within ~5 s): worth seeing next to the fault times. */
-const SLOW_MS = 6000;
+const bump = (counts: Record<string, number>, key: string) => void (counts[key] = (counts[key] ?? 0) + 1);
 
 export class HttpLog {
-  readonly tallies = new Map<string, Tally>();
+  private readonly tallies = new Map<string, Tally>();
+  /** Every 5xx with the time it was sent (seconds since the log began), to set beside the outages. */
+  readonly serverErrorLog: Array<{ endpoint: string; atS: number; kind: string }> = [];
   private readonly t0 = Date.now();
 
-  tally(endpoint: string): Tally {
+  private tally(endpoint: string): Tally {
     let t = this.tallies.get(endpoint);
-    if (!t) this.tallies.set(endpoint, (t = { requests: 0, byStatus: {}, serverErrors: {}, noAnswer: 0, noAnswerKinds: {}, slowest: 0, slow: [] }));
+    if (!t) this.tallies.set(endpoint, (t = { byStatus: {}, serverErrors: {}, noAnswer: {}, latencies: [], slow: [] }));
     return t;
+  }
+
+  private since(at: number): number {
+    return Math.round((at - this.t0) / 100) / 10;
   }
 
   /** One request; resolves with its answer, or undefined when none came (refused, reset, timed out). */
   async send(endpoint: string, url: string, init: RequestInit): Promise<Answer | undefined> {
     const t = this.tally(endpoint);
-    t.requests++;
-    const started = performance.now();
     const startedAt = Date.now();
     try {
       const res = await fetch(url, { ...init, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
       const text = await res.text();
-      const ms = performance.now() - started;
-      t.slowest = Math.max(t.slowest, Math.round(ms));
-      if (ms > SLOW_MS) t.slow.push({ atS: Math.round((startedAt - this.t0) / 100) / 10, ms: Math.round(ms), status: res.status });
+      const ms = Date.now() - startedAt;
+      t.latencies.push(ms);
+      if (ms > SLOW_MS) t.slow.push({ atS: this.since(startedAt), ms, status: res.status });
       let body: unknown = text;
       try {
         body = JSON.parse(text);
       } catch {
         // Not JSON: kept as text for the report.
       }
-      t.byStatus[res.status] = (t.byStatus[res.status] ?? 0) + 1;
+      bump(t.byStatus, String(res.status));
       if (res.status >= 500) {
-        const code = (body as { error?: { code?: string } })?.error?.code ?? 'no error code';
-        const kind = `${res.status} ${code}`;
-        t.serverErrors[kind] = (t.serverErrors[kind] ?? 0) + 1;
+        const kind = `${res.status} ${(body as { error?: { code?: string } })?.error?.code ?? 'no error code'}`;
+        bump(t.serverErrors, kind);
+        this.serverErrorLog.push({ endpoint, atS: this.since(startedAt), kind });
       }
       return { status: res.status, body, ms };
     } catch (err) {
       const e = err as Error & { cause?: { code?: string } };
-      const kind = e.name === 'TimeoutError' ? `no answer within ${REQUEST_TIMEOUT_MS / 1000} s` : (e.cause?.code ?? e.message);
-      t.noAnswer++;
-      t.slow.push({ atS: Math.round((startedAt - this.t0) / 100) / 10, ms: Math.round(performance.now() - started), status: 0 });
-      t.noAnswerKinds[kind] = (t.noAnswerKinds[kind] ?? 0) + 1;
+      bump(t.noAnswer, e.name === 'TimeoutError' ? `no answer within ${REQUEST_TIMEOUT_MS / 1000} s` : (e.cause?.code ?? e.message));
+      t.slow.push({ atS: this.since(startedAt), ms: Date.now() - startedAt, status: 0 });
       return undefined;
     }
+  }
+
+  noAnswers(): number {
+    return [...this.tallies.values()].reduce((n, t) => n + Object.values(t.noAnswer).reduce((a, b) => a + b, 0), 0);
+  }
+
+  /** Per endpoint: counts, latency percentiles of the answered requests, and the slowest few with their times. */
+  summary() {
+    return Object.fromEntries(
+      [...this.tallies].map(([endpoint, t]) => {
+        const sorted = [...t.latencies].sort((a, b) => a - b);
+        const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
+        const requests = sorted.length + Object.values(t.noAnswer).reduce((a, b) => a + b, 0);
+        return [
+          endpoint,
+          {
+            requests,
+            byStatus: t.byStatus,
+            serverErrors: t.serverErrors,
+            noAnswer: t.noAnswer,
+            latencyMs: { p50: at(0.5), p99: at(0.99), max: sorted.at(-1) ?? 0 },
+            [`over${SLOW_MS / 1000}s`]: t.slow.length,
+            slowest: [...t.slow].sort((a, b) => b.ms - a.ms).slice(0, 5),
+          },
+        ];
+      }),
+    );
   }
 }

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { installTemporalRuntime } from '../../src/wiring.js';
-import { openOrderRuns, runChecks, settledOrders } from './checks.js';
+import { runChecks, settledOrders } from './checks.js';
+import { openOrderRuns } from './runtimeChecks.js';
 import { runFaults, type FaultPlan } from './faults.js';
 import { HttpLog } from './http.js';
 import { planOrders, seededRandom, type CatalogItem, type PlanShares } from './plan.js';
@@ -70,8 +71,7 @@ async function settle(stack: ChaosStack, orderIds: string[], settleMs: number): 
   }
 }
 
-async function run(dir: string) {
-  const { name, profile, seed } = options();
+async function run(dir: string, { name, profile, seed }: ReturnType<typeof options>) {
   const started = Date.now();
   const runId = seed.toString(36);
   log(`profile ${name}, seed ${seed}, ${profile.orders} orders over ${profile.windowMs / 1000} s, ${profile.workers} workers; data in ${dir}`);
@@ -94,7 +94,8 @@ async function run(dir: string) {
     const trafficSeconds = Math.round((Date.now() - trafficStarted) / 1000);
     log(`traffic done in ${trafficSeconds} s; waiting for the system to settle`);
     const settleSeconds = await settle(stack, orders.map((o) => o.orderId), profile.settleMs);
-    const { checks, statuses, emails } = await runChecks({ probe: stack.probe, temporal: stack.temporal, mail: stack.mail, http, catalog }, results);
+    const outages = faults.filter((f) => f.kind === 'postgres_outage' || f.kind === 'temporal_restart');
+    const { checks, statuses, emails } = await runChecks({ probe: stack.probe, temporal: stack.temporal, mail: stack.mail, http, catalog, outages }, results);
     const crashes = [stack.api, ...stack.workers].flatMap((p) => p.crashes.map((c) => ({ process: p.name, atS: Math.round((c.at - trafficStarted) / 100) / 10, exit: c.code ?? c.signal, lastOutput: c.lastOutput.split('\n').slice(-8).join('\n') })));
     // A process waits for its dependencies and survives their outages; only our SIGKILLs may end one.
     checks.noProcessCrashed = { ok: crashes.length === 0, detail: { count: crashes.length, crashes } };
@@ -120,7 +121,7 @@ async function run(dir: string) {
         processStarts: Object.fromEntries([stack.api, ...stack.workers].map((p) => [p.name, p.starts])),
         crashExits: crashes.length,
       },
-      http: Object.fromEntries(http.tallies),
+      http: http.summary(),
       emails,
       checks,
     };
@@ -135,7 +136,7 @@ installTemporalRuntime('ERROR');
 const dir = await mkdtemp(join(tmpdir(), 'checkout-chaos-'));
 let exitCode = 1;
 try {
-  const summary = await run(dir);
+  const summary = await run(dir, opts);
   process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
   exitCode = summary.ok ? 0 : 1;
   log(summary.ok ? 'every check passed' : `FAILED: ${summary.failed.join(', ')} (logs kept in ${dir}/logs)`);
