@@ -7,7 +7,7 @@ import { addresses } from './addresses.js';
 import { createLogger } from './log.js';
 import { createPaymentProviders } from './payments/index.js';
 import { Client } from '@temporalio/client';
-import { bundleOrderWorkflows, createOrderWorker, ensureReconcileSchedule, installTemporalRuntime } from './wiring.js';
+import { createOrderWorker, ensureReconcileSchedule, installTemporalRuntime, orderWorkflowBundle } from './wiring.js';
 import { exitOnSignalWhileStarting, onShutdown } from './shutdown.js';
 import { waitFor } from './waitFor.js';
 
@@ -20,7 +20,7 @@ const sql = createSql(at.databaseUrl);
 // Activities need the schema: the database comes first, and the worker polls only once it is migrated.
 await waitFor('database', () => migrate(sql), { log });
 const mailer = createMailer(at.smtpUrl, config.mailFrom);
-const workflowBundle = await bundleOrderWorkflows();
+const workflowBundle = await orderWorkflowBundle(config);
 const parts = { temporalAddress: at.temporalAddress, sql, payments: createPaymentProviders(config, sql), mailer };
 const { worker, connection } = await waitFor('temporal', () => createOrderWorker(config, parts, { workflowBundle }), { log });
 const running = worker.run();

@@ -29,8 +29,8 @@ const bump = (counts: Record<string, number>, key: string) => void (counts[key] 
 
 export class HttpLog {
   private readonly tallies = new Map<string, Tally>();
-  /** Every 5xx with the time it was sent (seconds since the log began), to set beside the outages. */
-  readonly serverErrorLog: Array<{ endpoint: string; atS: number; kind: string }> = [];
+  /** Every 5xx with the time it was answered (seconds since the log began), to set beside the outages. */
+  readonly serverErrorLog: Array<{ endpoint: string; answeredS: number; kind: string }> = [];
   private readonly t0 = Date.now();
 
   private tally(endpoint: string): Tally {
@@ -63,7 +63,7 @@ export class HttpLog {
       if (res.status >= 500) {
         const kind = `${res.status} ${(body as { error?: { code?: string } })?.error?.code ?? 'no error code'}`;
         bump(t.serverErrors, kind);
-        this.serverErrorLog.push({ endpoint, atS: this.since(startedAt), kind });
+        this.serverErrorLog.push({ endpoint, answeredS: this.since(Date.now()), kind });
       }
       return { status: res.status, body, ms };
     } catch (err) {

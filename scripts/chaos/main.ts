@@ -1,6 +1,6 @@
 // `npm run chaos [-- --profile short|full]`: orders under worker kills and dependency outages; checks the promise, prints JSON.
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { installTemporalRuntime } from '../../src/wiring.js';
@@ -31,6 +31,11 @@ const SHARES: PlanShares = { returning: 0.3, bundle: 0.2, declined: 0.12 };
 
 const log = (line: string) => process.stderr.write(`[chaos ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function spread(values: number[]) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return { count: sorted.length, min: sorted[0] ?? null, p50: sorted[Math.floor(sorted.length / 2)] ?? null, max: sorted.at(-1) ?? null };
+}
 
 function options() {
   const { values } = parseArgs({
@@ -73,6 +78,8 @@ async function settle(stack: ChaosStack, orderIds: string[], settleMs: number): 
 
 async function run(dir: string, { name, profile, seed }: ReturnType<typeof options>) {
   const started = Date.now();
+  // Timings depend on the machine: a shared one's load is part of the result.
+  const loadAtStart = loadavg()[0]!;
   const runId = seed.toString(36);
   log(`profile ${name}, seed ${seed}, ${profile.orders} orders over ${profile.windowMs / 1000} s, ${profile.workers} workers; data in ${dir}`);
   const stack = await startChaosStack(dir, profile.workers, log);
@@ -106,6 +113,7 @@ async function run(dir: string, { name, profile, seed }: ReturnType<typeof optio
       profile: name,
       seed,
       startedAt: new Date(started).toISOString(),
+      machine: { cpus: cpus().length, loadAverage1m: { atStart: Math.round(loadAtStart * 10) / 10, atEnd: Math.round(loadavg()[0]! * 10) / 10 } },
       seconds: { total: Math.round((Date.now() - started) / 1000), traffic: trafficSeconds, settle: settleSeconds },
       orders: {
         planned: orders.length,
@@ -119,6 +127,8 @@ async function run(dir: string, { name, profile, seed }: ReturnType<typeof optio
         workerKills: faults.filter((f) => f.kind === 'worker_kill').length,
         outages: faults.filter((f) => f.kind !== 'worker_kill').map((f) => ({ kind: f.kind, atS: f.at, downS: Math.round(f.until - f.at), ...(f.error ? { error: f.error } : {}) })),
         processStarts: Object.fromEntries([stack.api, ...stack.workers].map((p) => [p.name, p.starts])),
+        // From spawn to polling: how long a killed worker's slot stays empty (each start bundles the workflows).
+        workerStartSeconds: spread(stack.workers.flatMap((w) => w.readySeconds)),
         crashExits: crashes.length,
       },
       http: http.summary(),

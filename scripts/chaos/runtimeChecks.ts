@@ -50,8 +50,8 @@ export async function checkWorkflows(temporal: Client): Promise<Record<string, C
 const RECOVERY_S = 20;
 
 export function checkHttp(http: HttpLog, outages: Array<{ at: number; until: number }>): Record<string, Check> {
-  const during = (atS: number) => outages.some((o) => atS >= o.at - 1 && atS <= o.until + RECOVERY_S);
-  const stray503 = http.serverErrorLog.filter((e) => e.kind.startsWith('503 ') && !during(e.atS));
+  const during = (s: number) => outages.some((o) => s >= o.at && s <= o.until + RECOVERY_S);
+  const stray503 = http.serverErrorLog.filter((e) => e.kind.startsWith('503 ') && !during(e.answeredS));
   const other5xx = http.serverErrorLog.filter((e) => !e.kind.startsWith('503 '));
   const noAnswer = http.noAnswers();
   return {

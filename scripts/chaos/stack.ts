@@ -1,7 +1,7 @@
 // The chaos run's deployment on 127.0.0.1: PostgreSQL, the Temporal dev server (on a file), an SMTP counter, one API, N workers.
 import type { Client } from '@temporalio/client';
 import { randomBytes } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { EMBEDDED_DATABASE } from '../../src/addresses.js';
 import { loadToolsConfig } from '../../src/config.js';
@@ -11,6 +11,7 @@ import { freePort, waitForPort, type Service } from '../../src/stack/process.js'
 import { startTemporalDevServer } from '../../src/stack/temporal.js';
 import { resolveTool, TEMPORAL_CLI } from '../../src/stack/tools.js';
 import { connectTemporal } from '../../src/temporalClient.js';
+import { bundleOrderWorkflows } from '../../src/wiring.js';
 import { mailCounter, type MailCounter } from './mailCounter.js';
 import { supervise, type Supervised } from './supervisor.js';
 
@@ -69,11 +70,15 @@ export async function startChaosStack(dir: string, workerCount: number, note: (l
   const mail = mailCounter(smtpPort);
   await mail.start();
 
+  // Bundled once, as a deployment's build would: a killed worker is back in seconds instead of bundling again.
+  const bundleFile = join(dir, 'workflow-bundle.js');
+  await writeFile(bundleFile, (await bundleOrderWorkflows()).code);
   const sandboxSecret = randomBytes(24).toString('hex');
   const baseUrl = `http://127.0.0.1:${apiPort}`;
   const env = {
     NODE_ENV: 'development',
-    LOG_LEVEL: 'warn',
+    // Info: each process logs when it is ready (the run times restarts by it) and the API logs every request.
+    LOG_LEVEL: 'info',
     HOST: '127.0.0.1',
     PORT: String(apiPort),
     PUBLIC_URL: baseUrl,
@@ -83,10 +88,10 @@ export async function startChaosStack(dir: string, workerCount: number, note: (l
     SANDBOX_ENABLED: 'true',
     SANDBOX_WEBHOOK_SECRET: sandboxSecret,
     WORKER_SHUTDOWN_GRACE_SECONDS: '5',
+    WORKFLOW_BUNDLE_PATH: bundleFile,
   };
-  // The API logs each request (status, ms) so a slow answer can be traced; workers only warn.
-  const api = supervise('api', 'src/api/main.ts', { ...env, LOG_LEVEL: 'info' }, join(logs, 'api.log'));
-  const workers = Array.from({ length: workerCount }, (_, i) => supervise(`worker-${i + 1}`, 'src/worker.ts', env, join(logs, `worker-${i + 1}.log`)));
+  const api = supervise('api', 'src/api/main.ts', env, join(logs, 'api.log'), 'api ready');
+  const workers = Array.from({ length: workerCount }, (_, i) => supervise(`worker-${i + 1}`, 'src/worker.ts', env, join(logs, `worker-${i + 1}.log`), 'worker running'));
   const probe = createSql(pg.url, { max: 4 });
   const temporal = await connectTemporal(temporalServer.address, 'default');
   await waitForPort(apiPort, '127.0.0.1', 60_000);

@@ -12,15 +12,18 @@ export interface Supervised {
   /** Exits we did not cause: each one is a crash the run reports. */
   readonly crashes: Array<{ at: number; code: number | null; signal: string | null; lastOutput: string }>;
   readonly starts: number;
+  /** Seconds from each spawn to its ready log line: how long the service was missing after a kill. */
+  readonly readySeconds: number[];
   /** SIGKILL now; the supervisor starts it again after its restart delay. */
   kill(): void;
   /** SIGTERM and wait, without a restart (end of the run). */
   stop(): Promise<void>;
 }
 
-export function supervise(name: string, entry: string, env: Record<string, string>, logFile: string): Supervised {
+export function supervise(name: string, entry: string, env: Record<string, string>, logFile: string, readyMsg: string): Supervised {
   const log: WriteStream = createWriteStream(logFile, { flags: 'a' });
   const crashes: Supervised['crashes'] = [];
+  const readySeconds: number[] = [];
   let child: ChildProcess | undefined;
   let starts = 0;
   let killedByUs = false;
@@ -30,12 +33,21 @@ export function supervise(name: string, entry: string, env: Record<string, strin
   const start = () => {
     starts++;
     killedByUs = false;
+    const spawnedAt = Date.now();
+    let ready = false;
     const next = spawn(process.execPath, ['--import', 'tsx', entry], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     next.stdout.pipe(log, { end: false });
     next.stderr.pipe(log, { end: false });
     // The end of what it said, so a crash is reported with its reason even when the log folder is gone.
     let recent = '';
-    const keep = (chunk: Buffer) => void (recent = (recent + chunk.toString()).slice(-1500));
+    const keep = (chunk: Buffer) => {
+      const text = chunk.toString();
+      recent = (recent + text).slice(-1500);
+      if (!ready && text.includes(`"msg":"${readyMsg}"`)) {
+        ready = true;
+        readySeconds.push(Math.round((Date.now() - spawnedAt) / 100) / 10);
+      }
+    };
     next.stdout.on('data', keep);
     next.stderr.on('data', keep);
     next.once('exit', (code, signal) => {
@@ -54,6 +66,7 @@ export function supervise(name: string, entry: string, env: Record<string, strin
     get starts() {
       return starts;
     },
+    readySeconds,
     kill() {
       if (!child || child.exitCode !== null || child.signalCode !== null) return;
       killedByUs = true;
