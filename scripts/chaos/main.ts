@@ -127,7 +127,7 @@ async function run(dir: string, { name, profile, seed }: ReturnType<typeof optio
         workerKills: faults.filter((f) => f.kind === 'worker_kill').length,
         outages: faults.filter((f) => f.kind !== 'worker_kill').map((f) => ({ kind: f.kind, atS: f.at, downS: Math.round(f.until - f.at), ...(f.error ? { error: f.error } : {}) })),
         processStarts: Object.fromEntries([stack.api, ...stack.workers].map((p) => [p.name, p.starts])),
-        // From spawn to polling: how long a killed worker's slot stays empty (each start bundles the workflows).
+        // From spawn to polling: how long a killed worker's slot stays empty (a start during an outage waits for it).
         workerStartSeconds: spread(stack.workers.flatMap((w) => w.readySeconds)),
         crashExits: crashes.length,
       },
