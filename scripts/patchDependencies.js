@@ -1,12 +1,12 @@
-// postinstall: fixes a postgres.js 3.4.9 bug that crashes the process, or wedges a pooled connection, when PostgreSQL goes away.
+// postinstall: fixes a postgres.js 3.4.9 bug that crashes the process when PostgreSQL goes away inside a transaction.
 //
 // Upstream: porsager/postgres#1066, #1154, #1208 (open; unfixed in the newest release, 3.4.9). In src/connection.js a
 // small write is flushed from a setImmediate; a write after the socket closed (the ROLLBACK of a transaction whose
-// connection died) throws "Cannot read properties of null (reading 'write')" outside any promise, and teardown cancels
-// the immediate without clearing its handle, so that connection never flushes again (every later query on it times
-// out). Found by `npm run chaos` (a worker crashed when PostgreSQL stopped); test/integration/connectionLoss.test.ts
-// fails without this. Plain text edits, idempotent, checked against the installed version; delete this file once
-// upstream ships the fix.
+// connection died) throws "Cannot read properties of null (reading 'write')" outside any promise. The guard rejects
+// that write's queries with CONNECTION_CLOSED instead, and teardown clears the flush handle it used to leave set (a
+// connection left so never flushed again). Found by `npm run chaos` (a worker crashed when PostgreSQL stopped);
+// test/integration/connectionLoss.test.ts fails without this. Plain text edits, idempotent, checked against the
+// installed version; delete this file once upstream ships the fix.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
