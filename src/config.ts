@@ -71,6 +71,8 @@ const envSchema = z.object({
   // How many proxies in front of the API append to X-Forwarded-For; 0 (direct) ignores the header.
   TRUSTED_PROXY_HOPS: z.coerce.number().int().nonnegative().max(10).default(0),
   WORKER_SHUTDOWN_GRACE_SECONDS: z.coerce.number().int().nonnegative().default(20),
+  // A workflow bundle built ahead (bundleWorkflowCode's code, written to a file): the worker starts without bundling.
+  WORKFLOW_BUNDLE_PATH: z.string().optional(),
 
   // Embedded stack only (npm start): where its parts keep data and listen.
   DATA_DIR: z.string().default('.data'),
@@ -119,6 +121,8 @@ export interface Config extends PaymentConfig, ObservabilityConfig {
   corsOrigins: string[];
   trustedProxyHops: number;
   workerShutdownGraceMs: number;
+  /** Built from this checkout's src/workflows by the deployment; a stale one would replay histories with other code. */
+  workflowBundlePath?: string;
   stack: { dataDir: string; pgPort: number; temporalPort: number; temporalUiPort: number; smtpPort: number };
 }
 
@@ -209,6 +213,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     corsOrigins: e.CORS_ORIGINS,
     trustedProxyHops: e.TRUSTED_PROXY_HOPS,
     workerShutdownGraceMs: e.WORKER_SHUTDOWN_GRACE_SECONDS * 1000,
+    workflowBundlePath: e.WORKFLOW_BUNDLE_PATH,
     stack: {
       dataDir: e.DATA_DIR,
       pgPort: e.PG_PORT,

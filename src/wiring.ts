@@ -1,6 +1,6 @@
 // The worker's side of the wiring: the Temporal runtime, the order worker with its activities, the reconcile schedule.
 import { ScheduleAlreadyRunning, type Client, ScheduleOverlapPolicy, type ScheduleOptionsAction } from '@temporalio/client';
-import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel, type WorkerOptions, type WorkflowBundle } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel, type WorkerOptions, type WorkflowBundle, type WorkflowBundleOption } from '@temporalio/worker';
 import { fileURLToPath } from 'node:url';
 import { createActivities } from './activities/index.js';
 import { dataConverterFor, FAILURE_CONVERTER_PATH } from './codec/aesGcm.js';
@@ -38,8 +38,8 @@ export interface WorkerParts {
 }
 
 export interface WorkerTuning {
-  /** Tests bundle the workflows once and hand the bundle to every worker. */
-  workflowBundle?: WorkflowBundle;
+  /** Tests bundle the workflows once and hand the bundle to every worker; a deployment may hand a prebuilt file. */
+  workflowBundle?: WorkflowBundleOption;
   stickyQueueScheduleToStartTimeoutMs?: number;
 }
 
@@ -60,6 +60,14 @@ export const WORKFLOW_BUNDLE_OPTIONS = { workflowsPath: WORKFLOWS_PATH, failureC
 /** Bundled once before start-up waits for Temporal, so a retried Worker.create does not bundle again each time. */
 export async function bundleOrderWorkflows(): Promise<WorkflowBundle> {
   return bundleWorkflowCode({ ...WORKFLOW_BUNDLE_OPTIONS, logger: new DefaultLogger('WARN') });
+}
+
+/**
+ * The worker's workflow code: a prebuilt file when configured, or bundled now. Bundling is most of a worker's start
+ * (tens of seconds on a busy machine), and a restarted worker's queue waits for it.
+ */
+export async function orderWorkflowBundle(config: Config): Promise<WorkflowBundleOption> {
+  return config.workflowBundlePath ? { codePath: config.workflowBundlePath } : bundleOrderWorkflows();
 }
 
 function workerOptions(connection: NativeConnection, config: Config, p: WorkerParts, tuning: WorkerTuning): WorkerOptions {

@@ -10,7 +10,7 @@ import { startMetricsServer } from './api/server.js';
 import { createMetrics } from './observability/metrics.js';
 import { startTracing } from './observability/tracing.js';
 import { temporalClient } from './temporalClient.js';
-import { bundleOrderWorkflows, createOrderWorker, ensureReconcileSchedule, installTemporalRuntime } from './wiring.js';
+import { createOrderWorker, ensureReconcileSchedule, installTemporalRuntime, orderWorkflowBundle } from './wiring.js';
 import { exitOnSignalWhileStarting, onShutdown } from './shutdown.js';
 import { waitFor } from './waitFor.js';
 
@@ -33,7 +33,7 @@ const sql = createSql(at.databaseUrl);
 // Activities need the schema: the database comes first, and the worker polls only once it is migrated.
 await waitFor('database', () => migrate(sql), { log });
 const mailer = createMailer(at.smtpUrl, config.mailFrom);
-const workflowBundle = await bundleOrderWorkflows();
+const workflowBundle = await orderWorkflowBundle(config);
 const parts = { temporalAddress: at.temporalAddress, sql, payments: createPaymentProviders(config, sql), mailer, metrics, tracing };
 const { worker, connection } = await waitFor('temporal', () => createOrderWorker(config, parts, { workflowBundle }), { log });
 const running = worker.run();

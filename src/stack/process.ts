@@ -42,8 +42,11 @@ export interface SpawnOptions {
   log?: (line: string) => void;
 }
 
-/** Spawns a long-running binary, resolves once it listens on readyPort, and kills it if this process exits first. */
-export async function spawnService(name: string, command: string, args: string[], opts: SpawnOptions): Promise<Service> {
+/**
+ * Spawns a long-running binary, resolves once it listens on readyPort, and kills it if this process exits first.
+ * Its pid lets a chaos run kill it abruptly, as a crash would.
+ */
+export async function spawnService(name: string, command: string, args: string[], opts: SpawnOptions): Promise<Service & { pid: number }> {
   // Its own process group: a terminal's Ctrl-C must not stop it before the worker has drained against it.
   const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let output = '';
@@ -63,6 +66,7 @@ export async function spawnService(name: string, command: string, args: string[]
   }
   return {
     name,
+    pid: child.pid!,
     async stop() {
       process.off('exit', killOnExit);
       if (child.exitCode !== null || child.signalCode !== null) return;

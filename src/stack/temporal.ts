@@ -22,7 +22,7 @@ export interface TemporalDevServerOptions {
   log?: (line: string) => void;
 }
 
-export async function startTemporalDevServer(opts: TemporalDevServerOptions): Promise<Service & { address: string }> {
+export async function startTemporalDevServer(opts: TemporalDevServerOptions): Promise<Service & { pid: number; address: string }> {
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(opts.port), '--log-level', 'error'];
   args.push(...(opts.uiPort ? ['--ui-port', String(opts.uiPort)] : ['--headless']));
   if (opts.dbFile) args.push('--db-filename', opts.dbFile);

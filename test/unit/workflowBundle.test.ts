@@ -5,7 +5,8 @@ import { mkdtemp, rm, symlink, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { WORKFLOWS_PATH } from '../../src/wiring.js';
+import { loadConfig } from '../../src/config.js';
+import { orderWorkflowBundle, WORKFLOWS_PATH } from '../../src/wiring.js';
 
 const ROOT = resolve(fileURLToPath(new URL('../../', import.meta.url)));
 
@@ -24,6 +25,15 @@ describe('the real workflow bundle', () => {
     expect(bundle.code.length).toBeGreaterThan(0);
     expect(bundle.code).toContain('orderWorkflow');
     expect(entries.map((e) => `${e.level} ${e.message}`)).toEqual([]);
+  });
+});
+
+describe('a prebuilt bundle (WORKFLOW_BUNDLE_PATH)', () => {
+  it('is what the worker runs, without bundling at start; without one the worker bundles', async () => {
+    const config = loadConfig({ WORKFLOW_BUNDLE_PATH: '/srv/checkout/workflow-bundle.js' });
+    expect(await orderWorkflowBundle(config)).toEqual({ codePath: '/srv/checkout/workflow-bundle.js' });
+    const bundled = await orderWorkflowBundle(loadConfig({}));
+    expect('code' in bundled && bundled.code).toContain('orderWorkflow');
   });
 });
 
