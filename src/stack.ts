@@ -11,7 +11,7 @@ import { createMailer } from './email/transport.js';
 import { EMBEDDED_DATABASE, addresses } from './addresses.js';
 import { createLogger } from './log.js';
 import { createPaymentProviders } from './payments/index.js';
-import { bundleOrderWorkflows, createOrderWorker, ensureReconcileSchedule, installTemporalRuntime } from './wiring.js';
+import { bundleOrderWorkflows, createOrderWorker, ensureReconcileSchedule, ensureRetentionSchedule, installTemporalRuntime } from './wiring.js';
 import { waitFor } from './waitFor.js';
 import { connectTemporal } from './temporalClient.js';
 import { apiDepsFrom, startHttpServer } from './api/server.js';
@@ -55,7 +55,7 @@ const workflowBundle = await bundleOrderWorkflows();
 const { worker, connection } = await waitFor('temporal', () => createOrderWorker(config, { temporalAddress: at.temporalAddress, sql, payments, mailer }, { workflowBundle }), { log });
 const running = worker.run();
 const temporal = await waitFor('temporal', () => connectTemporal(at.temporalAddress, config.temporal.namespace, config.temporal.security), { log });
-await waitFor('temporal schedules', () => ensureReconcileSchedule(temporal, config), { log });
+await waitFor('temporal schedules', () => Promise.all([ensureReconcileSchedule(temporal, config), ensureRetentionSchedule(temporal, config)]), { log });
 // Zero-config operators: without ADMIN_TOKEN the stack makes one and keeps it with its data (never printed).
 const adminToken = config.adminToken ?? (await localAdminToken(join(dataDir, 'admin-token')));
 const http = await startHttpServer({ ...apiDepsFrom(config, { sql, temporal, payments, log }), mailbox, adminToken }, config.host, config.port);

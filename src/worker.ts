@@ -7,7 +7,7 @@ import { addresses } from './addresses.js';
 import { createLogger } from './log.js';
 import { createPaymentProviders } from './payments/index.js';
 import { Client } from '@temporalio/client';
-import { bundleOrderWorkflows, createOrderWorker, ensureReconcileSchedule, installTemporalRuntime } from './wiring.js';
+import { bundleOrderWorkflows, createOrderWorker, ensureReconcileSchedule, ensureRetentionSchedule, installTemporalRuntime } from './wiring.js';
 import { exitOnSignalWhileStarting, onShutdown } from './shutdown.js';
 import { waitFor } from './waitFor.js';
 
@@ -37,5 +37,6 @@ running.catch((err: unknown) => {
   log.fatal({ err }, 'worker failed');
   process.exit(1);
 });
-await waitFor('temporal schedules', () => ensureReconcileSchedule(new Client({ connection, namespace: config.temporal.namespace }), config), { log });
+const scheduler = new Client({ connection, namespace: config.temporal.namespace });
+await waitFor('temporal schedules', () => Promise.all([ensureReconcileSchedule(scheduler, config), ensureRetentionSchedule(scheduler, config)]), { log });
 log.info({ taskQueue: config.temporal.taskQueue, temporal: at.temporalAddress }, 'worker running');

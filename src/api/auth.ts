@@ -4,6 +4,7 @@ import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Context } from 'hono';
 import { signAccessToken } from '../auth/accessTokens.js';
 import { clientIp } from '../auth/clientIp.js';
+import { customerKey } from '../auth/customerKeys.js';
 import { verifyPassword } from '../auth/passwords.js';
 import { hitRateLimits } from '../auth/rateLimit.js';
 import { consumeSetupToken } from '../auth/setupTokens.js';
@@ -85,7 +86,7 @@ function requestIp(c: Context, trustedProxyHops: number): string {
   return clientIp(remote, c.req.header('x-forwarded-for'), trustedProxyHops);
 }
 
-export function authRoutes({ sql, temporal, taskQueue, accounts }: ApiDeps) {
+export function authRoutes({ sql, temporal, taskQueue, accounts, customerKeySecret }: ApiDeps) {
   const { rateLimit, jwt, trustedProxyHops } = accounts;
 
   /** Counts the request per email and per client IP; a refusal is the 429 to answer with. */
@@ -116,7 +117,7 @@ export function authRoutes({ sql, temporal, taskQueue, accounts }: ApiDeps) {
     if (refused) return refused;
     // The same work whatever the email: whether it has an account is only looked at inside the workflow's activity.
     await temporal.workflow.start<typeof setupLinkWorkflow>('setupLinkWorkflow', {
-      workflowId: setupLinkWorkflowId(email),
+      workflowId: setupLinkWorkflowId(customerKey(customerKeySecret, email)),
       taskQueue,
       args: [{ email }],
       workflowIdConflictPolicy: 'USE_EXISTING',

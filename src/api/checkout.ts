@@ -3,6 +3,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { WithStartWorkflowOperation } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { createHash } from 'node:crypto';
+import { customerKey } from '../auth/customerKeys.js';
 import { quoteCart } from '../db/catalog.js';
 import { getOrder, type OrderRecord } from '../db/orders.js';
 import { DomainError } from '../domain/errors.js';
@@ -116,7 +117,8 @@ export function checkoutRoutes(deps: ApiDeps) {
       // Runs stay open through an outage now; only one that failed on one before that may start again for its order.
       workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
       typedSearchAttributes: [
-        { key: CUSTOMER_EMAIL, value: body.email },
+        // The keyed hash, never the address: visibility stores search attributes in clear.
+        { key: CUSTOMER_EMAIL, value: customerKey(deps.customerKeySecret, body.email) },
         { key: ORDER_STATUS, value: 'PENDING' },
       ],
     });

@@ -15,6 +15,7 @@ export function apiDepsFrom(config: Config, parts: { sql: Sql; temporal: Client;
     taskQueue: config.temporal.taskQueue,
     checkoutTtlMs: config.checkoutTtlMs,
     orderIdSecret: config.orderIdSecret,
+    customerKeySecret: config.customerKeySecret,
     orderSettings: { fulfilmentRetryMs: config.fulfilmentRetryMs, latePaymentPolicy: config.latePaymentPolicy, settlementMs: config.settlementMs },
     adminToken: config.adminToken,
     temporalUi: { url: config.temporal.uiUrl, namespace: config.temporal.namespace },

@@ -33,6 +33,7 @@ export const ACTIVITY_SIZES: Record<keyof Activities, Sizing> = {
   retryRefund: DATABASE,
   reverseDispute: DATABASE,
   recordEmailFailure: DATABASE,
+  redactExpiredData: DATABASE,
   createPaymentSession: PROVIDER,
   capturePayment: PROVIDER,
   expirePaymentSession: PROVIDER,

@@ -4,6 +4,8 @@ import type { MiddlewareHandler } from 'hono';
 import type { ApiDeps } from '../deps.js';
 import { errorJson } from '../errors.js';
 import { newRouter } from '../router.js';
+import { customerHandlers } from './customerHandlers.js';
+import { eraseRoute, lookupRoute } from './customerRoutes.js';
 import { adminHandlers } from './handlers.js';
 import { paymentHandlers } from './paymentHandlers.js';
 import { confirmRefundRoute, paymentRoute, retryRefundRoute } from './paymentRoutes.js';
@@ -29,6 +31,7 @@ export function adminRoutes(deps: ApiDeps) {
   const router = newRouter();
   const handle = adminHandlers(deps);
   const money = paymentHandlers(deps);
+  const customers = customerHandlers(deps);
   router.openAPIRegistry.registerComponent('securitySchemes', 'adminBearer', { type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN' });
   router.use('/api/v1/admin/*', requireAdmin(deps.adminToken));
   return router
@@ -41,5 +44,7 @@ export function adminRoutes(deps: ApiDeps) {
     .openapi(eventsRoute, handle.events)
     .openapi(paymentRoute, money.payment)
     .openapi(confirmRefundRoute, money.confirmRefund)
-    .openapi(retryRefundRoute, money.retryRefund);
+    .openapi(retryRefundRoute, money.retryRefund)
+    .openapi(lookupRoute, customers.lookup)
+    .openapi(eraseRoute, customers.erase);
 }
