@@ -4,7 +4,7 @@ import { customerKey } from '../../src/auth/customerKeys.js';
 import { ensureRetentionSchedule } from '../../src/wiring.js';
 import { CUSTOMER_EMAIL, orderWorkflowId, setupLinkWorkflowId } from '../../src/workflows/definitions.js';
 import { openOrder, type TestOrder } from '../support/events.js';
-import { admin, emailsTo, eventually, postJson, sandboxAction, startHarness, uniqueEmail, waitForStatus, type Harness } from '../support/harness.js';
+import { admin, emailsTo, eventually, postJson, recordHistory, sandboxAction, startHarness, uniqueEmail, waitForStatus, type Harness } from '../support/harness.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -122,6 +122,7 @@ describe('retention', () => {
       const counts = await h.temporal.workflow.getHandle(workflowId).result();
       expect(counts.webhookEvents).toBeGreaterThan(0);
       expect(counts.emails).toBeGreaterThanOrEqual(1);
+      await recordHistory(h, workflowId, 'retention-redacted');
     } finally {
       await schedule.delete();
     }

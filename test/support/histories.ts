@@ -46,6 +46,8 @@ export const REQUIRED_HISTORIES = [
   'checkout-outage-expired',
   // Recorded with the workflow code from before the patch `checkout-keeps-trying`: such a run failed; it must replay so.
   'checkout-outage-failed-unpatched',
+  // The retention schedule's run (issue 13).
+  'retention-redacted',
 ];
 
 /** protobufjs toObject options that survive JSON: 64-bit numbers and enums as strings, bytes as base64. */
