@@ -83,6 +83,7 @@ export async function ensureReconcileSchedule(client: Client, config: Config): P
     taskQueue: config.temporal.taskQueue,
     args: [input],
     workflowExecutionTimeout: '10m',
+    staticSummary: 'Reconcile: ask providers about pending orders whose webhook may be lost',
   };
   await upsertSchedule(client, scheduleId, { intervals: [{ every: config.reconcile.intervalMs }] }, action);
   return scheduleId;

@@ -122,6 +122,7 @@ export function authRoutes({ sql, temporal, taskQueue, accounts, customerKeySecr
       args: [{ email }],
       workflowIdConflictPolicy: 'USE_EXISTING',
       workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+      staticSummary: 'Password setup link (sent only if the account exists)',
     });
     return c.json({ status: 'accepted' as const, message: 'If this email has an account, a link to set its password is on its way.' }, 202);
   });

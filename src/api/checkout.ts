@@ -9,6 +9,7 @@ import { getOrder, type OrderRecord } from '../db/orders.js';
 import { DomainError } from '../domain/errors.js';
 import { DEFAULT_LOCALE, LOCALES, PROVIDERS } from '../domain/orders.js';
 import type { orderWorkflow } from '../workflows/order.js';
+import { checkoutSummary, orderRunSummary } from '../workflows/summaries.js';
 import { checkoutUpdate, CUSTOMER_EMAIL, ORDER_STATUS, orderWorkflowId, type CheckoutView, type OrderWorkflowInput } from '../workflows/definitions.js';
 import type { ApiDeps } from './deps.js';
 import { BEARER_SCHEME, optionalCustomer, type OptionalCustomerEnv } from './bearer.js';
@@ -94,11 +95,13 @@ export function checkoutRoutes(deps: ApiDeps) {
     }
     // A settled order answers from the database: its workflow is closed (and may be gone after retention).
     if (existing && existing.status !== 'PENDING') return c.json(storedView(existing), 201);
+    let summary = existing ? orderRunSummary('checkout', existing) : undefined;
     if (!existing) {
       const provider = payments[body.provider];
       if (!provider) throw new DomainError('provider_unavailable', `Payment provider ${body.provider} is not enabled.`, 'unprocessable');
       // Refuse a bad cart here, before a workflow exists for it; the workflow prices it again from the catalog.
-      const { total } = await quoteCart(sql, body.packageIds, ownerLoggedIn ? body.email : undefined);
+      const { total, lines } = await quoteCart(sql, body.packageIds, ownerLoggedIn ? body.email : undefined);
+      summary = checkoutSummary({ items: lines, total, provider: body.provider });
       if (provider.currencies && !provider.currencies.includes(total.currency)) {
         throw new DomainError('currency_not_supported', `${body.provider} does not accept ${total.currency}; see GET /api/v1/payment-methods.`, 'unprocessable', {
           provider: body.provider,
@@ -116,6 +119,7 @@ export function checkoutRoutes(deps: ApiDeps) {
       workflowIdConflictPolicy: 'USE_EXISTING',
       // Runs stay open through an outage now; only one that failed on one before that may start again for its order.
       workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+      ...summary,
       typedSearchAttributes: [
         // The keyed hash, never the address: visibility stores search attributes in clear.
         { key: CUSTOMER_EMAIL, value: customerKey(deps.customerKeySecret, body.email) },

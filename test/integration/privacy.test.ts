@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { customerKey } from '../../src/auth/customerKeys.js';
 import { ensureRetentionSchedule } from '../../src/wiring.js';
 import { CUSTOMER_EMAIL, orderWorkflowId, setupLinkWorkflowId } from '../../src/workflows/definitions.js';
-import { openOrder, type TestOrder } from '../support/events.js';
+import { openOrder, postSandbox, sandboxSucceeded, type TestOrder } from '../support/events.js';
 import { admin, emailsTo, eventually, postJson, recordHistory, sandboxAction, startHarness, uniqueEmail, waitForStatus, type Harness } from '../support/harness.js';
 
 let h: Harness;
@@ -132,5 +132,49 @@ describe('retention', () => {
     expect(await h.sql`SELECT DISTINCT recipient FROM sent_emails WHERE order_id = ${recent.orderId}`).toEqual([{ recipient: recent.email }]);
     // The ledger stays: the order itself still names its buyer until erased on request.
     expect((await h.sql`SELECT email FROM orders WHERE id = ${old.orderId}`)[0]!.email).toBe(old.email);
+  });
+});
+
+describe('workflows that read well in the Temporal UI', () => {
+  interface Metadata {
+    currentDetails?: string;
+    definition?: { queryDefinitions?: { name?: string; description?: string }[]; signalDefinitions?: { name?: string; description?: string }[]; updateDefinitions?: { name?: string; description?: string }[] };
+  }
+  const metadata = (o: TestOrder) => h.temporal.workflow.getHandle(orderWorkflowId(o.orderId)).query<Metadata>('__temporal_workflow_metadata');
+
+  it('shows a summary without personal data, the current step, handler descriptions and activity summaries', async () => {
+    const email = uniqueEmail('readable');
+    const o = await openOrder(h, ['chatbot-rag'], { email });
+    const handle = h.temporal.workflow.getHandle(orderWorkflowId(o.orderId));
+    const described = await handle.describe();
+    expect(await described.staticSummary()).toBe('Checkout: 1 item, 149.00 PLN via sandbox');
+    const details = await described.staticDetails();
+    expect(details).toContain('149.00 PLN');
+    expect(details).toMatch(/chatbot RAG/);
+    expect(`${await described.staticSummary()}${details}`).not.toMatch(/@|Test Buyer/);
+
+    const open = await metadata(o);
+    expect(open.currentDetails).toBe(`${o.orderNumber}: waiting for payment`);
+    const described_ = (defs?: { name?: string; description?: string }[]) => Object.fromEntries((defs ?? []).map((d) => [d.name, Boolean(d.description)]));
+    expect(described_(open.definition?.queryDefinitions)).toMatchObject({ status: true });
+    expect(described_(open.definition?.signalDefinitions)).toMatchObject({ payment: true, refunded: true, refundOutcome: true, retryRefund: true });
+    expect(described_(open.definition?.updateDefinitions)).toMatchObject({ checkout: true, cancel: true, resolve: true });
+
+    expect((await postSandbox(h, sandboxSucceeded(o, 100))).body.outcome).toBe('signalled');
+    await waitForStatus(h, o.orderId, 'HELD');
+    await eventually(() => metadata(o), (m) => m.currentDetails === `${o.orderNumber}: held: amount mismatch`, 'the held line');
+
+    const { events } = await handle.fetchHistory();
+    const summaries = (events ?? [])
+      .filter((e) => e.activityTaskScheduledEventAttributes)
+      .map((e) => Buffer.from(e.userMetadata?.summary?.data ?? new Uint8Array()).toString('utf8'));
+    expect(summaries).toEqual([
+      '"Create the order from the priced cart"',
+      '"Open the payment session at the provider"',
+      '"Order → HELD (payment:sandbox)"',
+    ]);
+    await admin(h, 'POST', `/orders/${o.orderId}/resolve`, { action: 'refund' });
+    await waitForStatus(h, o.orderId, 'REFUNDED');
+    expect((await metadata(o)).currentDetails).toBe(`${o.orderNumber}: refunded`);
   });
 });
