@@ -1,7 +1,7 @@
 // The only reader of process.env: defaults, then env overrides, then one validation that reports every error.
 import { z } from 'zod';
 import { createHmac } from 'node:crypto';
-import { demoMode, isLoopbackHost, persistedDemoSecrets, type DemoSecretSource } from './config/demo.js';
+import { beyondDemoChecks, demoMode, persistedDemoSecrets, productionChecks, type DemoSecretSource } from './config/demo.js';
 import { paymentConfig, paymentCrossChecks, paymentEnv, type PaymentConfig } from './config/payments.js';
 import { temporalCrossChecks, temporalEnv, temporalSecurity, type TemporalSecurity } from './config/temporal.js';
 
@@ -55,10 +55,22 @@ const envSchema = z.object({
   RETENTION_DAYS: z.coerce.number().int().positive().default(30),
   RETENTION_INTERVAL_SECONDS: z.coerce.number().int().positive().default(60 * 60),
   JWT_TTL_SECONDS: z.coerce.number().int().positive().default(15 * 60),
-  // Login and setup-link requests allowed per email and per client IP in one fixed window (kept in PostgreSQL).
+  // Requests per client IP (login, setup link) and setup links per email in one fixed window (kept in PostgreSQL).
   AUTH_RATE_WINDOW_SECONDS: z.coerce.number().int().positive().default(15 * 60),
   AUTH_RATE_PER_EMAIL: z.coerce.number().int().positive().default(10),
   AUTH_RATE_PER_IP: z.coerce.number().int().positive().default(100),
+  // Wrong passwords per email before each further login attempt waits (1 s, doubling, capped): slows guessing, never locks out.
+  LOGIN_FREE_FAILURES: z.coerce.number().int().positive().default(5),
+  LOGIN_MAX_DELAY_SECONDS: z.coerce.number().int().positive().default(5 * 60),
+  // Checkouts per email and per client address (IPv6 per /64) in the same window: each starts a workflow and may send email.
+  CHECKOUT_RATE_PER_EMAIL: z.coerce.number().int().positive().default(10),
+  CHECKOUT_RATE_PER_IP: z.coerce.number().int().positive().default(30),
+  // Origins (scheme://host[:port], comma-separated) whose pages may call the public and customer API; none by default.
+  CORS_ORIGINS: z
+    .string()
+    .default('')
+    .transform((v) => v.split(',').map((o) => o.trim()).filter(Boolean))
+    .pipe(z.array(z.string().regex(/^https?:\/\/[^/\s]+$/, 'each origin is scheme://host[:port], without a path'))),
   // How many proxies in front of the API append to X-Forwarded-For; 0 (direct) ignores the header.
   TRUSTED_PROXY_HOPS: z.coerce.number().int().nonnegative().max(10).default(0),
   WORKER_SHUTDOWN_GRACE_SECONDS: z.coerce.number().int().nonnegative().default(20),
@@ -109,7 +121,9 @@ export interface Config extends PaymentConfig {
   customerKeySecret: string;
   /** How long raw webhook bodies and email recipients are kept, and how often the retention schedule redacts older ones. */
   retention: { days: number; intervalMs: number };
-  authRateLimit: { windowSeconds: number; perEmail: number; perIp: number };
+  authRateLimit: { windowSeconds: number; perEmail: number; perIp: number; freeFailures: number; maxDelaySeconds: number };
+  checkoutRateLimit: { perEmail: number; perIp: number };
+  corsOrigins: string[];
   trustedProxyHops: number;
   workerShutdownGraceMs: number;
   stack: { dataDir: string; pgPort: number; temporalPort: number; temporalUiPort: number; smtpPort: number };
@@ -120,41 +134,6 @@ function withoutEmptyValues(source: Record<string, string | undefined>): Record<
   return Object.fromEntries(Object.entries(source).filter((kv): kv is [string, string] => kv[1] !== undefined && kv[1] !== ''));
 }
 
-const TRUE = ['true', '1'];
-
-/** Production must name every part it talks to and sign with its own secrets. */
-function productionChecks(env: Record<string, string>): string[] {
-  const problems: string[] = [];
-  if (!env.JWT_SECRET) problems.push('JWT_SECRET: required in production (at least 32 characters) to sign customer access tokens');
-  if (!env.DATABASE_URL) problems.push('DATABASE_URL: required in production (the default is the local demo database)');
-  if (!env.TEMPORAL_ADDRESS) problems.push('TEMPORAL_ADDRESS: required in production (the default is the local Temporal dev server)');
-  if (!env.SMTP_URL) problems.push('SMTP_URL: required in production (the default is the local dev mailbox)');
-  if (!env.PUBLIC_URL) problems.push('PUBLIC_URL: required in production: the https address customers and providers reach, used in emails and redirects');
-  else if (/^http:/i.test(env.PUBLIC_URL) && !isLoopbackHost(hostOf(env.PUBLIC_URL))) {
-    problems.push('PUBLIC_URL: must be https in production: setup links and tokens would cross the network in clear text');
-  }
-  return problems;
-}
-
-function hostOf(url: string): string {
-  try {
-    return new URL(url).hostname;
-  } catch {
-    return '';
-  }
-}
-
-/** Outside a local demo nothing runs on a built-in or generated secret, and nothing lets a stranger pay or read mail. */
-function beyondDemoChecks(env: Record<string, string>): string[] {
-  const problems: string[] = [];
-  if (env.NODE_ENV !== 'production') {
-    if (!env.JWT_SECRET) problems.push('JWT_SECRET: required outside the local demo (at least 32 characters) to sign customer access tokens');
-    if (!env.SMTP_URL) problems.push('SMTP_URL: required outside the local demo: the dev mailbox, which shows every email to anyone, runs only there');
-  }
-  if (TRUE.includes(env.SANDBOX_ENABLED ?? '')) problems.push('SANDBOX_ENABLED: the sandbox provider lets anyone "pay"; it runs only in the local demo');
-  return problems;
-}
-
 /** Rules between settings, checked on the raw values so they are reported together with malformed ones. */
 function crossChecks(env: Record<string, string>, demo: { demo: boolean; problems: string[] }): string[] {
   const problems: string[] = [...demo.problems];
@@ -162,7 +141,7 @@ function crossChecks(env: Record<string, string>, demo: { demo: boolean; problem
     problems.push('STRIPE_WEBHOOK_SECRET: STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET go together: set both or neither');
   }
   if (env.NODE_ENV === 'production') problems.push(...productionChecks(env));
-  if (!demo.demo && demo.problems.length === 0) problems.push(...beyondDemoChecks(env));
+  if (!demo.demo) problems.push(...beyondDemoChecks(env));
   problems.push(...paymentCrossChecks(env), ...temporalCrossChecks(env));
   return problems;
 }
@@ -226,7 +205,16 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     // Changing it changes every customer key: searches miss older runs, and a setup link in flight may be sent twice.
     customerKeySecret: e.CUSTOMER_KEY_SECRET ?? createHmac('sha256', jwtSecret).update('customer-key-secret').digest('base64url'),
     retention: { days: e.RETENTION_DAYS, intervalMs: e.RETENTION_INTERVAL_SECONDS * 1000 },
-    authRateLimit: { windowSeconds: e.AUTH_RATE_WINDOW_SECONDS, perEmail: e.AUTH_RATE_PER_EMAIL, perIp: e.AUTH_RATE_PER_IP },
+    authRateLimit: {
+      windowSeconds: e.AUTH_RATE_WINDOW_SECONDS,
+      perEmail: e.AUTH_RATE_PER_EMAIL,
+      perIp: e.AUTH_RATE_PER_IP,
+      freeFailures: e.LOGIN_FREE_FAILURES,
+      // A delay is measured from the last failure, and failures are forgotten a window after it: no delay outlasts that.
+      maxDelaySeconds: Math.min(e.LOGIN_MAX_DELAY_SECONDS, e.AUTH_RATE_WINDOW_SECONDS),
+    },
+    checkoutRateLimit: { perEmail: e.CHECKOUT_RATE_PER_EMAIL, perIp: e.CHECKOUT_RATE_PER_IP },
+    corsOrigins: e.CORS_ORIGINS,
     trustedProxyHops: e.TRUSTED_PROXY_HOPS,
     workerShutdownGraceMs: e.WORKER_SHUTDOWN_GRACE_SECONDS * 1000,
     stack: {

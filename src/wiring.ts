@@ -55,10 +55,22 @@ function workerOptions(connection: NativeConnection, config: Config, p: WorkerPa
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     ...(tuning.workflowBundle ? { workflowBundle: tuning.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
-    activities: createActivities({ sql: p.sql, payments: p.payments, mailer: p.mailer, publicUrl: config.publicUrl, shopUrl: config.shopUrl, tokenSecret: config.jwt.secret, bankAccount: config.bankTransfer }),
+    activities: createActivities({ sql: p.sql, payments: p.payments, mailer: p.mailer, publicUrl: config.publicUrl, shopUrl: config.shopUrl, tokenSecret: config.jwt.secret, customerKeySecret: config.customerKeySecret, bankAccount: config.bankTransfer }),
     // Without a grace period, in-flight activities are cancelled the moment shutdown starts.
     shutdownGraceTime: config.workerShutdownGraceMs,
     ...(tuning.stickyQueueScheduleToStartTimeoutMs ? { stickyQueueScheduleToStartTimeout: tuning.stickyQueueScheduleToStartTimeoutMs } : {}),
+  };
+}
+
+/** What a reconciliation pass is given: the schedule's input, and a test's scoped pass. */
+export function reconcileInput(config: Config): ReconcileInput {
+  return {
+    olderThanMs: config.reconcile.afterMs,
+    checkoutTtlMs: config.checkoutTtlMs,
+    limit: 100,
+    fulfilmentRetryMs: config.fulfilmentRetryMs,
+    latePaymentPolicy: config.latePaymentPolicy,
+    settlementMs: config.settlementMs,
   };
 }
 
@@ -68,14 +80,7 @@ function workerOptions(connection: NativeConnection, config: Config, p: WorkerPa
  */
 export async function ensureReconcileSchedule(client: Client, config: Config): Promise<string> {
   const scheduleId = reconcileScheduleId(config.temporal.taskQueue);
-  const input: ReconcileInput = {
-    olderThanMs: config.reconcile.afterMs,
-    checkoutTtlMs: config.checkoutTtlMs,
-    limit: 100,
-    fulfilmentRetryMs: config.fulfilmentRetryMs,
-    latePaymentPolicy: config.latePaymentPolicy,
-    settlementMs: config.settlementMs,
-  };
+  const input = reconcileInput(config);
   const action: ScheduleOptionsAction = {
     type: 'startWorkflow',
     workflowType: 'reconcileWorkflow',

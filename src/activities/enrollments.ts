@@ -16,7 +16,8 @@ export function enrollmentActivities({ sql }: ActivityDeps) {
         // Under the order's ledger lock, so a refund recorded meanwhile (provider events can overtake fulfilment) is seen.
         await lockOrderLedger(tx, input.orderId);
         const totals = await refundTotals(tx, input.orderId);
-        const refundedInFull = totals?.paid != null && totals.refunded >= totals.paid;
+        // A free order (100% coupon) paid 0: nothing refunded is not "refunded in full".
+        const refundedInFull = totals?.paid != null && totals.refunded > 0 && totals.refunded >= totals.paid;
         const ledger = await loadRefundLedger(tx, input.orderId);
         const refunded = new Set(await grantedBy(tx, ledger?.refunds.flatMap((r) => r.packageIds) ?? []));
         const ids = refundedInFull ? [] : (await grantedBy(tx, await orderPackageIds(tx, input.orderId))).filter((id) => !refunded.has(id));

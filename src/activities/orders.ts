@@ -1,27 +1,41 @@
 // Order activities: create the order row from the catalog, and record status transitions.
 import { randomInt } from 'node:crypto';
 import { quoteCart } from '../db/catalog.js';
+import { releaseRedemption, reserveRedemption } from '../db/coupons.js';
 import { lastOrderEmail } from '../db/emails.js';
 import { appendOrderEvent, getOrder, insertOrder, recordLatePayment, requireOrder, stalePendingOrders, transitionOrder } from '../db/orders.js';
+import { couponRefused } from '../domain/coupons.js';
 import type { Money } from '../domain/money.js';
 import { formatOrderNumber, type EmailKind, type OrderRequest, type OrderSummary, type ProviderName, type Transition } from '../domain/orders.js';
+import { customerKey } from '../auth/customerKeys.js';
+import { customerEmailAttribute } from '../workflows/definitions.js';
 import { activityCallKey, type ActivityDeps } from './deps.js';
 
 const ORDER_NUMBER_ATTEMPTS = 8;
 
-export function orderActivities({ sql }: ActivityDeps) {
+export function orderActivities({ sql, customerKeySecret }: ActivityDeps) {
   return {
-    /** Idempotent on orderId: a retry returns the order the first attempt created. */
+    /**
+     * Idempotent on orderId: a retry returns the order the first attempt created. A coupon's use is reserved in the
+     * same transaction, with the coupon locked, so concurrent orders never hold more uses than it has.
+     */
     async createOrder(input: OrderRequest): Promise<OrderSummary> {
       const existing = await getOrder(sql, input.orderId);
       if (existing) return summary(existing);
       await sql.begin(async (tx) => {
-        const quote = await quoteCart(tx, input.packageIds, input.ownerLoggedIn ? input.email : undefined);
+        const quote = await quoteCart(tx, input, { owner: input.ownerLoggedIn ? input.email : undefined, lockCoupon: true });
+        if (quote.coupon && !quote.coupon.applied) throw couponRefused(quote.coupon.reason!, quote.coupon.code);
         await insertOrder(tx, input, quote, () => formatOrderNumber(new Date(), () => randomInt(1_000_000) / 1_000_000), ORDER_NUMBER_ATTEMPTS);
+        if (quote.coupon) await reserveRedemption(tx, { couponId: quote.coupon.couponId!, orderId: input.orderId, email: input.email, discount: quote.discount });
       });
       const created = await getOrder(sql, input.orderId);
       if (!created) throw new Error(`order ${input.orderId} vanished after insert`);
       return summary(created);
+    },
+
+    /** Compensation for createOrder's reservation: an order closed unpaid gives its coupon use back. Idempotent. */
+    async releaseCouponRedemption(input: { orderId: string }): Promise<{ released: boolean }> {
+      return { released: await releaseRedemption(sql, input.orderId) };
     },
 
     async transitionOrder(input: { orderId: string } & Transition): Promise<{ changed: boolean; status: OrderSummary['status'] }> {
@@ -29,13 +43,22 @@ export function orderActivities({ sql }: ActivityDeps) {
       return transitionOrder(sql, orderId, t);
     },
 
-    /** Where a resumed run starts: the order as the database knows it. */
-    async loadOrderState(input: { orderId: string }): Promise<{ state: { status: OrderSummary['status']; orderNumber: string; total: Money; heldReason?: string }; paymentId: string | null; provider: ProviderName }> {
+    /** Where a resumed run starts: the order as the database knows it, and the buyer as its search attribute shows them. */
+    async loadOrderState(input: { orderId: string }): Promise<{
+      state: { status: OrderSummary['status']; orderNumber: string; total: Money; heldReason?: string };
+      paymentId: string | null;
+      provider: ProviderName;
+      customerEmail: string;
+      couponCode?: string | null;
+    }> {
       const order = await requireOrder(sql, input.orderId);
       return {
+        couponCode: order.couponCode,
         state: { status: order.status, orderNumber: order.orderNumber, total: order.total, ...(order.status === 'HELD' && order.heldReason ? { heldReason: order.heldReason } : {}) },
         paymentId: order.paymentId,
         provider: order.provider,
+        // The customer key, not the address: what the search attribute holds (field name kept: it is in recorded histories).
+        customerEmail: customerEmailAttribute(customerKey(customerKeySecret, order.email)).value,
       };
     },
 
@@ -50,7 +73,7 @@ export function orderActivities({ sql }: ActivityDeps) {
     },
 
     /** PENDING orders old enough that their buyer has either paid or given up: reconciliation asks the provider. */
-    async findStalePendingOrders(input: { olderThanMs: number; checkoutTtlMs: number; limit: number }): Promise<{ orderId: string; provider: ProviderName; pastTtl: boolean }[]> {
+    async findStalePendingOrders(input: { olderThanMs: number; checkoutTtlMs: number; limit: number; orderIds?: string[] }): Promise<{ orderId: string; provider: ProviderName; pastTtl: boolean }[]> {
       return stalePendingOrders(sql, input);
     },
 
@@ -61,6 +84,6 @@ export function orderActivities({ sql }: ActivityDeps) {
   };
 }
 
-function summary(o: { orderId: string; orderNumber: string; status: OrderSummary['status']; total: OrderSummary['total']; items: OrderSummary['items'] }): OrderSummary {
-  return { orderId: o.orderId, orderNumber: o.orderNumber, status: o.status, total: o.total, items: o.items };
+function summary(o: { orderId: string; orderNumber: string; status: OrderSummary['status']; total: OrderSummary['total']; items: OrderSummary['items']; couponCode: string | null }): OrderSummary {
+  return { orderId: o.orderId, orderNumber: o.orderNumber, status: o.status, total: o.total, items: o.items, couponCode: o.couponCode };
 }

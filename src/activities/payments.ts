@@ -1,4 +1,5 @@
 // Payment activities: open, close and look up the provider's checkout session for an order.
+import { freePayment, freeSessionId } from '../domain/freeOrders.js';
 import { fixSessionExpiry, requireOrder, setPaymentSession, transitionOrder } from '../db/orders.js';
 import type { OrderStatus, PaymentEvent } from '../domain/orders.js';
 import { DomainError } from '../domain/errors.js';
@@ -18,6 +19,12 @@ export function paymentActivities({ sql, payments, publicUrl }: ActivityDeps) {
     async createPaymentSession(input: { orderId: string; expiresAt: string }): Promise<{ sessionId: string; paymentUrl: string; status?: OrderStatus }> {
       const order = await requireOrder(sql, input.orderId);
       if (order.sessionId && order.paymentUrl) return { sessionId: order.sessionId, paymentUrl: order.paymentUrl, status: order.status };
+      // Nothing to pay (a 100% coupon): no provider session; the buyer goes straight to the order page, and the workflow settles it.
+      if (order.total.amount === 0) {
+        const free = { sessionId: freeSessionId(order.orderId), url: `${publicUrl}/orders/${order.orderId}` };
+        await setPaymentSession(sql, order.orderId, free);
+        return { sessionId: free.sessionId, paymentUrl: free.url, status: order.status };
+      }
       const p = provider(order.provider);
       const wanted = new Date(input.expiresAt);
       const expiresAt = await fixSessionExpiry(sql, order.orderId, p.sessionExpiry?.(wanted, new Date()) ?? wanted);
@@ -62,7 +69,7 @@ export function paymentActivities({ sql, payments, publicUrl }: ActivityDeps) {
 
     async expirePaymentSession(input: { orderId: string }): Promise<void> {
       const order = await requireOrder(sql, input.orderId);
-      if (order.sessionId) await provider(order.provider).expireSession(order.sessionId);
+      if (order.sessionId && order.total.amount > 0) await provider(order.provider).expireSession(order.sessionId);
     },
 
     /**
@@ -72,6 +79,7 @@ export function paymentActivities({ sql, payments, publicUrl }: ActivityDeps) {
     async lookUpPayment(input: { orderId: string }): Promise<PaymentEvent | null> {
       const order = await requireOrder(sql, input.orderId);
       if (!order.sessionId) return null;
+      if (order.total.amount === 0) return freePayment(order.orderId, order.provider, order.total);
       const found = await provider(order.provider).retrieveSession(order.sessionId);
       // Nothing new: still open, or still settling an order that already knows it is (a signal would only grow its history).
       if (found.state === 'open' || (found.state === 'processing' && order.status === 'PROCESSING')) return null;

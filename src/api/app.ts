@@ -4,10 +4,14 @@ import { adminRoutes } from './admin/index.js';
 import { authRoutes } from './auth.js';
 import { catalogRoutes } from './catalog.js';
 import { checkoutRoutes } from './checkout.js';
+import { quoteRoutes } from './quote.js';
+import { withEdgeRules } from './contract.js';
 import { databaseDeadline } from './deadline.js';
 import { docsRoutes } from './docs.js';
 import type { ApiDeps } from './deps.js';
+import { bodyLimits, methodNotAllowedFor, refuseUnstorableText } from './edge.js';
 import { errorHandler, errorJson } from './errors.js';
+import { corsForStorefronts, noStorePrivate, securityHeaders } from './headers.js';
 import { newRouter } from './router.js';
 import { healthRoutes } from './health.js';
 import { meRoutes } from './me.js';
@@ -27,6 +31,12 @@ export function createApp(deps: ApiDeps) {
     await next();
     log.info({ method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) }, 'request');
   });
+  app.use(securityHeaders(deps.publicUrl));
+  app.use(corsForStorefronts(deps.corsOrigins));
+  app.use(noStorePrivate());
+  app.use(methodNotAllowedFor(app));
+  app.use(bodyLimits());
+  app.use(refuseUnstorableText());
   app.use(databaseDeadline(deps.sql));
   app.onError(errorHandler(deps.log));
   app.notFound((c) => errorJson(c, 404, 'not_found', `No route for ${c.req.method} ${c.req.path}.`));
@@ -35,6 +45,7 @@ export function createApp(deps: ApiDeps) {
   app.route('/', catalogRoutes(deps));
   app.route('/', paymentMethodRoutes(deps));
   app.route('/', paypalReturnRoutes(deps));
+  app.route('/', quoteRoutes(deps));
   app.route('/', checkoutRoutes(deps));
   app.route('/', orderRoutes(deps));
   app.route('/', webhookRoutes(deps));
@@ -43,9 +54,15 @@ export function createApp(deps: ApiDeps) {
   app.route('/', meRoutes(deps));
   app.route('/', pageRoutes(deps));
 
-  app.doc31('/openapi.json', {
-    openapi: '3.1.0',
-    info: { title: 'Durable checkout API', version: '0.1.0', description: 'Checkout, order status and payment webhooks for digital packages; every order is a Temporal workflow.' },
+  let document: ReturnType<typeof app.getOpenAPI31Document> | undefined;
+  app.get('/openapi.json', (c) => {
+    document ??= withEdgeRules(
+      app.getOpenAPI31Document({
+        openapi: '3.1.0',
+        info: { title: 'Durable checkout API', version: '0.1.0', description: 'Checkout, order status and payment webhooks for digital packages; every order is a Temporal workflow.' },
+      }),
+    );
+    return c.json(document);
   });
   app.route('/', docsRoutes());
   app.get('/', (c) => c.redirect(deps.payments.sandbox ? '/shop' : '/docs'));

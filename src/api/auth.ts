@@ -1,12 +1,10 @@
 // Customer authentication: set a password from an emailed link, ask for a new link, log in for an access token.
 import { createRoute, z } from '@hono/zod-openapi';
-import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Context } from 'hono';
-import { signAccessToken } from '../auth/accessTokens.js';
-import { clientIp } from '../auth/clientIp.js';
 import { customerKey } from '../auth/customerKeys.js';
+import { deviceTokenUser, signAccessToken, signDeviceToken } from '../auth/accessTokens.js';
+import { clearLoginFailures, loginWaitSeconds, recordLoginFailure } from '../auth/loginThrottle.js';
 import { verifyPassword } from '../auth/passwords.js';
-import { hitRateLimits } from '../auth/rateLimit.js';
 import { consumeSetupToken } from '../auth/setupTokens.js';
 import { activeUserByEmail } from '../db/users.js';
 import { DomainError } from '../domain/errors.js';
@@ -14,14 +12,11 @@ import type { setupLinkWorkflow } from '../workflows/account.js';
 import { setupLinkWorkflowId } from '../workflows/definitions.js';
 import type { ApiDeps } from './deps.js';
 import { errorJson, errorResponse } from './errors.js';
+import { rateLimitedResponse, refuseOverLimit, requestIp, tooManyRequests } from './limits.js';
 import { newRouter } from './router.js';
-import { jsonBody, jsonContent } from './schemas.js';
+import { EmailSchema as Email, jsonBody, jsonContent } from './schemas.js';
 
-const Email = z.string().trim().toLowerCase().email().max(254).openapi({ example: 'ala@example.com' });
-const rateLimited = {
-  ...errorResponse('Too many requests for this email or from this address; `details.retryAfterSeconds` says when to retry'),
-  headers: z.object({ 'Retry-After': z.string().openapi({ description: 'Seconds until a new request is counted', example: '540' }) }),
-};
+const rateLimited = rateLimitedResponse('Too many requests for this email or from this address');
 
 const setup = createRoute({
   method: 'post',
@@ -31,8 +26,8 @@ const setup = createRoute({
   request: { body: jsonBody(z.object({ token: z.string().min(20).max(200), password: z.string().min(1).max(1024) }).strict().openapi('PasswordSetup')) },
   responses: {
     200: jsonContent(z.object({ email: z.string() }), 'Password set; the account can log in'),
-    400: errorResponse('Unknown, used or expired token'),
-    422: errorResponse('The password does not meet the policy'),
+    422: errorResponse('`token_invalid`, `token_used`, `token_expired`: not a usable link; `weak_password`: the password does not meet the policy'),
+    503: errorResponse('Too many password checks running; try again in a moment'),
   },
 });
 
@@ -57,6 +52,9 @@ const AccessToken = z
     tokenType: z.literal('Bearer'),
     expiresIn: z.number().int().openapi({ description: 'Seconds the token is valid', example: 900 }),
     expiresAt: z.string().datetime(),
+    deviceToken: z.string().openapi({
+      description: 'Keep it and send it with the next login: a client that logged in before is not slowed by other people’s wrong guesses at this account',
+    }),
   })
   .openapi('AccessToken');
 
@@ -66,54 +64,46 @@ const login = createRoute({
   tags: ['auth'],
   summary: 'Log in with email and password for a short-lived access token',
   description: 'Send the token as `Authorization: Bearer <accessToken>` (on this page: Authorize).',
-  request: { body: jsonBody(z.object({ email: Email, password: z.string().min(1).max(1024) }).strict().openapi('Credentials')) },
+  request: {
+    body: jsonBody(
+      z
+        .object({
+          email: Email,
+          password: z.string().min(1).max(1024),
+          deviceToken: z.string().max(2048).optional().openapi({ description: 'The deviceToken of this client’s last login' }),
+        })
+        .strict()
+        .openapi('Credentials'),
+    ),
+  },
   responses: {
     200: jsonContent(AccessToken, 'Logged in'),
     400: errorResponse('Malformed request'),
     401: errorResponse('`invalid_credentials`: wrong email or password (the answer does not say which)'),
     409: errorResponse('`password_not_set`: the account has no password yet; use the link from the welcome email or ask for a new one'),
-    429: rateLimited,
+    429: rateLimitedResponse('Too many attempts from this address, or wrong passwords for this email (each further try waits longer; a deviceToken from an earlier login skips that wait)'),
+    503: errorResponse('Too many password checks running; try again in a moment'),
   },
 });
-
-function requestIp(c: Context, trustedProxyHops: number): string {
-  let remote: string | undefined;
-  try {
-    remote = getConnInfo(c).remote.address;
-  } catch {
-    remote = undefined; // not served by @hono/node-server (app.request in a test): no socket to ask
-  }
-  return clientIp(remote, c.req.header('x-forwarded-for'), trustedProxyHops);
-}
 
 export function authRoutes({ sql, temporal, taskQueue, accounts, customerKeySecret }: ApiDeps) {
   const { rateLimit, jwt, trustedProxyHops } = accounts;
 
-  /** Counts the request per email and per client IP; a refusal is the 429 to answer with. */
-  async function limited(c: Context, action: string, email: string) {
-    const v = await hitRateLimits(
-      sql,
-      [
-        { key: `${action}:email:${email}`, max: rateLimit.perEmail },
-        { key: `${action}:ip:${requestIp(c, trustedProxyHops)}`, max: rateLimit.perIp },
-      ],
-      rateLimit.windowSeconds,
-    );
-    if (v.allowed) return undefined;
-    const message = `Too many requests; try again in ${v.retryAfterSeconds} seconds.`;
-    return errorJson(c, 429, 'rate_limited', message, { details: { retryAfterSeconds: v.retryAfterSeconds }, headers: { 'Retry-After': String(v.retryAfterSeconds) } });
-  }
+  const ipKey = (c: Context, action: string) => ({ key: `${action}:ip:${requestIp(c, trustedProxyHops)}`, max: rateLimit.perIp });
 
   const router = newRouter();
   router.openapi(setup, async (c) => {
     const { token, password } = c.req.valid('json');
     const email = await consumeSetupToken(sql, token, password);
+    // Holding the emailed link proves ownership: earlier wrong guesses no longer slow this account's logins.
+    await clearLoginFailures(sql, email);
     return c.json({ email }, 200);
   });
 
   router.openapi(setupLink, async (c) => {
     const { email } = c.req.valid('json');
-    const refused = await limited(c, 'setup-link', email);
+    // Per email as well: each request may send an email to that address.
+    const refused = await refuseOverLimit(c, sql, [{ key: `setup-link:email:${email}`, max: rateLimit.perEmail }, ipKey(c, 'setup-link')], rateLimit.windowSeconds);
     if (refused) return refused;
     // The same work whatever the email: whether it has an account is only looked at inside the workflow's activity.
     await temporal.workflow.start<typeof setupLinkWorkflow>('setupLinkWorkflow', {
@@ -128,18 +118,31 @@ export function authRoutes({ sql, temporal, taskQueue, accounts, customerKeySecr
   });
 
   router.openapi(login, async (c) => {
-    const { email, password } = c.req.valid('json');
-    const refused = await limited(c, 'login', email);
+    const { email, password, deviceToken } = c.req.valid('json');
+    // Per address a hard limit (it is the caller's own); per email only a delay, which a known device skips.
+    const refused = await refuseOverLimit(c, sql, [ipKey(c, 'login')], rateLimit.windowSeconds);
     if (refused) return refused;
     // A disabled account answers like an unknown one.
     const user = await activeUserByEmail(sql, email);
+    const knownDevice = Boolean(user && deviceToken && (await deviceTokenUser(deviceToken, jwt.secret)) === user.userId);
+    if (!knownDevice) {
+      const wait = await loginWaitSeconds(sql, email, rateLimit);
+      if (wait > 0) return tooManyRequests(c, wait);
+    }
     if (user && !user.passwordHash) {
       throw new DomainError('password_not_set', 'Set your password first: use the link in your welcome email, or ask for a new one.', 'conflict');
     }
-    if (!(await verifyPassword(user?.passwordHash, password))) return errorJson(c, 401, 'invalid_credentials', 'The email or password is wrong.');
+    if (!(await verifyPassword(user?.passwordHash, password))) {
+      if (!knownDevice) await recordLoginFailure(sql, email, rateLimit);
+      return errorJson(c, 401, 'invalid_credentials', 'The email or password is wrong.');
+    }
+    await clearLoginFailures(sql, email);
     const { token, expiresAt } = await signAccessToken({ userId: user!.userId, email: user!.email }, jwt);
     c.get('log').info({ userId: user!.userId }, 'customer logged in');
-    return c.json({ accessToken: token, tokenType: 'Bearer' as const, expiresIn: jwt.ttlSeconds, expiresAt: expiresAt.toISOString() }, 200);
+    return c.json(
+      { accessToken: token, tokenType: 'Bearer' as const, expiresIn: jwt.ttlSeconds, expiresAt: expiresAt.toISOString(), deviceToken: await signDeviceToken(user!.userId, jwt.secret) },
+      200,
+    );
   });
   return router;
 }

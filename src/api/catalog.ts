@@ -15,7 +15,8 @@ const PackageSchema = z
     description: z.string(),
     category: z.string(),
     price: MoneySchema,
-    originalPrice: MoneySchema.nullable(),
+    // A union, not .nullable(): on a named schema that renders as allOf [Money, null], which nothing satisfies.
+    originalPrice: z.union([MoneySchema, z.null()]),
     featured: z.boolean(),
     isBundle: z.boolean(),
   })

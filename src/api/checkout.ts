@@ -1,4 +1,4 @@
-// POST /api/v1/checkout: validate and price the cart, then update-with-start the order's workflow for its payment URL.
+// POST /api/v1/checkout: validate and price the cart (coupon included), then update-with-start the order's workflow for its payment URL.
 import { createRoute, z } from '@hono/zod-openapi';
 import { WithStartWorkflowOperation } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
@@ -6,28 +6,37 @@ import { createHash } from 'node:crypto';
 import { customerKey } from '../auth/customerKeys.js';
 import { quoteCart } from '../db/catalog.js';
 import { getOrder, type OrderRecord } from '../db/orders.js';
+import { couponRefused } from '../domain/coupons.js';
 import { DomainError } from '../domain/errors.js';
+import type { Quote } from '../domain/pricing.js';
 import { DEFAULT_LOCALE, LOCALES, PROVIDERS } from '../domain/orders.js';
 import type { orderWorkflow } from '../workflows/order.js';
 import { checkoutSummary, orderRunSummary } from '../workflows/summaries.js';
-import { checkoutUpdate, CUSTOMER_EMAIL, ORDER_STATUS, orderWorkflowId, type CheckoutView, type OrderWorkflowInput } from '../workflows/definitions.js';
+import { checkoutUpdate, customerEmailAttribute, ORDER_STATUS, orderWorkflowId, type CheckoutView, type OrderWorkflowInput } from '../workflows/definitions.js';
 import type { ApiDeps } from './deps.js';
 import { BEARER_SCHEME, optionalCustomer, type OptionalCustomerEnv } from './bearer.js';
 import { errorResponse } from './errors.js';
+import { rateLimitedResponse, refuseOverLimit, requestIp } from './limits.js';
 import { legacyOrderIdForKey, orderIdForKey } from './orderIds.js';
 import { newRouter } from './router.js';
-import { IdempotencyKeyHeader, jsonBody, jsonContent, MoneySchema, OrderStatusSchema } from './schemas.js';
+import { EmailSchema, IdempotencyKeyHeader, jsonBody, jsonContent, MoneySchema, OrderStatusSchema } from './schemas.js';
 
-const CheckoutRequest = z
-  .object({
-    packageIds: z.array(z.string().uuid()).min(1).max(50),
-    email: z.string().trim().toLowerCase().email().max(254),
-    name: z.string().trim().min(1).max(200),
-    provider: z.enum(PROVIDERS),
-    locale: z.enum(LOCALES).default(DEFAULT_LOCALE),
-  })
+const CheckoutFields = {
+  packageIds: z.array(z.string().uuid()).min(1).max(50),
+  email: EmailSchema,
+  name: z.string().min(1).max(200),
+  provider: z.enum(PROVIDERS),
+  locale: z.enum(LOCALES).default(DEFAULT_LOCALE),
+  couponCode: z.string().trim().min(1).max(64).optional().openapi({ description: 'A coupon code (any letter case); the server decides whether it applies', example: 'WIOSNA20' }),
+};
+
+const CheckoutRequest = z.object(CheckoutFields).strict().openapi('CheckoutRequest');
+
+/** What a quote needs: the checkout body, with the buyer's name (and email) not yet known. */
+export const QuoteRequest = z
+  .object({ ...CheckoutFields, name: CheckoutFields.name.optional(), email: CheckoutFields.email.optional() })
   .strict()
-  .openapi('CheckoutRequest');
+  .openapi('QuoteRequest');
 
 const CheckoutResponse = z
   .object({ orderId: z.string().uuid(), orderNumber: z.string(), status: OrderStatusSchema, total: MoneySchema, paymentUrl: z.string().url() })
@@ -50,7 +59,11 @@ const route = createRoute({
     400: errorResponse('Malformed request or empty cart'),
     401: errorResponse('An access token was sent and is not valid'),
     409: errorResponse('The logged-in buyer already owns everything in the cart, the order behind this key is closed, or its checkout ended without an order (`checkout_expired`, `checkout_closed`: an outage kept it from opening until its TTL)'),
-    422: errorResponse('Unknown or unavailable packages, mixed currencies, provider not enabled or not taking the cart\'s currency, or the key was used for another request'),
+    422: errorResponse(
+      'Unknown or unavailable packages, mixed currencies, provider not enabled or not taking the cart\'s currency, the key was used for another request, ' +
+        'or the coupon does not apply (code coupon_unknown, coupon_expired, coupon_exhausted, coupon_not_applicable or coupon_minimum_not_met)',
+    ),
+    429: rateLimitedResponse('Too many new checkouts from this address or for this email (a retry of an existing key is not counted)'),
     503: errorResponse('Database, workflow service or payment provider unavailable (`checkout_unavailable`): the order keeps opening; retry with the same Idempotency-Key'),
   },
 });
@@ -59,6 +72,26 @@ const route = createRoute({
 export function fingerprint(body: z.infer<typeof CheckoutRequest>): string {
   const canonical = JSON.stringify({ ...body, packageIds: [...new Set(body.packageIds)].sort() });
   return createHash('sha256').update(canonical).digest('hex');
+}
+
+/**
+ * Prices a checkout (or quote) request the way the order will be priced: provider enabled and taking the currency,
+ * catalog prices, the coupon evaluated. `owner`: the logged-in buyer's own email, whose enrolments count as owned
+ * (absent: the answer never depends on what the email owns).
+ */
+export async function priceRequest(deps: ApiDeps, body: z.infer<typeof QuoteRequest>, owner: string | undefined): Promise<Quote> {
+  const provider = deps.payments[body.provider];
+  if (!provider) throw new DomainError('provider_unavailable', `Payment provider ${body.provider} is not enabled.`, 'unprocessable');
+  const quote = await quoteCart(deps.sql, { packageIds: body.packageIds, email: body.email ?? '', couponCode: body.couponCode }, { owner });
+  const { currency } = quote.total;
+  if (provider.currencies && !provider.currencies.includes(currency)) {
+    throw new DomainError('currency_not_supported', `${body.provider} does not accept ${currency}; see GET /api/v1/payment-methods.`, 'unprocessable', {
+      provider: body.provider,
+      currency,
+      accepted: provider.currencies,
+    });
+  }
+  return quote;
 }
 
 function storedView(order: OrderRecord): CheckoutView {
@@ -79,7 +112,7 @@ async function orderForKey({ sql, orderIdSecret }: ApiDeps, email: string, key: 
 }
 
 export function checkoutRoutes(deps: ApiDeps) {
-  const { sql, temporal, payments } = deps;
+  const { sql, temporal } = deps;
   const router = newRouter<OptionalCustomerEnv>();
   router.use(route.path, optionalCustomer(sql, deps.accounts.jwt.secret));
   return router.openapi(route, async (c) => {
@@ -97,18 +130,19 @@ export function checkoutRoutes(deps: ApiDeps) {
     if (existing && existing.status !== 'PENDING') return c.json(storedView(existing), 201);
     let summary = existing ? orderRunSummary('checkout', existing) : undefined;
     if (!existing) {
-      const provider = payments[body.provider];
-      if (!provider) throw new DomainError('provider_unavailable', `Payment provider ${body.provider} is not enabled.`, 'unprocessable');
-      // Refuse a bad cart here, before a workflow exists for it; the workflow prices it again from the catalog.
-      const { total, lines } = await quoteCart(sql, body.packageIds, ownerLoggedIn ? body.email : undefined);
+      // Only a new order counts: each starts a workflow that lives for the checkout TTL and may email the address.
+      const { windowSeconds } = deps.accounts.rateLimit;
+      const limits = [
+        { key: `checkout:email:${body.email}`, max: deps.checkoutRateLimit.perEmail },
+        { key: `checkout:ip:${requestIp(c, deps.accounts.trustedProxyHops)}`, max: deps.checkoutRateLimit.perIp },
+      ];
+      const refused = await refuseOverLimit(c, sql, limits, windowSeconds);
+      if (refused) return refused;
+      // Refuse a bad cart (or a coupon that does not apply) here, before a workflow exists for it; createOrder prices it
+      // again from the catalog and reserves the coupon's use, refusing with the same code if it ran out meanwhile.
+      const { coupon, lines, total } = await priceRequest(deps, body, ownerLoggedIn ? body.email : undefined);
+      if (coupon && !coupon.applied) throw couponRefused(coupon.reason!, coupon.code);
       summary = checkoutSummary({ items: lines, total, provider: body.provider });
-      if (provider.currencies && !provider.currencies.includes(total.currency)) {
-        throw new DomainError('currency_not_supported', `${body.provider} does not accept ${total.currency}; see GET /api/v1/payment-methods.`, 'unprocessable', {
-          provider: body.provider,
-          currency: total.currency,
-          accepted: provider.currencies,
-        });
-      }
     }
 
     const input: OrderWorkflowInput = { orderId, ...body, fingerprint: print, ownerLoggedIn, checkoutTtlMs: deps.checkoutTtlMs, ...deps.orderSettings };
@@ -122,7 +156,7 @@ export function checkoutRoutes(deps: ApiDeps) {
       ...summary,
       typedSearchAttributes: [
         // The keyed hash, never the address: visibility stores search attributes in clear.
-        { key: CUSTOMER_EMAIL, value: customerKey(deps.customerKeySecret, body.email) },
+        customerEmailAttribute(customerKey(deps.customerKeySecret, body.email)),
         { key: ORDER_STATUS, value: 'PENDING' },
       ],
     });

@@ -26,6 +26,10 @@ export interface ApiDeps {
   temporalUi: { url: string; namespace: string };
   /** Customer accounts: how access tokens are signed, how often login and setup links may be asked for, and whose IP counts. */
   accounts: { jwt: Config['jwt']; rateLimit: Config['authRateLimit']; trustedProxyHops: number };
+  /** Checkouts allowed per email and per client address in the accounts' rate-limit window. */
+  checkoutRateLimit: Config['checkoutRateLimit'];
+  /** Origins whose pages may call the public and customer API (CORS); never the admin API. */
+  corsOrigins: string[];
   /** Present when the sandbox provider is enabled: its secret signs the hosted page's webhooks. */
   sandboxSecret?: string;
   /** Present when bank transfer is enabled: what its page shows buyers. */

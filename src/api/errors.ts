@@ -5,6 +5,7 @@ import { isGrpcServiceError, WorkflowUpdateFailedError } from '@temporalio/clien
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { PasswordHashingBusy } from '../auth/passwords.js';
 import { DomainError, type ErrorKind } from '../domain/errors.js';
 import type { Logger } from '../log.js';
 import { jsonContent } from './schemas.js';
@@ -43,6 +44,7 @@ interface Mapped {
   code: string;
   message: string;
   details?: unknown;
+  headers?: Record<string, string>;
 }
 
 function fromFailure(err: ApplicationFailure): Mapped {
@@ -61,6 +63,7 @@ export function mapError(err: unknown): Mapped {
   if (err instanceof DomainError) return { status: STATUS[err.kind], code: err.code, message: err.message, details: err.details };
   if (err instanceof HTTPException) return { status: err.status as ContentfulStatusCode, code: 'http_error', message: err.message };
   if (err instanceof ServiceUnavailable) return { status: 503, code: err.code, message: err.message };
+  if (err instanceof PasswordHashingBusy) return { status: 503, code: 'busy', message: err.message, headers: { 'Retry-After': '1' } };
   if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) return fromFailure(err.cause);
   if (err instanceof ApplicationFailure) return fromFailure(err);
   if (err instanceof WorkflowExecutionAlreadyStartedError) return { status: 409, code: 'order_closed', message: 'This order is already closed.' };
@@ -73,7 +76,7 @@ export function errorHandler(log: Logger) {
   return (err: Error, c: Context) => {
     const mapped = mapError(err);
     if (mapped.status >= 500) log.error({ err, path: c.req.path }, 'request failed');
-    return errorJson(c, mapped.status, mapped.code, mapped.message, { details: mapped.details });
+    return errorJson(c, mapped.status, mapped.code, mapped.message, { details: mapped.details, headers: mapped.headers });
   };
 }
 

@@ -6,7 +6,7 @@ import { BEARER_SCHEME, requireCustomer, type CustomerEnv } from './bearer.js';
 import type { ApiDeps } from './deps.js';
 import { errorResponse } from './errors.js';
 import { newRouter } from './router.js';
-import { jsonContent, MoneySchema, OrderStatusSchema } from './schemas.js';
+import { jsonContent, MoneySchema, OrderDiscountFields, OrderItemSchema, OrderStatusSchema } from './schemas.js';
 
 const Me = z
   .object({ userId: z.string().uuid(), email: z.string(), name: z.string(), role: z.string(), hasPassword: z.boolean(), createdAt: z.string().datetime() })
@@ -20,7 +20,8 @@ const CustomerOrder = z
     total: MoneySchema,
     createdAt: z.string().datetime(),
     paidAt: z.string().datetime().nullable(),
-    items: z.array(z.object({ packageId: z.string().uuid(), slug: z.string(), title: z.string(), price: MoneySchema })),
+    ...OrderDiscountFields,
+    items: z.array(OrderItemSchema),
   })
   .openapi('CustomerOrder');
 

@@ -7,7 +7,7 @@ import { cancelUpdate, orderWorkflowId, type CancelRequest, type OrderState } fr
 import type { ApiDeps } from './deps.js';
 import { errorResponse } from './errors.js';
 import { newRouter } from './router.js';
-import { jsonContent, MoneySchema, OrderStatusSchema } from './schemas.js';
+import { jsonContent, MoneySchema, OrderDiscountFields, OrderItemSchema, OrderStatusSchema } from './schemas.js';
 
 const OrderStatusResponse = z
   .object({
@@ -15,7 +15,8 @@ const OrderStatusResponse = z
     orderNumber: z.string(),
     status: OrderStatusSchema,
     total: MoneySchema,
-    items: z.array(z.object({ packageId: z.string().uuid(), slug: z.string(), title: z.string(), price: MoneySchema })),
+    ...OrderDiscountFields,
+    items: z.array(OrderItemSchema),
   })
   .openapi('OrderStatus');
 
@@ -78,7 +79,16 @@ export function orderRoutes(deps: ApiDeps) {
         orderNumber: order.orderNumber,
         status: order.status,
         total: order.total,
-        items: order.items.map((i) => ({ packageId: i.packageId, slug: i.slug, title: i.title, price: { amount: i.unitAmount, currency: i.currency } })),
+        subtotal: order.subtotal,
+        discount: order.discount,
+        couponCode: order.couponCode,
+        items: order.items.map((i) => ({
+          packageId: i.packageId,
+          slug: i.slug,
+          title: i.title,
+          price: { amount: i.unitAmount, currency: i.currency },
+          discount: { amount: i.discountAmount, currency: i.currency },
+        })),
       },
       200,
     );

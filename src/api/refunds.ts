@@ -9,7 +9,7 @@ function startOptions(deps: ApiDeps, input: RefundWorkflowInput) {
   return {
     workflowId: refundWorkflowId(input.orderId, input.key),
     taskQueue: deps.taskQueue,
-    args: [{ ...input, fulfilmentRetryMs: deps.orderSettings.fulfilmentRetryMs }] as Parameters<typeof refundWorkflow>,
+    args: [{ ...input, ...deps.orderSettings }] as Parameters<typeof refundWorkflow>,
     // A running refund answers again; a repeat after it closed runs again and finds the same recorded refund.
     workflowIdConflictPolicy: 'USE_EXISTING' as const,
     workflowIdReusePolicy: 'ALLOW_DUPLICATE' as const,

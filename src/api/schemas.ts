@@ -8,9 +8,41 @@ export const jsonContent = <T extends z.ZodType>(schema: T, description: string)
 /** A JSON request body; required unless said otherwise. */
 export const jsonBody = <T extends z.ZodType>(schema: T, required = true) => ({ content: { 'application/json': { schema } }, required });
 
+/** Amounts are stored as PostgreSQL `integer`: the document says so, and larger numbers are refused as malformed. */
+export const MAX_MINOR_UNITS = 2_147_483_647;
+
 export const MoneySchema = z
-  .object({ amount: z.number().int().openapi({ example: 6900, description: 'Minor units (grosz for PLN)' }), currency: z.string().length(3).openapi({ example: 'PLN' }) })
+  .object({
+    amount: z.number().int().min(0).max(MAX_MINOR_UNITS).openapi({ example: 6900, description: 'Minor units (grosz for PLN)' }),
+    currency: z.string().length(3).openapi({ example: 'PLN' }),
+  })
+  // Closed, like every request object: an unknown key would be a subtree the document says nothing about.
+  .strict()
   .openapi('Money');
+
+/**
+ * An email address as the API accepts it, with the pattern it enforces in the document (a `format: email` would admit
+ * addresses this pattern refuses). Stored lowercased, so the same mailbox is one customer.
+ */
+export const EmailSchema = z.string().max(254).regex(z.regexes.email).toLowerCase().openapi({ example: 'ala@example.com' });
+
+/** An order's line as buyers see it: the catalog price and what a coupon took off it. */
+export const OrderItemSchema = z
+  .object({
+    packageId: z.string().uuid(),
+    slug: z.string(),
+    title: z.string(),
+    price: MoneySchema,
+    discount: MoneySchema.openapi({ description: 'What the coupon took off this line; the buyer paid price − discount' }),
+  })
+  .openapi('OrderItem');
+
+/** What an order's coupon changed: the items' sum before it, the discount, the code (null without one). */
+export const OrderDiscountFields = {
+  subtotal: MoneySchema,
+  discount: MoneySchema,
+  couponCode: z.string().nullable(),
+};
 
 export const OrderStatusSchema = z.enum(ORDER_STATUSES).openapi('OrderStatus');
 

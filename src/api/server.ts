@@ -20,6 +20,8 @@ export function apiDepsFrom(config: Config, parts: { sql: Sql; temporal: Client;
     adminToken: config.adminToken,
     temporalUi: { url: config.temporal.uiUrl, namespace: config.temporal.namespace },
     accounts: { jwt: config.jwt, rateLimit: config.authRateLimit, trustedProxyHops: config.trustedProxyHops },
+    checkoutRateLimit: config.checkoutRateLimit,
+    corsOrigins: config.corsOrigins,
     sandboxSecret: config.sandbox?.webhookSecret,
     bankAccount: config.bankTransfer,
   };

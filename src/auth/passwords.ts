@@ -1,5 +1,6 @@
 // Password policy and argon2id hashing for customer accounts.
 import { hash, verify } from '@node-rs/argon2';
+import { availableParallelism } from 'node:os';
 import { DomainError } from '../domain/errors.js';
 
 export const PASSWORD_MIN = 10;
@@ -15,8 +16,44 @@ export function checkPasswordPolicy(password: string, email: string): void {
   if (problems.length > 0) throw new DomainError('weak_password', `The password must have ${problems.join(', ')}.`, 'unprocessable', { rules: problems });
 }
 
+/** Too many password hashes are already running or waiting: the request should be retried in a moment. */
+export class PasswordHashingBusy extends Error {
+  constructor() {
+    super('Too many password checks are running; try again in a moment.');
+  }
+}
+
+/**
+ * At most one argon2 computation per core at a time (each takes 19 MiB and tens of milliseconds of CPU), and a short
+ * queue behind them: a flood of logins costs bounded memory and CPU, and the rest of the API keeps answering.
+ */
+const CONCURRENCY = Math.max(1, availableParallelism());
+const QUEUE_MAX = 8 * CONCURRENCY;
+let running = 0;
+const waiting: (() => void)[] = [];
+
+export async function withArgon2Slot<T>(work: () => Promise<T>): Promise<T> {
+  if (running >= CONCURRENCY) {
+    if (waiting.length >= QUEUE_MAX) throw new PasswordHashingBusy();
+    await new Promise<void>((resolve) => waiting.push(resolve));
+  } else {
+    running++;
+  }
+  try {
+    return await work();
+  } finally {
+    // The slot passes straight to the next waiter, so `running` never dips and lets a newcomer jump the queue.
+    const next = waiting.shift();
+    if (next) next();
+    else running--;
+  }
+}
+
+/** What the cap looks like now, for tests and logs. */
+export const argon2Load = () => ({ running, waiting: waiting.length, concurrency: CONCURRENCY, queueMax: QUEUE_MAX });
+
 // argon2id with the library's defaults (19 MiB, t=2, p=1: OWASP's minimum recommendation).
-export const hashPassword = (password: string) => hash(password);
+export const hashPassword = (password: string) => withArgon2Slot(() => hash(password));
 
 let decoy: Promise<string> | undefined;
 
@@ -25,7 +62,8 @@ let decoy: Promise<string> | undefined;
  * email and a wrong password take the same time and an attacker cannot tell which one was wrong.
  */
 export async function verifyPassword(storedHash: string | null | undefined, password: string): Promise<boolean> {
-  decoy ??= hashPassword('decoy-password-that-matches-nothing');
-  const ok = await verify(storedHash ?? (await decoy), password).catch(() => false);
+  decoy ??= hash('decoy-password-that-matches-nothing');
+  const against = storedHash ?? (await decoy);
+  const ok = await withArgon2Slot(() => verify(against, password).catch(() => false));
   return ok && Boolean(storedHash);
 }

@@ -50,9 +50,9 @@ export async function issueEmailSetupToken(sql: Sql, secret: string, userId: str
 export async function consumeSetupToken(sql: Sql, token: string, password: string): Promise<string> {
   return sql.begin(async (tx) => {
     const row = await lockSetupToken(tx, hashToken(token));
-    if (!row) throw new DomainError('token_invalid', 'This link is not valid.', 'bad_request');
-    if (row.usedAt) throw new DomainError('token_used', 'This link was already used; ask for a new one.', 'bad_request');
-    if (row.expiresAt <= new Date()) throw new DomainError('token_expired', 'This link has expired; ask for a new one.', 'bad_request');
+    if (!row) throw new DomainError('token_invalid', 'This link is not valid.', 'unprocessable');
+    if (row.usedAt) throw new DomainError('token_used', 'This link was already used; ask for a new one.', 'unprocessable');
+    if (row.expiresAt <= new Date()) throw new DomainError('token_expired', 'This link has expired; ask for a new one.', 'unprocessable');
     checkPasswordPolicy(password, row.email);
     await setPassword(tx, row.userId, await hashPassword(password));
     return row.email;

@@ -1,4 +1,5 @@
-// Demo mode: whether this process is a local demo (sandbox payments, dev mailbox, generated secrets), and those secrets.
+// Demo mode: whether this process is a local demo (sandbox payments, dev mailbox, generated secrets), those secrets,
+// and what a process must be given outside it (and in production).
 import { randomBytes } from 'node:crypto';
 import { linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -62,6 +63,39 @@ export function demoMode(env: Record<string, string>): { demo: boolean; problems
   if (env.DEMO_MODE === undefined) return { demo: blockers.length === 0, problems: [] };
   if (!TRUE.includes(env.DEMO_MODE)) return { demo: false, problems: [] };
   return { demo: blockers.length === 0, problems: blockers.map((b) => `DEMO_MODE: the demo (sandbox payments, dev mailbox, generated secrets) cannot run: ${b}`) };
+}
+
+/** Production must name every part it talks to and sign with its own secrets. */
+export function productionChecks(env: Record<string, string>): string[] {
+  const problems: string[] = [];
+  if (!env.JWT_SECRET) problems.push('JWT_SECRET: required in production (at least 32 characters) to sign customer access tokens');
+  if (!env.DATABASE_URL) problems.push('DATABASE_URL: required in production (the default is the local demo database)');
+  if (!env.TEMPORAL_ADDRESS) problems.push('TEMPORAL_ADDRESS: required in production (the default is the local Temporal dev server)');
+  if (!env.SMTP_URL) problems.push('SMTP_URL: required in production (the default is the local dev mailbox)');
+  if (!env.PUBLIC_URL) problems.push('PUBLIC_URL: required in production: the https address customers and providers reach, used in emails and redirects');
+  else if (/^http:/i.test(env.PUBLIC_URL) && !isLoopbackHost(hostOf(env.PUBLIC_URL))) {
+    problems.push('PUBLIC_URL: must be https in production: setup links and tokens would cross the network in clear text');
+  }
+  return problems;
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).hostname;
+  } catch {
+    return '';
+  }
+}
+
+/** Outside a local demo nothing runs on a built-in or generated secret, and nothing lets a stranger pay or read mail. */
+export function beyondDemoChecks(env: Record<string, string>): string[] {
+  const problems: string[] = [];
+  if (env.NODE_ENV !== 'production') {
+    if (!env.JWT_SECRET) problems.push('JWT_SECRET: required outside the local demo (at least 32 characters) to sign customer access tokens');
+    if (!env.SMTP_URL) problems.push('SMTP_URL: required outside the local demo: the dev mailbox, which shows every email to anyone, runs only there');
+  }
+  if (TRUE.includes(env.SANDBOX_ENABLED ?? '')) problems.push('SANDBOX_ENABLED: the sandbox provider lets anyone "pay"; it runs only in the local demo');
+  return problems;
 }
 
 const secret = () => randomBytes(32).toString('base64url');

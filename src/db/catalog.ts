@@ -1,7 +1,8 @@
 // Catalog queries: listing, one package with its bundle children, and the rows pricing needs.
 import { isUuid } from '../domain/orders.js';
-import { priceCart, type CatalogPackage, type Quote } from '../domain/pricing.js';
+import { applyCoupon, priceCart, type CatalogPackage, type Quote } from '../domain/pricing.js';
 import type { Db, Sql } from './client.js';
+import { couponForCode } from './coupons.js';
 
 export interface PackageRow {
   id: string;
@@ -73,6 +74,7 @@ export async function loadCatalogFor(sql: Db, ids: string[]): Promise<CatalogPac
     slug: r.slug,
     title: r.title,
     priceAmount: r.price_amount,
+    originalPriceAmount: r.original_price_amount,
     currency: r.currency,
     published: r.published,
     isBundle: r.is_bundle,
@@ -92,11 +94,23 @@ export async function grantedBy(sql: Db, ids: string[]): Promise<string[]> {
   return [...new Set((await loadCatalogFor(sql, ids)).flatMap((p) => p.grants))];
 }
 
+export interface CartRequest {
+  packageIds: string[];
+  email: string;
+  couponCode?: string;
+}
+
 /**
- * Prices a cart from the catalog: the API's pre-check and createOrder (inside its transaction) both ask here, so what
- * is refused before a workflow exists is what the workflow would refuse. `ownerEmail` (the logged-in buyer's own
- * email, never a stranger's) also refuses a cart that email owns entirely.
+ * Prices a cart from the catalog for this buyer, coupon included: the quote, the API's pre-check and createOrder
+ * (inside its transaction) all ask here, so a quote, a refusal before a workflow exists and the order agree.
+ * `owner`: the logged-in buyer's own email, never a stranger's; only then does what it owns count (a cart it owns
+ * entirely is refused). `lockCoupon`: hold the coupon row until the transaction ends, so the uses counted are the
+ * uses reserved.
  */
-export async function quoteCart(db: Db, packageIds: string[], ownerEmail?: string): Promise<Quote> {
-  return priceCart(packageIds, await loadCatalogFor(db, packageIds), ownerEmail ? await ownedPackageIds(db, ownerEmail) : new Set());
+export async function quoteCart(db: Db, cart: CartRequest, opts: { owner?: string; lockCoupon?: boolean; now?: Date } = {}): Promise<Quote> {
+  const owned = opts.owner ? await ownedPackageIds(db, opts.owner) : new Set<string>();
+  const quote = priceCart(cart.packageIds, await loadCatalogFor(db, cart.packageIds), owned);
+  if (cart.couponCode === undefined) return quote;
+  const found = await couponForCode(db, cart.couponCode, cart.email, opts.lockCoupon ?? false);
+  return applyCoupon(quote, cart.couponCode, found?.coupon, found?.usage ?? { total: 0, byCustomer: 0 }, opts.now ?? new Date());
 }

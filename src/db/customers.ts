@@ -14,9 +14,12 @@ export interface CustomerOrder {
   orderNumber: string;
   status: OrderStatus;
   total: Money;
+  subtotal: Money;
+  discount: Money;
+  couponCode: string | null;
   createdAt: string;
   paidAt: string | null;
-  items: { packageId: string; slug: string; title: string; price: Money }[];
+  items: { packageId: string; slug: string; title: string; price: Money; discount: Money }[];
 }
 
 interface OrderRow {
@@ -27,7 +30,8 @@ interface OrderRow {
   currency: string;
   created_at: Date;
   paid_at: Date | null;
-  items: { packageId: string; slug: string; title: string; amount: number; currency: string }[];
+  coupon_code: string | null;
+  items: { packageId: string; slug: string; title: string; amount: number; discount: number; currency: string }[];
 }
 
 const toOrder = (r: OrderRow): CustomerOrder => ({
@@ -35,16 +39,26 @@ const toOrder = (r: OrderRow): CustomerOrder => ({
   orderNumber: r.order_number,
   status: r.status,
   total: { amount: r.total_amount, currency: r.currency },
+  subtotal: { amount: r.items.reduce((sum, i) => sum + i.amount, 0), currency: r.currency },
+  discount: { amount: r.items.reduce((sum, i) => sum + i.discount, 0), currency: r.currency },
+  couponCode: r.coupon_code,
   createdAt: r.created_at.toISOString(),
   paidAt: r.paid_at?.toISOString() ?? null,
-  items: r.items.map((i) => ({ packageId: i.packageId, slug: i.slug, title: i.title, price: { amount: i.amount, currency: i.currency } })),
+  items: r.items.map((i) => ({
+    packageId: i.packageId,
+    slug: i.slug,
+    title: i.title,
+    price: { amount: i.amount, currency: i.currency },
+    discount: { amount: i.discount, currency: i.currency },
+  })),
 });
 
 async function selectOrders(sql: Sql, who: CustomerRef, orderId?: string): Promise<OrderRow[]> {
   return sql<OrderRow[]>`
     SELECT o.id, o.order_number, o.status, o.total_amount, o.currency, o.created_at, o.paid_at,
+           (SELECT c.code FROM coupon_redemptions r JOIN coupons c ON c.id = r.coupon_id WHERE r.order_id = o.id) AS coupon_code,
            coalesce((SELECT json_agg(json_build_object('packageId', i.package_id, 'slug', p.slug, 'title', i.title,
-                                                       'amount', i.unit_amount, 'currency', i.currency) ORDER BY i.title)
+                                                       'amount', i.unit_amount, 'discount', i.discount_amount, 'currency', i.currency) ORDER BY i.title)
                      FROM order_items i JOIN packages p ON p.id = i.package_id WHERE i.order_id = o.id), '[]') AS items
     FROM orders o
     WHERE (o.user_id = ${who.userId} OR o.email = ${who.email}) ${orderId ? sql`AND o.id = ${orderId}` : sql``}

@@ -4,6 +4,7 @@ import { DomainError } from '../domain/errors.js';
 import { isUuid, transitionVerdict, type Locale, type OrderLine, type OrderRequest, type OrderStatus, type ProviderName, type Transition } from '../domain/orders.js';
 import type { Quote } from '../domain/pricing.js';
 import type { Db, Sql } from './client.js';
+import { consumeRedemption } from './coupons.js';
 
 export interface OrderRecord {
   orderId: string;
@@ -13,7 +14,12 @@ export interface OrderRecord {
   customerName: string;
   locale: Locale;
   provider: ProviderName;
+  /** What the buyer pays: subtotal − discount. */
   total: Money;
+  subtotal: Money;
+  discount: Money;
+  /** The coupon the order was placed with (its discount is spread over the items). */
+  couponCode: string | null;
   items: OrderLine[];
   sessionId: string | null;
   paymentUrl: string | null;
@@ -42,6 +48,7 @@ interface OrderRow {
   request_fingerprint: string;
   held_reason: string | null;
   created_at: Date;
+  coupon_code: string | null;
 }
 
 interface OrderItemRow {
@@ -49,6 +56,7 @@ interface OrderItemRow {
   slug: string;
   title: string;
   unit_amount: number;
+  discount_amount: number;
   currency: string;
 }
 
@@ -61,7 +69,10 @@ const toOrderRecord = (o: OrderRow, items: OrderItemRow[]): OrderRecord => ({
   locale: o.locale,
   provider: o.provider,
   total: { amount: o.total_amount, currency: o.currency },
-  items: items.map((i) => ({ packageId: i.package_id, slug: i.slug, title: i.title, unitAmount: i.unit_amount, currency: i.currency })),
+  subtotal: { amount: items.reduce((sum, i) => sum + i.unit_amount, 0), currency: o.currency },
+  discount: { amount: items.reduce((sum, i) => sum + i.discount_amount, 0), currency: o.currency },
+  couponCode: o.coupon_code,
+  items: items.map((i) => ({ packageId: i.package_id, slug: i.slug, title: i.title, unitAmount: i.unit_amount, discountAmount: i.discount_amount, currency: i.currency })),
   sessionId: o.provider_session_id,
   paymentUrl: o.payment_url,
   paymentId: o.provider_payment_id,
@@ -73,10 +84,13 @@ const toOrderRecord = (o: OrderRow, items: OrderItemRow[]): OrderRecord => ({
 
 export async function getOrder(sql: Db, orderId: string): Promise<OrderRecord | undefined> {
   if (!isUuid(orderId)) return undefined;
-  const [o] = await sql<OrderRow[]>`SELECT * FROM orders WHERE id = ${orderId}`;
+  const [o] = await sql<OrderRow[]>`
+    SELECT o.*, c.code AS coupon_code FROM orders o
+    LEFT JOIN coupon_redemptions r ON r.order_id = o.id LEFT JOIN coupons c ON c.id = r.coupon_id
+    WHERE o.id = ${orderId}`;
   if (!o) return undefined;
   const items = await sql<OrderItemRow[]>`
-    SELECT i.package_id, p.slug, i.title, i.unit_amount, i.currency
+    SELECT i.package_id, p.slug, i.title, i.unit_amount, i.discount_amount, i.currency
     FROM order_items i JOIN packages p ON p.id = i.package_id WHERE i.order_id = ${orderId} ORDER BY i.title`;
   return toOrderRecord(o, items);
 }
@@ -120,6 +134,8 @@ export async function transitionOrder(sql: Sql, orderId: string, t: Transition):
     await tx`
       INSERT INTO order_events (order_id, from_status, to_status, cause, details)
       VALUES (${orderId}, ${row.status}, ${t.to}, ${t.cause}, ${t.details ? tx.json(t.details as never) : null})`;
+    // Paid: the coupon use this order holds is spent, in the same transaction as the payment.
+    if (t.to === 'PAID') await consumeRedemption(tx, orderId);
     return { changed: true, from: row.status, status: t.to };
   });
 }
@@ -158,8 +174,8 @@ export async function insertOrder(tx: Db, input: OrderRequest, quote: Quote, nex
   }
   if (!orderNumber) throw new Error(`no free order number after ${attempts} attempts`);
   for (const line of quote.lines) {
-    await tx`INSERT INTO order_items (order_id, package_id, title, unit_amount, currency)
-             VALUES (${input.orderId}, ${line.packageId}, ${line.title}, ${line.unitAmount}, ${line.currency})`;
+    await tx`INSERT INTO order_items (order_id, package_id, title, unit_amount, discount_amount, currency)
+             VALUES (${input.orderId}, ${line.packageId}, ${line.title}, ${line.unitAmount}, ${line.discountAmount}, ${line.currency})`;
   }
   await tx`INSERT INTO order_events (order_id, from_status, to_status, cause) VALUES (${input.orderId}, NULL, 'PENDING', 'checkout')`;
   return orderNumber;
@@ -198,11 +214,15 @@ export async function recordLatePayment(sql: Sql, orderId: string, p: { eventId:
  * PENDING orders with a payment session older than `olderThanMs`; `pastTtl` once their checkout TTL has also run out.
  * One with no session (an outage while checkout opened) only past its TTL: until then the buyer may retry the key.
  */
-export async function stalePendingOrders(sql: Sql, q: { olderThanMs: number; checkoutTtlMs: number; limit: number }): Promise<{ orderId: string; provider: ProviderName; pastTtl: boolean }[]> {
+export async function stalePendingOrders(
+  sql: Sql,
+  q: { olderThanMs: number; checkoutTtlMs: number; limit: number; orderIds?: string[] },
+): Promise<{ orderId: string; provider: ProviderName; pastTtl: boolean }[]> {
+  const only = q.orderIds ? sql`AND id = ANY(${sql.array(q.orderIds)}::uuid[])` : sql``;
   const rows = await sql<{ id: string; provider: ProviderName; past_ttl: boolean }[]>`
     SELECT id, provider, past_ttl FROM (
       SELECT *, status = 'PENDING' AND created_at < now() - make_interval(secs => ${(q.checkoutTtlMs + q.olderThanMs) / 1000}) AS past_ttl FROM orders
-      WHERE status IN ('PENDING', 'PROCESSING') AND created_at < now() - make_interval(secs => ${q.olderThanMs / 1000})) o
+      WHERE status IN ('PENDING', 'PROCESSING') AND created_at < now() - make_interval(secs => ${q.olderThanMs / 1000}) ${only}) o
     WHERE provider_session_id IS NOT NULL OR (status = 'PENDING' AND past_ttl)
     ORDER BY created_at LIMIT ${q.limit}`;
   return rows.map((r) => ({ orderId: r.id, provider: r.provider, pastTtl: r.past_ttl }));

@@ -22,3 +22,31 @@ export async function countHits(sql: Sql, keys: string[], windowSeconds: number)
               SELECT key FROM rate_limits WHERE window_started_at < now() - make_interval(secs => ${windowSeconds}) LIMIT 100)`;
   return rows;
 }
+
+/** A run of failures under one key (rate_limits row: window_started_at is the latest failure, hits how many in a row). */
+export interface FailureRun {
+  failures: number;
+  secondsSinceLast: number;
+}
+
+/** Counts one more failure; a run older than `forgetAfterSeconds` since its last failure starts again at one. */
+export async function recordFailure(sql: Sql, key: string, forgetAfterSeconds: number): Promise<number> {
+  const [row] = await sql<{ hits: number }[]>`
+    INSERT INTO rate_limits AS r (key, window_started_at, hits) VALUES (${key}, now(), 1)
+    ON CONFLICT (key) DO UPDATE SET
+      hits = CASE WHEN r.window_started_at <= now() - make_interval(secs => ${forgetAfterSeconds}) THEN 1 ELSE r.hits + 1 END,
+      window_started_at = now()
+    RETURNING hits`;
+  return row!.hits;
+}
+
+export async function failureRun(sql: Sql, key: string, forgetAfterSeconds: number): Promise<FailureRun | undefined> {
+  const [row] = await sql<{ hits: number; seconds_since: number }[]>`
+    SELECT hits, extract(epoch FROM now() - window_started_at)::float8 AS seconds_since FROM rate_limits
+    WHERE key = ${key} AND window_started_at > now() - make_interval(secs => ${forgetAfterSeconds})`;
+  return row ? { failures: row.hits, secondsSinceLast: row.seconds_since } : undefined;
+}
+
+export async function forgetKey(sql: Sql, key: string): Promise<void> {
+  await sql`DELETE FROM rate_limits WHERE key = ${key}`;
+}

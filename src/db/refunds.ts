@@ -74,8 +74,9 @@ export async function loadRefundLedger(tx: Db, orderId: string): Promise<RefundL
   const [o] = await tx<{ status: RefundLedger['status']; paid_amount: number | null; paid_currency: string | null }[]>`
     SELECT status, paid_amount, paid_currency FROM orders WHERE id = ${orderId}`;
   if (!o) return undefined;
+  // An item is worth what was paid for it: its price less its share of a coupon's discount.
   const items = await tx<{ package_id: string; unit_amount: number; children: string[] }[]>`
-    SELECT i.package_id, i.unit_amount, coalesce((SELECT array_agg(b.child_id) FROM bundle_items b WHERE b.bundle_id = i.package_id), '{}') AS children
+    SELECT i.package_id, i.unit_amount - i.discount_amount AS unit_amount, coalesce((SELECT array_agg(b.child_id) FROM bundle_items b WHERE b.bundle_id = i.package_id), '{}') AS children
     FROM order_items i WHERE i.order_id = ${orderId}`;
   const refunds = await tx<Pick<RefundRow, 'amount' | 'package_ids'>[]>`SELECT amount, package_ids FROM refunds WHERE order_id = ${orderId} AND status <> 'reversed'`;
   return {

@@ -90,6 +90,8 @@ export interface OrderRequest {
   locale: Locale;
   provider: ProviderName;
   packageIds: string[];
+  /** As the buyer typed it; the server decides whether it applies. */
+  couponCode?: string;
   /** Hash of the checkout request: a reused Idempotency-Key with a different body is refused. */
   fingerprint: string;
   /** Placed by the logged-in owner of `email`: only then is a cart that email owns entirely refused (already_owned). */
@@ -100,7 +102,10 @@ export interface OrderLine {
   packageId: string;
   slug: string;
   title: string;
+  /** The catalog price. */
   unitAmount: number;
+  /** What a coupon took off this line: the buyer paid unitAmount − discountAmount for it. */
+  discountAmount: number;
   currency: string;
 }
 
@@ -110,6 +115,8 @@ export interface OrderSummary {
   status: OrderStatus;
   total: Money;
   items: OrderLine[];
+  /** The coupon whose use the order holds (absent in runs recorded before coupons existed). */
+  couponCode?: string | null;
 }
 
 /**

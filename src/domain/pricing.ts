@@ -1,4 +1,5 @@
 // Prices a cart from catalog rows: the client sends ids only, the server decides amounts.
+import { couponDiscount, couponRefusal, type Coupon, type CouponReason, type CouponUsage } from './coupons.js';
 import { DomainError } from './errors.js';
 import type { Money } from './money.js';
 import type { OrderLine } from './orders.js';
@@ -11,15 +12,35 @@ export interface CatalogPackage {
   currency: string;
   published: boolean;
   isBundle: boolean;
+  /** The catalog's "was" price, shown struck through; absent when there is none. */
+  originalPriceAmount?: number | null;
   /** For a bundle, the packages it enrols; for a package, itself. */
   grants: string[];
 }
 
+export interface QuoteLine extends OrderLine {
+  /** The catalog's "was" price, or the unit price when it has none. */
+  originalAmount: number;
+}
+
+/** What became of the coupon the buyer typed: applied, or why not. */
+export interface CouponOutcome {
+  couponId: string | null;
+  code: string;
+  applied: boolean;
+  reason?: CouponReason;
+}
+
 export interface Quote {
-  lines: OrderLine[];
+  lines: QuoteLine[];
+  /** Before the coupon. */
+  subtotal: Money;
+  discount: Money;
+  /** What the buyer pays: subtotal − discount. */
   total: Money;
   /** Every package the order would enrol (bundles expanded to children). */
   grants: string[];
+  coupon: CouponOutcome | null;
 }
 
 export function priceCart(requestedIds: string[], catalog: CatalogPackage[], ownedPackageIds: Set<string> = new Set()): Quote {
@@ -46,7 +67,26 @@ export function priceCart(requestedIds: string[], catalog: CatalogPackage[], own
   if (grants.length > 0 && grants.every((id) => ownedPackageIds.has(id))) {
     throw new DomainError('already_owned', 'This email already owns every package in the cart.', 'conflict');
   }
-  const lines = packages.map((p) => ({ packageId: p.id, slug: p.slug, title: p.title, unitAmount: p.priceAmount, currency: p.currency }));
-  const total = { amount: lines.reduce((sum, l) => sum + l.unitAmount, 0), currency: packages[0]!.currency.toUpperCase() };
-  return { lines, total, grants };
+  const lines = packages.map((p) => ({ packageId: p.id, slug: p.slug, title: p.title, unitAmount: p.priceAmount, discountAmount: 0, originalAmount: p.originalPriceAmount ?? p.priceAmount, currency: p.currency }));
+  const currency = packages[0]!.currency.toUpperCase();
+  const subtotal = { amount: lines.reduce((sum, l) => sum + l.unitAmount, 0), currency };
+  return { lines, subtotal, discount: { amount: 0, currency }, total: subtotal, grants, coupon: null };
+}
+
+/**
+ * The quote with the coupon typed as `code` applied, or with the reason it does not apply (and full prices).
+ * `coupon` is the stored coupon with that code, if any; `usage` counts the uses it already holds.
+ */
+export function applyCoupon(quote: Quote, code: string, coupon: Coupon | undefined, usage: CouponUsage, now: Date): Quote {
+  const currency = quote.total.currency;
+  const reason = coupon ? couponRefusal(coupon, quote.lines, currency, usage, now) : 'coupon_unknown';
+  if (!coupon || reason) return { ...quote, coupon: { couponId: coupon?.id ?? null, code, applied: false, reason: reason ?? 'coupon_unknown' } };
+  const { lineDiscounts, discount } = couponDiscount(coupon, quote.lines);
+  return {
+    ...quote,
+    lines: quote.lines.map((l, i) => ({ ...l, discountAmount: lineDiscounts[i]! })),
+    discount: { amount: discount, currency },
+    total: { amount: quote.subtotal.amount - discount, currency },
+    coupon: { couponId: coupon.id, code: coupon.code, applied: true },
+  };
 }

@@ -32,7 +32,7 @@ export interface RefundLedger {
   status: OrderStatus;
   /** What the provider took; null while nothing was paid. */
   paid: Money | null;
-  /** `children`: what a bundle item granted; one child can be refunded on its own (with an amount). */
+  /** `unitAmount`: what was paid for the item (price less its coupon share); `children`: what a bundle item granted (one child can be refunded on its own, with an amount). */
   items: { packageId: string; unitAmount: number; children: string[] }[];
   /** Every refund recorded so far (pending ones count: their money is on its way back). */
   refunds: { amount: number; packageIds: string[] }[];

@@ -8,6 +8,8 @@ export interface EmailData {
   orderNumber: string;
   items: { title: string; amount: Money }[];
   total: Money;
+  /** A coupon took this much off the items' sum (the items show catalog prices, the total what was paid). */
+  discount?: { code: string; amount: Money };
   shopUrl: string;
   /** The buyer's order page (bank transfer: where the transfer details stay visible). */
   orderUrl?: string;
@@ -39,6 +41,7 @@ export interface Labels {
   order: string;
   summary: string;
   total: string;
+  discount: (code: string) => string;
   refunded: string;
   accessRemoved: string;
   accessKept: string;
@@ -55,6 +58,7 @@ export const LABELS: Record<Locale, Labels> = {
     order: 'Zamówienie',
     summary: 'Podsumowanie zamówienia',
     total: 'Razem',
+    discount: (code) => `Rabat (kod ${code})`,
     refunded: 'Zwrócono',
     accessRemoved: 'Dostęp do tych pakietów został wyłączony:',
     accessKept: 'Twój dostęp do pakietów się nie zmienia.',
@@ -67,6 +71,7 @@ export const LABELS: Record<Locale, Labels> = {
     order: 'Order',
     summary: 'Order summary',
     total: 'Total',
+    discount: (code) => `Discount (code ${code})`,
     refunded: 'Refunded',
     accessRemoved: 'Access to these packages has been removed:',
     accessKept: 'Your access to your packages is unchanged.',

@@ -29,6 +29,9 @@ interface Parts {
 function summaryRows({ labels, data, money }: Parts): string {
   const cell = 'padding:6px 0;border-bottom:1px solid #f0f0f0';
   const rows = data.items.map((i) => `<tr><td style="${cell}">${escapeHtml(i.title)}</td><td style="${cell};text-align:right;white-space:nowrap">${money(i.amount)}</td></tr>`);
+  if (data.discount) {
+    rows.push(`<tr><td style="${cell}">${escapeHtml(labels.discount(data.discount.code))}</td><td style="${cell};text-align:right;white-space:nowrap">−${money(data.discount.amount)}</td></tr>`);
+  }
   rows.push(`<tr style="font-weight:bold"><td style="padding:10px 0 4px">${labels.total}</td><td style="padding:10px 0 4px;text-align:right;white-space:nowrap">${money(data.total)}</td></tr>`);
   if (data.refund) {
     rows.push(`<tr style="color:#237804"><td style="padding:4px 0">${labels.refunded}</td><td style="padding:4px 0;text-align:right;white-space:nowrap">−${money(data.refund.amount)}</td></tr>`);
@@ -83,6 +86,7 @@ function plainText(p: Parts): string {
     ? [
         `${labels.summary}:`,
         ...data.items.map((i) => `- ${i.title}: ${money(i.amount)}`),
+        ...(data.discount ? [`${labels.discount(data.discount.code)}: −${money(data.discount.amount)}`] : []),
         `${labels.total}: ${money(data.total)}`,
         ...(refund ? [`${labels.refunded}: ${money(refund.amount)}`] : []),
         '',

@@ -39,9 +39,9 @@ const captureAmount = (c: Capture): Money | undefined => (c.amount ? fromPaypalM
 function orderBody(s: PaypalSettings, input: CreateSessionInput) {
   const itemTotal = input.lines.reduce((sum, l) => sum + l.unitAmount, 0);
   const currency = input.total.currency;
-  // A total below the lines' sum is a discount; PayPal checks value = item_total − discount to the cent.
-  const discount = itemTotal - input.total.amount;
-  if (discount < 0) throw new Error(`order ${input.orderId} totals more than its lines`);
+  // A coupon's discount goes in breakdown.discount; PayPal checks value = item_total − discount to the cent.
+  const discount = input.lines.reduce((sum, l) => sum + l.discountAmount, 0);
+  if (itemTotal - discount !== input.total.amount) throw new Error(`order ${input.orderId}: lines less their discount make ${itemTotal - discount}, the total is ${input.total.amount}`);
   return {
     intent: 'CAPTURE',
     purchase_units: [

@@ -41,7 +41,8 @@ function orderRequest(s: PayuSettings, input: CreateSessionInput) {
     totalAmount: toPayuAmount(input.total),
     validityTime: String(validity),
     buyer: { email: input.email, language: input.locale },
-    products: input.lines.map((l) => ({ name: l.title, unitPrice: toPayuAmount({ amount: l.unitAmount, currency: l.currency }), quantity: '1' })),
+    // PayU refuses products that do not sum to totalAmount: each carries its share of a coupon's discount.
+    products: input.lines.map((l) => ({ name: l.title, unitPrice: toPayuAmount({ amount: l.unitAmount - l.discountAmount, currency: l.currency }), quantity: '1' })),
   };
 }
 

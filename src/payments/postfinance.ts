@@ -27,7 +27,7 @@ export function createPostfinanceProvider(s: PostfinanceSettings, call: Postfina
     currencies: POSTFINANCE_CURRENCIES,
 
     async createSession(input: CreateSessionInput) {
-      const sum = input.lines.reduce((total, l) => total + l.unitAmount, 0);
+      const sum = input.lines.reduce((total, l) => total + l.unitAmount - l.discountAmount, 0);
       if (sum !== input.total.amount) throw new Error(`order ${input.orderId}: lines sum to ${sum}, the total is ${input.total.amount}`);
       // PostFinance has no idempotency header: a retry after a lost answer finds the transaction it made by reference.
       const tx = (await findTransaction(call, input)) ?? transactionSchema.parse(await call('POST', '/payment/transactions', { body: transactionCreate(input) }));
@@ -85,15 +85,19 @@ function transactionId(id: string | number): number {
 }
 
 function transactionCreate(input: CreateSessionInput) {
+  const discount = input.lines.reduce((total, l) => total + l.discountAmount, 0);
+  const products = input.lines.map((l) => ({
+    uniqueId: l.packageId,
+    name: l.title,
+    sku: l.slug,
+    quantity: 1,
+    amountIncludingTax: major({ amount: l.unitAmount, currency: l.currency }),
+    type: 'PRODUCT',
+  }));
+  // A coupon is one DISCOUNT line with a negative amount, so the payment page shows it and the lines sum to the total.
+  const discountLine = { uniqueId: 'coupon-discount', name: 'Discount', sku: 'discount', quantity: 1, amountIncludingTax: major({ amount: -discount, currency: input.total.currency }), type: 'DISCOUNT' };
   return {
-    lineItems: input.lines.map((l) => ({
-      uniqueId: l.packageId,
-      name: l.title,
-      sku: l.slug,
-      quantity: 1,
-      amountIncludingTax: major({ amount: l.unitAmount, currency: l.currency }),
-      type: 'PRODUCT',
-    })),
+    lineItems: discount > 0 ? [...products, discountLine] : products,
     currency: input.total.currency.toUpperCase(),
     merchantReference: input.orderId,
     // checkoutKey names this session, so a retry recognises its own transaction among the order's.

@@ -38,9 +38,10 @@ export function createStripeProvider(s: StripeSettings, stripe: Stripe = createS
           customer_email: input.email,
           client_reference_id: input.orderId,
           locale: input.locale,
+          // A coupon's discount rides in the line amounts (what was paid per line), so Stripe's total is the order's.
           line_items: input.lines.map((l) => ({
             quantity: 1,
-            price_data: { currency: l.currency.toLowerCase(), unit_amount: l.unitAmount, product_data: { name: l.title, metadata: { packageId: l.packageId } } },
+            price_data: { currency: l.currency.toLowerCase(), unit_amount: l.unitAmount - l.discountAmount, product_data: { name: l.title, metadata: { packageId: l.packageId } } },
           })),
           metadata,
           payment_intent_data: { metadata },

@@ -115,6 +115,8 @@ export interface ReconcileInput extends OrderSettings {
   olderThanMs: number;
   checkoutTtlMs: number;
   limit: number;
+  /** Only these orders: a pass scoped to one caller's orders (each test file reconciles its own; the schedule passes none). */
+  orderIds?: string[];
 }
 
 /** What the retention schedule redacts: raw webhook bodies and email recipients older than this. */
@@ -140,6 +142,12 @@ export const CUSTOMER_EMAIL = defineSearchAttributeKey('CustomerEmail', SearchAt
 export const ORDER_STATUS = defineSearchAttributeKey('OrderStatus', SearchAttributeType.KEYWORD);
 /** Every search attribute the workflows set: registered by the dev server at start and by docker-compose's setup. */
 export const SEARCH_ATTRIBUTES = [ORDER_NUMBER, CUSTOMER_EMAIL, ORDER_STATUS] as const;
+
+/**
+ * The one place a buyer becomes a search attribute: the API sets it on a checkout run, the worker computes it for a
+ * resumed run. Its value is the customer key (src/auth/customerKeys.ts), computed outside workflow code, never the address.
+ */
+export const customerEmailAttribute = (customerKey: string) => ({ key: CUSTOMER_EMAIL, value: customerKey });
 
 // Workflow ids: the only place each scheme is spelled. They carry ids and keys, never personal data.
 const ORDER = 'order-';

@@ -1,8 +1,9 @@
 // Before payment: open the order and its payment session, wait for the buyer, and settle on the first decisive event.
 import { CancellationScope, condition, isCancellation, patched, upsertSearchAttributes } from '@temporalio/workflow';
+import { freePayment } from '../domain/freeOrders.js';
 import { sameMoney } from '../domain/money.js';
-import type { EmailKind, PaymentEvent } from '../domain/orders.js';
-import { ORDER_NUMBER, ORDER_STATUS, type CheckoutInput, type OrderState, type ResumeInput } from './definitions.js';
+import type { EmailKind, OrderStatus, PaymentEvent, Transition } from '../domain/orders.js';
+import { CUSTOMER_EMAIL, ORDER_NUMBER, ORDER_STATUS, type CheckoutInput, type OrderState, type ResumeInput } from './definitions.js';
 import { fulfil, hold } from './orderFulfil.js';
 import { receive, settlementMs, showDetails, showStatus, transition, type OrderRun } from './orderRun.js';
 import { businessFailure, sendEmail } from './steps.js';
@@ -38,6 +39,7 @@ async function openOnce(run: OrderRun, checkout: CheckoutInput, openedAt: number
   const { p, orderId, state } = run;
   if (state.orderNumber === undefined) {
     const order = await p.checkout.createOrder(checkout);
+    run.couponCode = order.couponCode ?? undefined;
     state.orderNumber = order.orderNumber;
     state.total = order.total;
     upsertSearchAttributes([{ key: ORDER_NUMBER, value: order.orderNumber }]);
@@ -53,7 +55,7 @@ async function openOnce(run: OrderRun, checkout: CheckoutInput, openedAt: number
 /** A refused order (a business error) is FAILED for good. */
 async function refuse(run: OrderRun, failure: NonNullable<OrderState['failure']>): Promise<false> {
   run.state.failure = failure;
-  if (run.state.orderNumber) await transition(run, 'FAILED', 'checkout_failed', { details: { ...failure } });
+  if (run.state.orderNumber) await closeWithoutPayment(run, 'FAILED', 'checkout_failed', { details: { ...failure } });
   return false;
 }
 
@@ -100,11 +102,26 @@ async function keepTrying(run: OrderRun, checkout: CheckoutInput, openedAt: numb
   return false;
 }
 
+/**
+ * The order closes unpaid (expired, cancelled, failed): and the coupon use createOrder reserved goes back, as that
+ * step's compensation. Runs recorded before coupons took no such step (patched), and orders without one need none.
+ */
+async function closeWithoutPayment(run: OrderRun, to: Extract<OrderStatus, 'EXPIRED' | 'CANCELLED' | 'FAILED'>, cause: string, extra: Omit<Transition, 'to' | 'cause'> = {}): Promise<void> {
+  await transition(run, to, cause, extra);
+  if (run.couponCode && run.state.status === to && patched('coupon-release')) await run.p.durable.releaseCouponRedemption({ orderId: run.orderId });
+}
+
 /** Waits for the first provider event or a cancel request, or the checkout TTL; a transfer waits for its money instead. */
 export async function awaitPayment(run: OrderRun, checkout: CheckoutInput): Promise<void> {
   if (run.state.status === 'PROCESSING') {
     await sendEmail(run.p, run.orderId, 'bank_transfer_instructions');
     return awaitSettlement(run);
+  }
+  // Nothing to pay (a 100% coupon): paid at once, no provider involved; fulfilled like any other order.
+  if (run.state.total?.amount === 0 && patched('free-order')) {
+    const payment = freePayment(run.orderId, checkout.provider, run.state.total);
+    run.seenEvents.add(payment.eventId);
+    return settle(run, payment);
   }
   // After an outage the TTL counts from the first attempt (keepTrying set it), like the session's own expiry.
   run.checkoutEndsAt ??= Date.now() + checkout.checkoutTtlMs;
@@ -143,18 +160,18 @@ export async function closeUnpaid(
   // The buyer may have paid just before the session closed: that payment settles the order, not the timer.
   const paidMeanwhile = run.inbox.findIndex((e) => e.kind === 'succeeded');
   if (paidMeanwhile >= 0) return settle(run, run.inbox.splice(paidMeanwhile, 1)[0]!);
-  await transition(run, to, cause, { details });
+  await closeWithoutPayment(run, to, cause, { details });
   if (to === 'EXPIRED') await sendEmail(run.p, run.orderId, email);
 }
 
 export async function settle(run: OrderRun, event: PaymentEvent): Promise<void> {
   switch (event.kind) {
     case 'expired':
-      await transition(run, 'EXPIRED', `provider_expired:${event.provider}`, { details: { eventId: event.eventId } });
+      await closeWithoutPayment(run, 'EXPIRED', `provider_expired:${event.provider}`, { details: { eventId: event.eventId } });
       await sendEmail(run.p, run.orderId, 'checkout_expired');
       return;
     case 'failed':
-      await transition(run, 'FAILED', `payment_failed:${event.provider}`, { details: { eventId: event.eventId } });
+      await closeWithoutPayment(run, 'FAILED', `payment_failed:${event.provider}`, { details: { eventId: event.eventId } });
       await sendEmail(run.p, run.orderId, 'payment_failed');
       return;
     case 'succeeded':
@@ -191,8 +208,8 @@ export async function resumeRun(run: OrderRun, input: ResumeInput): Promise<void
   showDetails(run);
   run.paymentId = order.paymentId ?? undefined;
   run.provider = order.provider;
-  upsertSearchAttributes([
-    { key: ORDER_STATUS, value: run.state.status },
-    { key: ORDER_NUMBER, value: run.state.orderNumber! },
-  ]);
+  run.couponCode = order.couponCode ?? undefined;
+  // A resumed run starts without the checkout's attributes: it carries the buyer too, or searching by email misses it.
+  const buyer = patched('resumed-run-customer-email') && order.customerEmail ? [{ key: CUSTOMER_EMAIL, value: order.customerEmail }] : [];
+  upsertSearchAttributes([{ key: ORDER_STATUS, value: run.state.status }, { key: ORDER_NUMBER, value: run.state.orderNumber! }, ...buyer]);
 }

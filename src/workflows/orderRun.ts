@@ -19,6 +19,8 @@ export interface OrderRun {
   /** When the checkout timer runs out (workflow time): from the first attempt to open checkout, or once it waits for payment. */
   checkoutEndsAt?: number;
   resolution?: ResolveRequest;
+  /** The coupon whose use the order holds: given back if the order closes unpaid. */
+  couponCode?: string;
   /** Who takes the money: from checkout, or, in a resumed run, from the database. */
   provider?: ProviderName;
   /** Refunds this run makes itself (compensation, late or refused payments) hear of their outcome here. */

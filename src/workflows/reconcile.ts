@@ -7,7 +7,7 @@ import { orderRunSummary } from './summaries.js';
 
 export async function reconcileWorkflow(input: ReconcileInput): Promise<{ checked: number; signalled: number; resumed: number }> {
   const p = activityProxies(input.fulfilmentRetryMs);
-  const stale = await p.durable.findStalePendingOrders({ olderThanMs: input.olderThanMs, checkoutTtlMs: input.checkoutTtlMs, limit: input.limit });
+  const stale = await p.durable.findStalePendingOrders({ olderThanMs: input.olderThanMs, checkoutTtlMs: input.checkoutTtlMs, limit: input.limit, ...(input.orderIds ? { orderIds: input.orderIds } : {}) });
   let signalled = 0;
   let resumed = 0;
   for (const { orderId, provider, pastTtl } of stale) {

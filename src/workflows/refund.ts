@@ -2,11 +2,15 @@
 import { allHandlersFinished, ApplicationFailure, condition, getExternalWorkflowHandle, isCancellation, log, patched, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { RefundRecord } from '../activities/refunds.js';
 import { orderWorkflowId, refundAcceptedUpdate, refundedSignal, type OrderSettings, type RefundOutcome, type RefundView, type RefundWorkflowInput } from './definitions.js';
+import { refreshOrderRun } from './orderRefresh.js';
 import { activityProxies, businessFailure, completeRefund, registerRefundHandlers } from './steps.js';
 
 const view = (r: RefundRecord): RefundView => ({ refundId: r.refundId, seq: r.seq, amount: r.amount, packageIds: r.packageIds, status: r.status });
 
-export async function refundWorkflow(input: RefundWorkflowInput & Pick<OrderSettings, 'fulfilmentRetryMs'>): Promise<RefundOutcome> {
+/** Settings for a resumed order run this refund may start; runs started before they were passed default to refunding late payments. */
+type RefundSettings = Pick<OrderSettings, 'fulfilmentRetryMs'> & Partial<Omit<OrderSettings, 'fulfilmentRetryMs'>>;
+
+export async function refundWorkflow(input: RefundWorkflowInput & RefundSettings): Promise<RefundOutcome> {
   const p = activityProxies(input.fulfilmentRetryMs);
   // What the accepted update answers: set once the refund is recorded or refused.
   const answer: { accepted?: { refund: RefundView | null }; refused?: RefundOutcome['refused'] } = {};
@@ -57,14 +61,21 @@ export async function refundWorkflow(input: RefundWorkflowInput & Pick<OrderSett
   // Nothing new to record: a provider refund we already know (our own, seen again in charge.refunded).
   if (!refund) return { refund: null };
   const orderStatus = await completeRefund(p, p.durable, refund, inbox);
-  // A running order workflow (fulfilling, or holding for an operator) learns it was refunded; a closed one needs nothing.
   // Reversed by a dispute won before it was through (no status): that run put the order back, so there is nothing to tell;
   // still HELD after a partial refund: the hold goes on waiting for its operator.
   if (orderStatus && (orderStatus !== 'HELD' || !patched('held-order-keeps-hold'))) {
-    try {
-      await getExternalWorkflowHandle(orderWorkflowId(input.orderId)).signal(refundedSignal, { status: orderStatus as 'REFUNDED' | 'PARTIALLY_REFUNDED' });
-    } catch (err) {
-      log.info('order workflow not running; nothing to tell it', { orderId: input.orderId, error: String(err) });
+    const status = orderStatus as 'REFUNDED' | 'PARTIALLY_REFUNDED';
+    if (patched('refund-refreshes-order-run')) {
+      // The order's run shows the new status: a running one hears it, a closed one gets a short resumed run that shows it.
+      const { fulfilmentRetryMs, latePaymentPolicy = 'refund', settlementMs } = input;
+      await refreshOrderRun(input.orderId, status, { fulfilmentRetryMs, latePaymentPolicy, settlementMs });
+    } else {
+      // Runs started before the patch: a running order workflow learns it was refunded; a closed one kept its old status.
+      try {
+        await getExternalWorkflowHandle(orderWorkflowId(input.orderId)).signal(refundedSignal, { status });
+      } catch (err) {
+        log.info('order workflow not running; nothing to tell it', { orderId: input.orderId, error: String(err) });
+      }
     }
   }
   await condition(allHandlersFinished);

@@ -72,5 +72,6 @@ export const ACTIVITY_SUMMARIES: Record<keyof Activities, (input: Input) => stri
   sendOrderEmail: (i) => `Email: ${text(i.kind)}`,
   recordEmailFailure: (i) => `Record an undeliverable email: ${text(i.kind)}`,
   sendSetupLink: () => 'Email a password setup link (if the account exists)',
+  releaseCouponRedemption: () => 'Give the coupon’s use back',
   redactExpiredData: (i) => `Redact data older than ${text(i.retentionDays)} days`,
 };

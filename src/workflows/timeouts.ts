@@ -19,6 +19,7 @@ const MAIL: Sizing = { startToCloseTimeout: '1m', heartbeatTimeout: '8s' };
 /** Every activity named here: a new one does not compile until someone sizes it. */
 export const ACTIVITY_SIZES: Record<keyof Activities, Sizing> = {
   createOrder: DATABASE,
+  releaseCouponRedemption: DATABASE,
   transitionOrder: DATABASE,
   loadOrderState: DATABASE,
   recordOrderEvent: DATABASE,

@@ -109,6 +109,8 @@ export function createStore(spaceId: number, currencies: readonly string[]) {
       if (typeof item.type !== 'string' || !LINE_TYPES.includes(item.type)) errors[`${at}.type`] = `One of ${LINE_TYPES.join(', ')}.`;
       const amount = minorUnits(item.amountIncludingTax, currency);
       if (amount === undefined) errors[`${at}.amountIncludingTax`] = `A decimal amount with at most the digits ${currency} has.`;
+      // A reduction is a DISCOUNT line below zero; every other kind of line adds to the total.
+      else if (item.type === 'DISCOUNT' ? amount > 0 : amount < 0) errors[`${at}.amountIncludingTax`] = item.type === 'DISCOUNT' ? 'A discount must be negative.' : 'Must not be negative.';
       sum += amount ?? 0;
       lines.push({ ...item, taxes: [] });
     });

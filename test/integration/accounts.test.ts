@@ -8,10 +8,12 @@ import { setupLinkWorkflowId } from '../../src/workflows/definitions.js';
 import { createLogger } from '../../src/log.js';
 import { createPaymentProviders } from '../../src/payments/index.js';
 import { apiDepsFrom, startHttpServer } from '../../src/api/server.js';
-import { checkout, emailsTo, eventually, packageId, sandboxAction, startHarness, uniqueEmail, waitForStatus, type Harness } from '../support/harness.js';
+import { checkout, emailsTo, eventually, packageId, recordHistory, sandboxAction, startHarness, uniqueEmail, waitForStatus, type Harness } from '../support/harness.js';
 
 const PER_EMAIL = 4;
 const PER_IP = 8;
+const FREE_FAILURES = 3;
+const MAX_DELAY_SECONDS = 60;
 const WINDOW_SECONDS = 600;
 const PASSWORD = 'correct horse battery';
 
@@ -23,6 +25,8 @@ beforeAll(async () => {
     AUTH_RATE_PER_EMAIL: String(PER_EMAIL),
     AUTH_RATE_PER_IP: String(PER_IP),
     AUTH_RATE_WINDOW_SECONDS: String(WINDOW_SECONDS),
+    LOGIN_FREE_FAILURES: String(FREE_FAILURES),
+    LOGIN_MAX_DELAY_SECONDS: String(MAX_DELAY_SECONDS),
   });
 });
 afterAll(async () => h?.close());
@@ -71,7 +75,7 @@ async function customer(slug = 'chatbot-rag') {
   expect((await post('/api/v1/auth/password/setup', { token, password: PASSWORD })).status).toBe(200);
   const login = await post('/api/v1/auth/login', { email, password: PASSWORD });
   expect(login.status).toBe(200);
-  return { email, order, accessToken: login.body.accessToken as string };
+  return { email, order, accessToken: login.body.accessToken as string, deviceToken: login.body.deviceToken as string };
 }
 
 describe('the customer journey', () => {
@@ -96,7 +100,7 @@ describe('the customer journey', () => {
     expect(weak.body.error.message).toMatch(/at least 10 characters/);
     expect(await post('/api/v1/auth/password/setup', { token, password: PASSWORD })).toMatchObject({ status: 200, body: { email } });
     const reused = await post('/api/v1/auth/password/setup', { token, password: 'another good password' });
-    expect(reused).toMatchObject({ status: 400, body: { error: { code: 'token_used' } } });
+    expect(reused).toMatchObject({ status: 422, body: { error: { code: 'token_used' } } });
 
     const login = await post('/api/v1/auth/login', { email: email.toUpperCase(), password: PASSWORD });
     expect(login).toMatchObject({ status: 200, body: { tokenType: 'Bearer', expiresIn: h.config.jwt.ttlSeconds } });
@@ -166,7 +170,7 @@ describe('password setup links', () => {
     // An hour passing, without waiting for it.
     await h.sql`UPDATE password_setup_tokens SET expires_at = now() - interval '1 second' WHERE token_hash = ${hashToken(welcome.token!)}`;
     const expired = await post('/api/v1/auth/password/setup', { token: welcome.token, password: PASSWORD });
-    expect(expired).toMatchObject({ status: 400, body: { error: { code: 'token_expired' } } });
+    expect(expired).toMatchObject({ status: 422, body: { error: { code: 'token_expired' } } });
     expect((await post('/api/v1/auth/login', { email, password: PASSWORD })).body.error.code).toBe('password_not_set');
 
     const asked = await post('/api/v1/auth/password/setup-link', { email });
@@ -179,13 +183,14 @@ describe('password setup links', () => {
     const key = customerKey(h.config.customerKeySecret, email);
     const handle = h.temporal.workflow.getHandle(setupLinkWorkflowId(key));
     expect(await handle.result()).toEqual({ status: 'sent' });
+    await recordHistory(h, setupLinkWorkflowId(key), 'setup-link-sent');
     const history = JSON.stringify(await handle.fetchHistory(), (_k, v: unknown) => (v instanceof Uint8Array ? Buffer.from(v).toString('utf8') : v));
     expect(history).toContain(key);
     expect(history).not.toContain(fresh.token);
     expect(history).not.toContain(hashToken(fresh.token!));
 
     expect(await post('/api/v1/auth/password/setup', { token: fresh.token, password: PASSWORD })).toMatchObject({ status: 200, body: { email } });
-    expect(await post('/api/v1/auth/password/setup', { token: fresh.token, password: 'another good password' })).toMatchObject({ status: 400, body: { error: { code: 'token_used' } } });
+    expect(await post('/api/v1/auth/password/setup', { token: fresh.token, password: 'another good password' })).toMatchObject({ status: 422, body: { error: { code: 'token_used' } } });
     expect((await post('/api/v1/auth/login', { email, password: PASSWORD })).status).toBe(200);
   });
 
@@ -199,6 +204,7 @@ describe('password setup links', () => {
     expect(forUnknown.body).toEqual(forKnown.body);
 
     expect(await h.temporal.workflow.getHandle(setupLinkWorkflowId(customerKey(h.config.customerKeySecret, unknown))).result()).toEqual({ status: 'no_account' });
+    await recordHistory(h, setupLinkWorkflowId(customerKey(h.config.customerKeySecret, unknown)), 'setup-link-no-account');
     expect(await h.temporal.workflow.getHandle(setupLinkWorkflowId(customerKey(h.config.customerKeySecret, known))).result()).toEqual({ status: 'sent' });
     await mailTo(known, /^Set the password/);
     expect(await emailsTo(h, unknown)).toEqual([]);
@@ -206,7 +212,7 @@ describe('password setup links', () => {
   });
 
   it('refuses a token that was never issued and a request that is not an email', async () => {
-    expect(await post('/api/v1/auth/password/setup', { token: 'x'.repeat(43), password: PASSWORD })).toMatchObject({ status: 400, body: { error: { code: 'token_invalid' } } });
+    expect(await post('/api/v1/auth/password/setup', { token: 'x'.repeat(43), password: PASSWORD })).toMatchObject({ status: 422, body: { error: { code: 'token_invalid' } } });
     expect(await post('/api/v1/auth/password/setup-link', { email: 'not-an-email' })).toMatchObject({ status: 400, body: { error: { code: 'invalid_request' } } });
   });
 });
@@ -299,7 +305,7 @@ describe('API docs', () => {
     expect(doc.components.securitySchemes.customerToken).toMatchObject({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
     expect(doc.paths['/api/v1/me/orders/{orderId}'].get.security).toEqual([{ customerToken: [] }]);
     expect(doc.paths['/api/v1/auth/login'].post.security).toBeUndefined();
-    expect(Object.keys(doc.paths['/api/v1/auth/login'].post.responses)).toEqual(['200', '400', '401', '409', '429']);
+    expect(Object.keys(doc.paths['/api/v1/auth/login'].post.responses).sort()).toEqual(['200', '400', '401', '409', '413', '429', '503']);
     expect(doc.paths['/api/v1/auth/login'].post.responses['429'].headers['Retry-After']).toBeDefined();
   });
 });
@@ -314,12 +320,37 @@ describe('rate limits', () => {
     expect(res.body.error.details).toEqual({ retryAfterSeconds: retryAfter });
   };
 
-  it('limits login attempts per email, from any address, even with the right password', async () => {
+  const wrongGuesses = async (email: string, n: number) => {
+    for (let i = 0; i < n; i++) expect((await post('/api/v1/auth/login', { email, password: 'wrong password here' })).status).toBe(401);
+  };
+
+  it('slows logins to an email after wrong passwords from any address: each further try waits, the right password too', async () => {
     const { email } = await customer();
-    // customer() logged in once already.
-    for (let i = 1; i < PER_EMAIL; i++) expect((await post('/api/v1/auth/login', { email, password: 'wrong password here' })).status).toBe(401);
-    expectLimited(await post('/api/v1/auth/login', { email, password: PASSWORD }));
+    await wrongGuesses(email, FREE_FAILURES);
+    const refused = await post('/api/v1/auth/login', { email, password: PASSWORD });
+    expectLimited(refused);
+    expect(Number(refused.headers.get('retry-after'))).toBeLessThanOrEqual(MAX_DELAY_SECONDS);
+    // Other accounts are not slowed.
     expect((await post('/api/v1/auth/login', { email: uniqueEmail('other'), password: PASSWORD })).status).toBe(401);
+  });
+
+  it('cannot lock the owner out: a client that logged in before skips the wait with its device token', async () => {
+    const [{ email, deviceToken }, other] = await Promise.all([customer(), customer()]);
+    await wrongGuesses(email, FREE_FAILURES);
+    expectLimited(await post('/api/v1/auth/login', { email, password: PASSWORD }));
+    // Another account's device token proves nothing about this one.
+    expectLimited(await post('/api/v1/auth/login', { email, password: PASSWORD, deviceToken: other.deviceToken }));
+    expect(await post('/api/v1/auth/login', { email, password: PASSWORD, deviceToken })).toMatchObject({ status: 200, body: { tokenType: 'Bearer' } });
+  });
+
+  it('cannot lock the owner out: a password set from an emailed link ends the wait', async () => {
+    const { email } = await customer();
+    await wrongGuesses(email, FREE_FAILURES);
+    expectLimited(await post('/api/v1/auth/login', { email, password: PASSWORD }));
+    expect((await post('/api/v1/auth/password/setup-link', { email })).status).toBe(202);
+    const { token } = await mailTo(email, /password/i);
+    expect((await post('/api/v1/auth/password/setup', { token, password: 'a brand new password' })).status).toBe(200);
+    expect((await post('/api/v1/auth/login', { email, password: 'a brand new password' })).status).toBe(200);
   });
 
   it('limits login attempts and link requests per client address', async () => {
@@ -341,7 +372,7 @@ describe('rate limits', () => {
 
   it('counts the socket’s address, not X-Forwarded-For, when no proxy is trusted', async () => {
     const base = apiDepsFrom(h.config, { sql: h.sql, temporal: h.temporal, payments: createPaymentProviders(h.config, h.sql), log: createLogger('silent') });
-    const direct = await startHttpServer({ ...base, accounts: { ...base.accounts, trustedProxyHops: 0, rateLimit: { windowSeconds: WINDOW_SECONDS, perEmail: 100, perIp: 3 } } }, '127.0.0.1', 0);
+    const direct = await startHttpServer({ ...base, accounts: { ...base.accounts, trustedProxyHops: 0, rateLimit: { ...base.accounts.rateLimit, windowSeconds: WINDOW_SECONDS, perEmail: 100, perIp: 3 } } }, '127.0.0.1', 0);
     try {
       const at = `http://127.0.0.1:${direct.port}`;
       for (let i = 0; i < 3; i++) expect((await post('/api/v1/auth/login', { email: uniqueEmail('direct'), password: PASSWORD }, { base: at })).status).toBe(401);

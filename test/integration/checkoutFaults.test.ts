@@ -1,35 +1,20 @@
 // Checkout under faults: a provider answer lost mid-call, and an order left PENDING by an outage before it had a session.
-import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { orderActivities } from '../../src/activities/orders.js';
 import { paymentActivities } from '../../src/activities/payments.js';
 import type { ProviderName } from '../../src/domain/orders.js';
 import type { PaymentProviders } from '../../src/payments/index.js';
 import { createStripeProvider } from '../../src/payments/stripe.js';
+import { recordingStripe } from '../support/stripeRecorder.js';
 import { orderWorkflowId } from '../../src/workflows/definitions.js';
 import { fakeActivityDeps } from '../support/fakeDeps.js';
-import { emailsTo, eventually, packageId, recordHistory, startHarness, uniqueEmail, waitForStatus, type Harness } from '../support/harness.js';
+import { emailsTo, eventually, packageId, reconcile, recordHistory, startHarness, uniqueEmail, waitForStatus, type Harness } from '../support/harness.js';
 
 let h: Harness;
 beforeAll(async () => {
   h = await startHarness();
 });
 afterAll(async () => h?.close());
-
-/** A Stripe client whose every request is also written down, since stripe-mock does not enforce idempotency keys. */
-function recordingStripe() {
-  const sent: { path: string; idempotencyKey: string | undefined; body: string }[] = [];
-  const inner = Stripe.createNodeHttpClient();
-  const httpClient = Object.assign(Object.create(inner) as typeof inner, {
-    makeRequest: (...args: Parameters<typeof inner.makeRequest>) => {
-      const [, , path, method, headers, body] = args;
-      if (method === 'POST') sent.push({ path, idempotencyKey: headers['Idempotency-Key'] as string | undefined, body });
-      return inner.makeRequest(...args);
-    },
-  });
-  const s = h.config.stripe!;
-  return { sent, stripe: new Stripe(s.secretKey, { host: s.host, port: s.port, protocol: s.protocol, httpClient }) };
-}
 
 async function newOrder(provider: ProviderName, deps = fakeActivityDeps({ sql: h.sql })) {
   const orderId = crypto.randomUUID();
@@ -50,7 +35,7 @@ describe('a Stripe session whose answer was lost', () => {
   afterAll(() => vi.useRealTimers());
 
   it('is asked for again with the same key and byte-identical parameters, however late and by whichever run', async () => {
-    const { sent, stripe } = recordingStripe();
+    const { sent, stripe } = recordingStripe(h);
     const payments = { stripe: createStripeProvider(h.config.stripe!, stripe) } as PaymentProviders;
     const activities = paymentActivities(fakeActivityDeps({ sql: h.sql, payments, publicUrl: h.config.publicUrl }));
     const { orderId } = await newOrder('stripe');
@@ -79,7 +64,9 @@ describe('an order left PENDING before its payment session opened', () => {
     const [{ orderId: stale, email }, { orderId: fresh }] = [await newOrder('sandbox'), await newOrder('sandbox')];
     // Opened just over a checkout TTL ago (reconciliation's grace is 0 here), then the outage: no session, no run.
     await h.sql`UPDATE orders SET created_at = now() - make_interval(secs => ${h.config.checkoutTtlMs / 1000 + 60}) WHERE id = ${stale}`;
-    await h.temporal.schedule.getHandle(h.reconcileScheduleId).trigger();
+    const pass = await reconcile(h, [stale, fresh]);
+    // The pass has ended: it resumed the stale order and left the fresh one alone.
+    expect(pass.result).toEqual({ checked: 1, signalled: 0, resumed: 1 });
     await waitForStatus(h, stale, 'EXPIRED');
     const [event] = await h.sql`SELECT cause FROM order_events WHERE order_id = ${stale} AND to_status = 'EXPIRED'`;
     expect(event!.cause).toBe(`reconciled:reconcile:${stale}:ttl`);
@@ -87,5 +74,6 @@ describe('an order left PENDING before its payment session opened', () => {
     // The buyer heard only "could not be opened": the expiry email says it is closed and nothing was charged.
     await eventually(() => emailsTo(h, email), (m) => m.some((x) => x.subject.includes('expired')), 'the checkout_expired email');
     await recordHistory(h, orderWorkflowId(stale), 'reconciled-unopened-checkout');
+    await recordHistory(h, pass.workflowId, 'reconcile-pass-expired-unopened');
   });
 });

@@ -64,6 +64,8 @@ describe('checkout while the payment provider is unreachable', () => {
 
     expect((await postStripe(h, stripePaid({ ...view, email: o.email, sessionId: sessionId! }, `pi_${randomUUID().slice(0, 8)}`))).status).toBe(200);
     await waitForStatus(h, o.orderId, 'FULFILLED');
+    // The FULFILLED row is written by the run's last activity, a moment before the run itself completes: wait for it.
+    expect((await o.handle.result()).status).toBe('FULFILLED');
     expect((await o.handle.describe()).status.name).toBe('COMPLETED');
     await recordHistory(h, orderWorkflowId(o.orderId), 'checkout-outage-recovered');
   }, 90_000);

@@ -40,6 +40,8 @@ describe('bank transfer', () => {
 
   it('fulfils when an operator records the exact amount, and a repeat records nothing more', async () => {
     const o = await open();
+    // Waiting for the transfer, with its instructions sent: recorded while the run waits.
+    await recordHistory(h, `order-${o.orderId}`, 'open-bank-transfer-processing', { open: true });
     const first = await record(o.orderId, `t-${o.orderId}`, o.total.amount);
     expect(first.status, JSON.stringify(first.body)).toBe(202);
     await waitForStatus(h, o.orderId, 'FULFILLED');

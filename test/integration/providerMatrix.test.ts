@@ -35,6 +35,21 @@ describe.each(['payu', 'paypal', 'postfinance'] as const)('%s', (name) => {
     await eventually(() => kinds(o.email), (k) => k.length === 1, 'the welcome email');
   });
 
+  it('charges the discounted total when a coupon applies: the fake takes the discount the way the gateway expects', async () => {
+    const code = `MATRIX-${name}-${crypto.randomUUID().slice(0, 8)}`;
+    expect((await admin(h, 'POST', '/coupons', { code, kind: 'percent', percent: 15 })).status).toBe(201);
+    const email = uniqueEmail(name);
+    const o = await openOrder(h, [g().slug], { email, provider: name as never, couponCode: code });
+    const [item] = await h.sql<{ unit_amount: number; discount_amount: number }[]>`SELECT unit_amount, discount_amount FROM order_items WHERE order_id = ${o.orderId}`;
+    expect(item!.discount_amount).toBe(Math.floor((item!.unit_amount * 15 + 50) / 100));
+    expect(o.total.amount).toBe(item!.unit_amount - item!.discount_amount);
+    expect(await g().pays(o)).toBe(200);
+    // Paid in full (not held for a mismatch): the provider charged exactly the discounted total.
+    await waitForStatus(h, o.orderId, 'FULFILLED');
+    const [paid] = await h.sql<{ paid_amount: number }[]>`SELECT paid_amount FROM orders WHERE id = ${o.orderId}`;
+    expect(paid!.paid_amount).toBe(o.total.amount);
+  });
+
   it('a decline ends FAILED, grants nothing and tells the buyer', async () => {
     const o = await open();
     expect(await g().declines(o)).toBe(200);
@@ -46,6 +61,7 @@ describe.each(['payu', 'paypal', 'postfinance'] as const)('%s', (name) => {
     const o = await open();
     expect(await g().startsSettling(o)).toBe(200);
     await waitForStatus(h, o.orderId, 'PROCESSING');
+    await recordHistory(h, `order-${o.orderId}`, `${name}-open-processing`, { open: true });
     expect(await g().settles(o)).toBe(200);
     await waitForStatus(h, o.orderId, 'FULFILLED');
     expect(await activeEnrollments(h.sql, o.email)).toEqual([g().slug]);

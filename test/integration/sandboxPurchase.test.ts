@@ -49,7 +49,7 @@ describe('sandbox purchase', () => {
     const [withPassword] = await h.sql`SELECT password_hash FROM users WHERE email = ${email}`;
     expect(withPassword!.password_hash).toMatch(/^\$argon2id\$/);
     const reuse = await postJson(`${h.baseUrl}/api/v1/auth/password/setup`, { token: link![2], password: 'another good password' });
-    expect(reuse).toMatchObject({ status: 400, body: { error: { code: 'token_used' } } });
+    expect(reuse).toMatchObject({ status: 422, body: { error: { code: 'token_used' } } });
 
     const events = await h.sql`SELECT from_status, to_status, cause FROM order_events WHERE order_id = ${res.body.orderId} ORDER BY id`;
     expect(events.map((e) => e.to_status)).toEqual(['PENDING', 'PAID', 'FULFILLED']);

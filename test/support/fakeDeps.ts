@@ -42,7 +42,9 @@ export function fakeApiDeps(over: Partial<ApiDeps> = {}): ApiDeps {
     orderSettings: { fulfilmentRetryMs: 1000, latePaymentPolicy: 'refund' },
     adminToken: ADMIN_TOKEN,
     temporalUi: { url: 'http://temporal-ui.test', namespace: 'default' },
-    accounts: { jwt: JWT, rateLimit: { windowSeconds: 600, perEmail: 5, perIp: 20 }, trustedProxyHops: 0 },
+    accounts: { jwt: JWT, rateLimit: { windowSeconds: 600, perEmail: 5, perIp: 20, freeFailures: 3, maxDelaySeconds: 60 }, trustedProxyHops: 0 },
+    checkoutRateLimit: { perEmail: 3, perIp: 10 },
+    corsOrigins: [],
     ...over,
   };
 }
@@ -55,6 +57,7 @@ export function fakeActivityDeps(over: Partial<ActivityDeps> = {}): ActivityDeps
     publicUrl: 'http://shop.test',
     shopUrl: 'http://shop.test',
     tokenSecret: 'activity-test-token-secret',
+    customerKeySecret: 'activity-test-customer-key-secret-0123456789',
     ...over,
   };
 }

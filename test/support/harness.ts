@@ -3,8 +3,9 @@ import type { Client } from '@temporalio/client';
 import { Runtime, DefaultLogger, type Worker } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
-import { HISTORY_FIXTURES, HISTORY_JSON } from './histories.js';
+import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { currentRelease, HISTORY_FIXTURES, HISTORY_JSON, uncutReleaseMessage } from './histories.js';
 import { inject } from 'vitest';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createSql, type Sql } from '../../src/db/client.js';
@@ -12,7 +13,8 @@ import type { CapturedEmail } from '../../src/email/devMailbox.js';
 import { createMailer } from '../../src/email/transport.js';
 import { createLogger } from '../../src/log.js';
 import { createPaymentProviders } from '../../src/payments/index.js';
-import { createOrderWorker, ensureReconcileSchedule } from '../../src/wiring.js';
+import { createOrderWorker, reconcileInput } from '../../src/wiring.js';
+import type { reconcileWorkflow } from '../../src/workflows/reconcile.js';
 import { connectTemporal } from '../../src/temporalClient.js';
 import { apiDepsFrom, startHttpServer } from '../../src/api/server.js';
 import { freePort } from '../../src/stack/process.js';
@@ -27,7 +29,6 @@ export interface Harness {
   sql: Sql;
   temporal: Client;
   mailboxUrl: string;
-  reconcileScheduleId: string;
   close(): Promise<void>;
 }
 
@@ -53,9 +54,13 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
     STRIPE_API_PROTOCOL: 'http',
     SANDBOX_WEBHOOK_SECRET: randomBytes(24).toString('hex'),
     WORKER_SHUTDOWN_GRACE_SECONDS: '2',
-    FULFILMENT_RETRY_SECONDS: '4',
+    // Long enough that a slow activity on a busy machine never turns a purchase into a refund; tests of the budget set their own.
+    FULFILMENT_RETRY_SECONDS: '120',
     RECONCILE_AFTER_SECONDS: '0',
     ADMIN_TOKEN: ADMIN_TOKEN,
+    // Every file checks out from 127.0.0.1 into one shared database: checkout limits are tested where a file sets them.
+    CHECKOUT_RATE_PER_IP: '1000000',
+    CHECKOUT_RATE_PER_EMAIL: '1000000',
     ...env,
   });
   const sql = createSql(config.databaseUrl!, { max: 5 });
@@ -68,7 +73,6 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
   );
   const running: Promise<void> = worker.run();
   const temporal = await connectTemporal(config.temporal.address!, config.temporal.namespace);
-  const reconcileScheduleId = await ensureReconcileSchedule(temporal, config);
   const http = await startHttpServer(apiDepsFrom(config, { sql, temporal, payments, log: createLogger('silent') }), '127.0.0.1', port);
 
   return {
@@ -77,9 +81,7 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
     sql,
     temporal,
     mailboxUrl: inject('mailboxUrl'),
-    reconcileScheduleId,
     async close() {
-      await temporal.schedule.getHandle(reconcileScheduleId).delete();
       await http.close();
       await stopWorker(worker, running);
       mailer.close();
@@ -93,6 +95,33 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
 async function stopWorker(worker: Worker, running: Promise<void>) {
   worker.shutdown();
   await running;
+}
+
+/**
+ * One reconciliation pass over these orders only, as the schedule would run it, and its outcome. Test files share one
+ * database, so no harness runs the schedule: a pass over every order would act on other files' orders (their worker,
+ * their budget) mid-test.
+ */
+export async function reconcile(h: Harness, orderIds: string[]) {
+  const workflowId = `reconcile-${h.config.temporal.taskQueue}-${randomUUID()}`;
+  const result = await h.temporal.workflow.execute<typeof reconcileWorkflow>('reconcileWorkflow', {
+    workflowId,
+    taskQueue: h.config.temporal.taskQueue,
+    args: [{ ...reconcileInput(h.config), orderIds }],
+  });
+  return { workflowId, result };
+}
+
+/** Waits until a workflow's current run has closed (however it ended), so what it did can be counted. */
+export async function finished(h: Harness, workflowId: string): Promise<void> {
+  await h.temporal.workflow.getHandle(workflowId).result().catch(() => undefined);
+}
+
+/** The ids of the workflows a visibility query finds (eventually consistent: poll it). */
+export async function workflowIds(h: Harness, query: string): Promise<string[]> {
+  const ids: string[] = [];
+  for await (const w of h.temporal.workflow.list({ query })) ids.push(w.workflowId);
+  return ids;
 }
 
 export function uniqueEmail(tag = 'buyer'): string {
@@ -177,15 +206,36 @@ export async function setRejected(h: Harness, address: string, rejected: boolean
 }
 
 /**
- * With RECORD_HISTORIES=1, saves a closed workflow's history as a replay fixture (test/workflow/replay.test.ts
- * replays every one, so a workflow change that breaks determinism fails CI). Without it, does nothing.
+ * With RECORD_HISTORIES=1, saves a workflow's history as a replay fixture of the current release (the folder whose
+ * manifest matches today's workflow code; test/workflow/replay.test.ts replays every release). It refuses to overwrite
+ * a recorded history and to record code no release was cut for. Without RECORD_HISTORIES it does nothing.
+ * A closed run is recorded once it ends; with `open`, a run still waiting (held, retrying, processing) as it stands.
  */
-/** Saves a run's history as a replay fixture (RECORD_HISTORIES=1); workflow suites pass their own client. */
-export async function recordHistory(h: Pick<Harness, 'temporal'>, workflowId: string, name: string) {
+export async function recordHistory(h: Pick<Harness, 'temporal'>, workflowId: string, name: string, options: { open?: boolean } = {}) {
   if (!process.env.RECORD_HISTORIES) return;
+  const release = currentRelease();
+  if (!release) throw new Error(uncutReleaseMessage());
+  const file = `${HISTORY_FIXTURES}${release.release}/${name}.json`;
+  if (existsSync(file)) throw new Error(`${file} is a recorded history and is never overwritten: give the new scenario a new name.`);
   const handle = h.temporal.workflow.getHandle(workflowId);
-  await handle.result().catch(() => undefined);
-  const history = await handle.fetchHistory();
-  await mkdir(HISTORY_FIXTURES, { recursive: true });
-  await writeFile(`${HISTORY_FIXTURES}${name}.json`, `${JSON.stringify({ workflowId, history: temporal.api.history.v1.History.toObject(temporal.api.history.v1.History.fromObject(history), HISTORY_JSON) })}\n`);
+  const history = options.open ? await settledHistory(h, workflowId) : (await handle.result().catch(() => undefined), await handle.fetchHistory());
+  if (options.open && history.events?.some((e) => e.workflowExecutionCompletedEventAttributes || e.workflowExecutionFailedEventAttributes)) {
+    throw new Error(`${workflowId} has closed: an open history must be recorded while the run waits`);
+  }
+  await writeFile(file, `${JSON.stringify({ workflowId, history: temporal.api.history.v1.History.toObject(temporal.api.history.v1.History.fromObject(history), HISTORY_JSON) })}\n`, { flag: 'wx' });
+}
+
+/** An open run's history at a quiet point: its last workflow task completed, so a replay ends where the run waits. */
+async function settledHistory(h: Pick<Harness, 'temporal'>, workflowId: string) {
+  const handle = h.temporal.workflow.getHandle(workflowId);
+  const types = temporal.api.enums.v1.EventType;
+  return eventually(
+    () => handle.fetchHistory(),
+    (history) => {
+      const events = history.events ?? [];
+      const last = (type: number) => events.findLastIndex((e) => e.eventType === type);
+      return last(types.EVENT_TYPE_WORKFLOW_TASK_COMPLETED) > last(types.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED);
+    },
+    `${workflowId} to finish its workflow task`,
+  );
 }

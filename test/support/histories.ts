@@ -1,9 +1,61 @@
-// Where recorded workflow histories live: integration tests write them (RECORD_HISTORIES=1), the replay test reads them.
+// Where recorded workflow histories live: one folder per release of the workflow code, written by integration tests, replayed by the replay test.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { workflowSourcesHash } from './workflowSources.js';
 
 export const HISTORY_FIXTURES = fileURLToPath(new URL('../fixtures/histories/', import.meta.url));
+const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const MANIFEST = 'manifest.json';
 
-/** Every scenario of the compensation/refund issue leaves a fixture; a missing one fails the replay test. */
+/** What a release folder says about the code its histories were recorded from. */
+export interface ReleaseManifest {
+  release: string;
+  cutAt: string;
+  /** The commit the code came from (`+changes` when the working tree differed from it). */
+  commit: string;
+  /** workflowSourcesHash: what the workflow bundle runs, as code (comments and types do not count). */
+  workflowSources: string;
+  sdk: string;
+  sources: Record<string, string>;
+  note?: string;
+}
+
+/** Today's workflow code, fingerprinted as a manifest records it. */
+export const currentWorkflowSources = () => workflowSourcesHash(REPO_ROOT);
+
+/** Every release folder (one holding a manifest), oldest cut first. */
+export function releases(): ReleaseManifest[] {
+  return readdirSync(HISTORY_FIXTURES, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && existsSync(`${HISTORY_FIXTURES}${d.name}/${MANIFEST}`))
+    .map((d) => JSON.parse(readFileSync(`${HISTORY_FIXTURES}${d.name}/${MANIFEST}`, 'utf8')) as ReleaseManifest)
+    .sort((a, b) => a.cutAt.localeCompare(b.cutAt));
+}
+
+/** The release recorded from today's workflow code, if one was cut: new histories go there. */
+export function currentRelease(): ReleaseManifest | undefined {
+  const { hash } = currentWorkflowSources();
+  return releases().find((r) => r.workflowSources === hash);
+}
+
+/** Why there is no current release, and what to do: the message CI shows when workflow code changed without new histories. */
+export function uncutReleaseMessage(): string {
+  const today = currentWorkflowSources();
+  const newest = releases().at(-1);
+  const changed = newest
+    ? [...new Set([...Object.keys(today.sources), ...Object.keys(newest.sources)])].filter((f) => today.sources[f] !== newest.sources[f]).sort()
+    : Object.keys(today.sources);
+  return [
+    `The workflow code changed since release ${newest?.release ?? '(none)'} was recorded, and no release holds histories of today's code.`,
+    `Changed (compiled, so comments and types do not count): ${changed.join(', ') || `the SDK (${today.sdk})`}.`,
+    'The replay test only proves that old histories replay; the new behaviour has none yet. To cut a release:',
+    "  1. Guard every edit that changes the commands a workflow issues with patched('<id>'); the replay test must pass.",
+    '  2. npm run histories:record   (records every REQUIRED_HISTORIES scenario into a new folder test/fixtures/histories/<date>-<hash>/ and writes its manifest)',
+    '  3. Commit the new folder. Never edit, re-record or delete an older release.',
+    'On a branch that will be merged with other workflow changes, the release is cut once after the merge (docs/decisions.md, "Workflow versioning").',
+  ].join('\n');
+}
+
+/** Every scenario a release must hold a history of; the current release missing one fails the replay test. */
 export const REQUIRED_HISTORIES = [
   'compensation-user-creation',
   'compensation-enrolment-budget',
@@ -46,6 +98,28 @@ export const REQUIRED_HISTORIES = [
   'checkout-outage-expired',
   // Recorded with the workflow code from before the patch `checkout-keeps-trying`: such a run failed; it must replay so.
   'checkout-outage-failed-unpatched',
+  // Runs still in flight when recorded (their histories end open), and the housekeeping workflows (issue 10).
+  'open-held-waiting-resolve',
+  'open-compensation-retrying',
+  'open-bank-transfer-processing',
+  'payu-open-processing',
+  'paypal-open-processing',
+  'postfinance-open-processing',
+  'reconcile-pass-signalled',
+  'reconcile-pass-resumed',
+  'reconcile-pass-expired-unopened',
+  'setup-link-sent',
+  'setup-link-no-account',
+  'email-resend',
+  // Search attributes kept true on resumed runs and after a refund of a closed order (issue 10).
+  'resumed-by-webhook-late-payment',
+  'resumed-by-reconciliation',
+  'refund-after-close-refreshes-order',
+  'refreshed-after-refund',
+  // Coupons (issue 12): the use given back when the order expires or its payment fails; a 100% coupon that skips the provider.
+  'coupon-expired-released',
+  'coupon-payment-failed-released',
+  'coupon-free-order',
   // The retention schedule's run (issue 13).
   'retention-redacted',
 ];

@@ -75,8 +75,8 @@ export function sessionInput(overrides: Partial<CreateSessionInput> = {}): Creat
     email: 'buyer@example.com',
     locale: 'pl',
     lines: [
-      { packageId: 'pkg-1', slug: 'one', title: 'Kurs pierwszy', unitAmount: 4900, currency: 'PLN' },
-      { packageId: 'pkg-2', slug: 'two', title: 'Kurs drugi', unitAmount: 2000, currency: 'PLN' },
+      { packageId: 'pkg-1', slug: 'one', title: 'Kurs pierwszy', unitAmount: 4900, discountAmount: 0, currency: 'PLN' },
+      { packageId: 'pkg-2', slug: 'two', title: 'Kurs drugi', unitAmount: 2000, discountAmount: 0, currency: 'PLN' },
     ],
     total: { amount: 6900, currency: 'PLN' },
     expiresAt: new Date(Date.now() + 30 * 60_000),

@@ -16,8 +16,8 @@ export function sessionInput(over: Partial<CreateSessionInput> = {}): CreateSess
     email: 'buyer@example.com',
     locale: 'pl',
     lines: [
-      { packageId: 'pkg-ts', slug: 'typescript', title: 'TypeScript od podstaw', unitAmount: 6900, currency: 'CHF' },
-      { packageId: 'pkg-sql', slug: 'sql', title: 'SQL w praktyce', unitAmount: 1250, currency: 'CHF' },
+      { packageId: 'pkg-ts', slug: 'typescript', title: 'TypeScript od podstaw', unitAmount: 6900, discountAmount: 0, currency: 'CHF' },
+      { packageId: 'pkg-sql', slug: 'sql', title: 'SQL w praktyce', unitAmount: 1250, discountAmount: 0, currency: 'CHF' },
     ],
     total: { amount: 8150, currency: 'CHF' },
     expiresAt: new Date(Date.now() + 3_600_000),

@@ -60,9 +60,9 @@ describe('the admin API takes only the admin bearer token', () => {
     expect((await bodyOf(res)).error.message).toContain('ADMIN_TOKEN');
   });
 
-  it('lets the right token through to validation (a cursor it never gave out is 400)', async () => {
+  it('lets the right token through to validation (a cursor it never gave out is 422)', async () => {
     const res = await createApp(fakeApiDeps()).request('/api/v1/admin/orders?cursor=bm9wZQ', admin);
-    expect(res.status).toBe(400);
+    expect(res.status).toBe(422);
     expect((await bodyOf(res)).error.code).toBe('invalid_cursor');
   });
 });
@@ -139,8 +139,8 @@ describe('errors are mapped once, at the edge', () => {
   });
 
   it('login with an unknown email is 401 invalid_credentials, like a wrong password', async () => {
-    // Every query answers no rows: the rate-limit counter counts nothing over its limit, and no account has this email.
-    const res = await createApp(fakeApiDeps({ sql: fakeSql([], []) })).request('/api/v1/auth/login', json({ email: 'nobody@example.com', password: 'whatever-it-is' }));
+    // The rate-limit counter counts nothing over its limit, no account has this email, no failures yet; one is recorded.
+    const res = await createApp(fakeApiDeps({ sql: fakeSql([[], [], [], [], [{ hits: 1 }]], []) })).request('/api/v1/auth/login', json({ email: 'nobody@example.com', password: 'whatever-it-is' }));
     expect(res.status).toBe(401);
     expect((await bodyOf(res)).error.code).toBe('invalid_credentials');
   });
@@ -168,5 +168,21 @@ describe('webhooks are acknowledged only once they are held', () => {
     const res = await createApp(fakeApiDeps({ payments: { sandbox }, sql: fakeSql([[], [{ outcome: 'signalled' }]]) })).request('/api/v1/webhooks/sandbox', json({}));
     expect(res.status).toBe(200);
     expect(await bodyOf(res)).toEqual({ received: true, outcome: 'duplicate' });
+  });
+});
+
+describe('the OpenAPI document declares quotes and coupons', () => {
+  it('names every route, the statuses each answers, and the coupon reason codes', async () => {
+    const doc = await bodyOf(await createApp(fakeApiDeps()).request('/openapi.json'));
+    const statuses = (path: string, method: string) => Object.keys(doc.paths[path][method].responses).sort();
+    expect(statuses('/api/v1/checkout/quote', 'post')).toEqual(['200', '400', '401', '409', '422', '503']);
+    expect(statuses('/api/v1/admin/coupons', 'post')).toEqual(['201', '400', '401', '409', '422']);
+    expect(statuses('/api/v1/admin/coupons', 'get')).toEqual(['200', '400', '401']);
+    expect(statuses('/api/v1/admin/coupons/{couponId}', 'get')).toEqual(['200', '400', '401', '404']);
+    expect(statuses('/api/v1/admin/coupons/{couponId}/deactivate', 'post')).toEqual(['200', '400', '401', '404']);
+    const quote = doc.components.schemas.Quote;
+    expect(quote.properties.coupon.properties.reason.enum).toEqual(['coupon_unknown', 'coupon_expired', 'coupon_exhausted', 'coupon_not_applicable', 'coupon_minimum_not_met']);
+    expect(doc.components.schemas.CheckoutRequest.properties).toHaveProperty('couponCode');
+    expect(doc.components.schemas.Coupon.required).toEqual(expect.arrayContaining(['id', 'code', 'active', 'uses']));
   });
 });

@@ -38,7 +38,9 @@ describe('loadConfig defaults', () => {
     expect(config.temporal).toEqual({ address: undefined, namespace: 'default', taskQueue: 'orders', uiUrl: 'http://localhost:8233', security: {} });
     expect(config.stripe).toBeUndefined();
     expect(config.stack).toEqual({ dataDir: '.data', pgPort: 5433, temporalPort: 7233, temporalUiPort: 8233, smtpPort: 1025 });
-    expect(config.authRateLimit).toEqual({ windowSeconds: 900, perEmail: 10, perIp: 100 });
+    expect(config.authRateLimit).toEqual({ windowSeconds: 900, perEmail: 10, perIp: 100, freeFailures: 5, maxDelaySeconds: 300 });
+    expect(config.checkoutRateLimit).toEqual({ perEmail: 10, perIp: 30 });
+    expect(config.corsOrigins).toEqual([]);
     expect(config.trustedProxyHops).toBe(0);
   });
 
@@ -72,7 +74,7 @@ describe('loadConfig overrides', () => {
 
   it('reads the login and setup-link rate limits and the trusted proxy hops', () => {
     const config = loadConfig({ AUTH_RATE_WINDOW_SECONDS: '60', AUTH_RATE_PER_EMAIL: '3', AUTH_RATE_PER_IP: '7', TRUSTED_PROXY_HOPS: '1' });
-    expect(config.authRateLimit).toEqual({ windowSeconds: 60, perEmail: 3, perIp: 7 });
+    expect(config.authRateLimit).toEqual({ windowSeconds: 60, perEmail: 3, perIp: 7, freeFailures: 5, maxDelaySeconds: 60 });
     expect(config.trustedProxyHops).toBe(1);
     expect(configError({ AUTH_RATE_PER_EMAIL: '0', TRUSTED_PROXY_HOPS: '-1' })).toMatch(/AUTH_RATE_PER_EMAIL[\s\S]*TRUSTED_PROXY_HOPS/);
   });

@@ -49,6 +49,15 @@ describe('email snapshots', () => {
         await expect(email.html).toMatchFileSnapshot(`./__snapshots__/emails/${kind}.${locale}.html`);
       });
     }
+    it(`purchase_confirmation with a coupon in ${locale}`, async () => {
+      const email = await renderEmail('purchase_confirmation', locale, { ...order, discount: { code: 'WIOSNA20', amount: { amount: 4360, currency: 'PLN' } }, total: { amount: 17440, currency: 'PLN' } });
+      await expect(`Subject: ${email.subject}\n\n${email.text}`).toMatchFileSnapshot(`./__snapshots__/emails/purchase_confirmation-coupon.${locale}.txt`);
+      await expect(email.html).toMatchFileSnapshot(`./__snapshots__/emails/purchase_confirmation-coupon.${locale}.html`);
+      const discount = locale === 'pl' ? /Rabat \(kod WIOSNA20\): −43,60\s?zł/ : /Discount \(code WIOSNA20\): −PLN\s?43\.60/;
+      expect(email.text).toMatch(discount);
+      expect(email.text).toMatch(locale === 'pl' ? /174,40\s?zł/ : /PLN\s?174\.40/);
+      expect(email.html).toContain('WIOSNA20');
+    });
     it(`refund_issued (partial, access kept) in ${locale}`, async () => {
       const email = await renderEmail('refund_issued', locale, { ...order, refund: { amount: { amount: 6900, currency: 'PLN' }, full: false, reason: 'requested', revokedTitles: [] } });
       await expect(`Subject: ${email.subject}\n\n${email.text}`).toMatchFileSnapshot(`./__snapshots__/emails/refund_issued-partial.${locale}.txt`);

@@ -23,8 +23,8 @@ function sessionInput(over: Partial<CreateSessionInput> = {}): CreateSessionInpu
     email: 'buyer@example.com',
     locale: 'pl',
     lines: [
-      { packageId: 'p1', slug: 'kurs-a', title: 'Kurs A', unitAmount: 10000, currency: 'PLN' },
-      { packageId: 'p2', slug: 'kurs-b', title: 'Kurs B', unitAmount: 5000, currency: 'PLN' },
+      { packageId: 'p1', slug: 'kurs-a', title: 'Kurs A', unitAmount: 10000, discountAmount: 0, currency: 'PLN' },
+      { packageId: 'p2', slug: 'kurs-b', title: 'Kurs B', unitAmount: 5000, discountAmount: 0, currency: 'PLN' },
     ],
     total: { amount: 15000, currency: 'PLN' },
     expiresAt: new Date(Date.now() + 30 * 60_000),
@@ -95,6 +95,18 @@ describe('PayU OAuth', () => {
 });
 
 describe('PayU createSession', () => {
+  it('sends products carrying their share of a coupon, summing to the discounted total, which the fake (like PayU) insists on', async () => {
+    const lines = sessionInput().lines.map((l, i) => ({ ...l, discountAmount: [2000, 1000][i]! }));
+    const mark = fake.requests.length;
+    await payu.createSession(sessionInput({ lines, total: { amount: 12000, currency: 'PLN' } }));
+    const sent = JSON.parse(since(mark).find((r) => r.method === 'POST' && r.path === '/api/v2_1/orders')!.body);
+    expect(sent.totalAmount).toBe('12000');
+    expect(sent.products.map((p: { unitPrice: string }) => p.unitPrice)).toEqual(['8000', '4000']);
+    // Catalog prices with the discounted total would not add up: PayU refuses that order.
+    const err = await rejection(payu.createSession(sessionInput({ total: { amount: 12000, currency: 'PLN' } })));
+    expect(err!.message).toMatch(/400|ERROR_VALUE_INVALID|sum/);
+  });
+
   it('sends the documented order fields and hands back the 302 Location without following it', async () => {
     const input = sessionInput({ customerIp: '203.0.113.9' });
     const mark = fake.requests.length;
@@ -125,7 +137,7 @@ describe('PayU createSession', () => {
   });
 
   it('defaults customerIp to 127.0.0.1 and counts HUF in hundredths', async () => {
-    const input = sessionInput({ lines: [{ packageId: 'p', slug: 's', title: 'T', unitAmount: 1000, currency: 'HUF' }], total: { amount: 1000, currency: 'HUF' } });
+    const input = sessionInput({ lines: [{ packageId: 'p', slug: 's', title: 'T', unitAmount: 1000, discountAmount: 0, currency: 'HUF' }], total: { amount: 1000, currency: 'HUF' } });
     const { sessionId } = await payu.createSession(input);
     const order = fake.orders.get(sessionId)!;
     expect(order.customerIp).toBe('127.0.0.1');

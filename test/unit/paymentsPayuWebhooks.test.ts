@@ -29,7 +29,7 @@ async function openOrder(): Promise<{ orderId: string; sessionId: string }> {
     orderNumber: 'ORD-20250101-XY2Z',
     email: 'buyer@example.com',
     locale: 'en',
-    lines: [{ packageId: 'p', slug: 's', title: 'Course', unitAmount: 6900, currency: 'PLN' }],
+    lines: [{ packageId: 'p', slug: 's', title: 'Course', unitAmount: 6900, discountAmount: 0, currency: 'PLN' }],
     total: { amount: 6900, currency: 'PLN' },
     expiresAt: new Date(Date.now() + 30 * 60_000),
     idempotencyKey: `session:${orderId}`,

@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DomainError } from '../../src/domain/errors.js';
-import { PostfinanceApiError } from '../../src/payments/postfinanceApi.js';
+import { createPostfinanceCall, PostfinanceApiError } from '../../src/payments/postfinanceApi.js';
 import { createPostfinanceProvider } from '../../src/payments/postfinance.js';
 import { ProviderRefusal, type PaymentProvider } from '../../src/payments/provider.js';
 import { startPostfinanceFake, type PostfinanceFake } from '../fakes/postfinance.js';
@@ -38,6 +38,23 @@ describe('createSession', () => {
     expect(session.url).toMatch(new RegExp(`/s/${fake.settings.spaceId}/payment/transaction/pay/${id}\\?securityToken=`));
     expect(fake.transaction(id)).toMatchObject({ state: 'PENDING', authorizationAmount: 81.5 });
     expect(provider.currencies).toEqual(['CHF', 'EUR']);
+  });
+
+  it('shows a coupon as one negative DISCOUNT line, so the lines sum to the discounted total', async () => {
+    const lines = sessionInput().lines.map((l, i) => ({ ...l, discountAmount: [1380, 250][i]! }));
+    const { id } = await openSession({ lines, total: { amount: 6520, currency: 'CHF' } });
+    const items = requestsTo(/^POST \/payment\/transactions$/).at(-1)!.json.lineItems;
+    expect(items.map((l: { type: string; amountIncludingTax: number }) => [l.type, l.amountIncludingTax])).toEqual([['PRODUCT', 69], ['PRODUCT', 12.5], ['DISCOUNT', -16.3]]);
+    expect(fake.transaction(id)).toMatchObject({ authorizationAmount: 65.2 });
+  });
+
+  it('is refused by the fake, as by PostFinance, with a positive DISCOUNT or a negative PRODUCT line', async () => {
+    const base = { currency: 'CHF', merchantReference: 'x', lineItems: [{ uniqueId: 'a', name: 'A', quantity: 1, amountIncludingTax: 10, type: 'PRODUCT' }] };
+    for (const bad of [{ uniqueId: 'd', name: 'D', quantity: 1, amountIncludingTax: 2, type: 'DISCOUNT' }, { uniqueId: 'd', name: 'D', quantity: 1, amountIncludingTax: -2, type: 'PRODUCT' }]) {
+      const err = await rejection(createPostfinanceCall(fake.settings)('POST', '/payment/transactions', { body: { ...base, lineItems: [...base.lineItems, bad] } }));
+      expect(err).toBeInstanceOf(PostfinanceApiError);
+      expect(err).toMatchObject({ status: 400 });
+    }
   });
 
   it('speaks en-US to English buyers', async () => {

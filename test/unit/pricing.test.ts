@@ -65,9 +65,9 @@ describe('priceCart quotes', () => {
   it('prices each line from the catalog and totals the unit amounts in minor units', () => {
     const quote = priceCart(['ts', 'node', 'sql'], catalog);
     expect(quote.lines).toEqual([
-      { packageId: 'ts', slug: 'slug-ts', title: 'Title ts', unitAmount: 6900, currency: 'PLN' },
-      { packageId: 'node', slug: 'slug-node', title: 'Title node', unitAmount: 12900, currency: 'PLN' },
-      { packageId: 'sql', slug: 'slug-sql', title: 'Title sql', unitAmount: 4950, currency: 'PLN' },
+      { packageId: 'ts', slug: 'slug-ts', title: 'Title ts', unitAmount: 6900, discountAmount: 0, originalAmount: 6900, currency: 'PLN' },
+      { packageId: 'node', slug: 'slug-node', title: 'Title node', unitAmount: 12900, discountAmount: 0, originalAmount: 12900, currency: 'PLN' },
+      { packageId: 'sql', slug: 'slug-sql', title: 'Title sql', unitAmount: 4950, discountAmount: 0, originalAmount: 4950, currency: 'PLN' },
     ]);
     expect(quote.total).toEqual({ amount: 24750, currency: 'PLN' });
     expect(quote.grants).toEqual(['ts', 'node', 'sql']);
@@ -82,7 +82,7 @@ describe('priceCart quotes', () => {
 
   it('expands a bundle to its children in grants and charges the bundle price', () => {
     const quote = priceCart(['bundle'], catalog);
-    expect(quote.lines).toEqual([{ packageId: 'bundle', slug: 'slug-bundle', title: 'Title bundle', unitAmount: 15000, currency: 'PLN' }]);
+    expect(quote.lines).toEqual([{ packageId: 'bundle', slug: 'slug-bundle', title: 'Title bundle', unitAmount: 15000, discountAmount: 0, originalAmount: 15000, currency: 'PLN' }]);
     expect(quote.total).toEqual({ amount: 15000, currency: 'PLN' });
     expect(quote.grants).toEqual(['ts', 'node']);
   });

@@ -8,9 +8,12 @@ useWorkflowEnv();
 
 describe('while fulfilling', () => {
   it('sends no welcome when the database says a provider refund settled the order in full meanwhile', async () => {
+    // The provider's refund settles the order while the account is being made; the database-like fakes answer from it.
     const f = fakes({
-      grantEnrollments: async () => ({ granted: [], skipped: [], refundedInFull: true }),
-      transitionOrder: async (i: { to: string }) => ({ changed: i.to !== 'FULFILLED', status: i.to === 'FULFILLED' ? 'REFUNDED' : i.to }),
+      findOrCreateUser: async (i: { orderId: string }) => {
+        f.db.status.set(i.orderId, 'REFUNDED');
+        return { userId: 'user_1', created: true };
+      },
     });
     const args = input();
     const out = await withWorker(f.activities, async (tq) => {
@@ -20,17 +23,19 @@ describe('while fulfilling', () => {
     });
     expect(out.status).toBe('REFUNDED');
     expect(f.names().filter((n) => n.startsWith('sendOrderEmail'))).toEqual([]);
+    expect(f.db.status.get(args.orderId)).toBe('REFUNDED');
   });
 
   it('finishes a paid order when the run is cancelled during the email step', async () => {
-    let release!: () => void;
-    const emailStarted = new Promise<void>((started) => {
-      release = started;
-    });
+    // The email step runs until the test has asked for the cancel: the request is in the history before the step ends.
+    let started!: () => void;
+    let finish!: () => void;
+    const emailStarted = new Promise<void>((r) => (started = r));
+    const cancelAsked = new Promise<void>((r) => (finish = r));
     const f = fakes({
       sendOrderEmail: async () => {
-        release();
-        await new Promise((r) => setTimeout(r, 800));
+        started();
+        await cancelAsked;
         return { status: 'sent' };
       },
     });
@@ -40,6 +45,7 @@ describe('while fulfilling', () => {
       await handle.signal(paymentSignal, paid(args.orderId));
       await emailStarted;
       await handle.cancel();
+      finish();
       return handle.result().catch((e: unknown) => e);
     });
     // The run ends cancelled, but only after the order reached its outcome.

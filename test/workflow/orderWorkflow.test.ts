@@ -61,6 +61,22 @@ describe('orderWorkflow', () => {
     expect(f.names().slice(2)).toEqual(['expirePaymentSession', 'transitionOrder:EXPIRED', 'sendOrderEmail:checkout_expired']);
   });
 
+  it('gives a coupon use back after the order expires unpaid, as createOrder\'s compensation', async () => {
+    const order = { orderNumber: 'ORD-20260101-ABCD', status: 'PENDING', total: { amount: 5520, currency: 'PLN' }, items: [], couponCode: 'WIOSNA20' };
+    const f = fakes({ createOrder: async (i: { orderId: string }) => ({ orderId: i.orderId, ...order }) });
+    const out = await withWorker(f.activities, async (tq) => (await open(tq, input({ checkoutTtlMs: 1000 }))).handle.result());
+    expect(out.status).toBe('EXPIRED');
+    expect(f.names().slice(2)).toEqual(['expirePaymentSession', 'transitionOrder:EXPIRED', 'releaseCouponRedemption', 'sendOrderEmail:checkout_expired']);
+  });
+
+  it('pays a free order (100% coupon) at once without waiting for a provider, and fulfils it', async () => {
+    const f = fakes({ createOrder: async (i: { orderId: string }) => ({ orderId: i.orderId, orderNumber: 'ORD-20260101-ABCD', status: 'PENDING', total: { amount: 0, currency: 'PLN' }, items: [], couponCode: 'FREE' }) });
+    const out = await withWorker(f.activities, async (tq) => (await open(tq, input({ checkoutTtlMs: 60_000 }))).handle.result());
+    expect(out.status).toBe('FULFILLED');
+    expect(f.names()).toEqual(['createOrder', 'createPaymentSession', 'transitionOrder:PAID', 'findOrCreateUser', 'grantEnrollments', 'sendOrderEmail:welcome', 'transitionOrder:FULFILLED']);
+    expect(f.calls.find(([n, i]) => n === 'transitionOrder' && i.to === 'PAID')![1]).toMatchObject({ payment: { amount: { amount: 0, currency: 'PLN' } } });
+  });
+
   it('settles a payment that arrives while the expired session is being closed', async () => {
     const f = fakes({
       expirePaymentSession: async (i: { orderId: string }) => {

@@ -6,7 +6,8 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll } from 'vitest';
 import type { Activities } from '../../src/activities/index.js';
 import { loadToolsConfig } from '../../src/config.js';
-import type { PaymentEvent } from '../../src/domain/orders.js';
+import { ApplicationFailure } from '@temporalio/common';
+import { transitionVerdict, type OrderStatus, type PaymentEvent } from '../../src/domain/orders.js';
 import { WORKFLOWS_PATH } from '../../src/wiring.js';
 import { resolveTool, TEMPORAL_CLI } from '../../src/stack/tools.js';
 import { checkoutUpdate, orderWorkflowId, SEARCH_ATTRIBUTES, type CheckoutInput } from '../../src/workflows/definitions.js';
@@ -30,20 +31,56 @@ export function useWorkflowEnv(): void {
 
 export type Call = [name: string, input: Record<string, unknown>];
 
+/**
+ * What the fakes remember, as the database would: each order's status (moved only by the real transition table) and
+ * its refunds by key. The workflow decides from these answers, so the fakes must not simply agree with it.
+ */
+export interface FakeDb {
+  status: Map<string, OrderStatus>;
+  /** Orders with money on record (a payment with a transition, or a late payment). */
+  paid: Set<string>;
+  refunds: Map<string, { refundId: string; orderId: string; seq: number; key: string }>;
+}
+
+/** A business error as an activity reports it (see activities/index.ts): non-retryable, its kind in the details. */
+const refused = (message: string, code: string, kind: string, details?: unknown) => ApplicationFailure.nonRetryable(message, code, { kind, details });
+
 export function fakes(overrides: Partial<Record<keyof Activities, (input: never) => Promise<unknown>>> = {}) {
   const calls: Call[] = [];
+  const db: FakeDb = { status: new Map(), paid: new Set(), refunds: new Map() };
+  const statusOf = (orderId: string) => db.status.get(orderId) ?? 'PENDING';
   const base: Record<keyof Activities, (input: never) => Promise<unknown>> = {
-    createOrder: async (i: { orderId: string }) => ({ orderId: i.orderId, orderNumber: 'ORD-20260101-ABCD', status: 'PENDING', total: { amount: 6900, currency: 'PLN' }, items: [] }),
+    createOrder: async (i: { orderId: string }) => {
+      db.status.set(i.orderId, statusOf(i.orderId));
+      return { orderId: i.orderId, orderNumber: 'ORD-20260101-ABCD', status: statusOf(i.orderId), total: { amount: 6900, currency: 'PLN' }, items: [] };
+    },
     createPaymentSession: async () => ({ sessionId: 'sess_1', paymentUrl: 'https://pay.example/sess_1' }),
     expirePaymentSession: async () => undefined,
-    transitionOrder: async (i: { to: string }) => ({ changed: true, status: i.to }),
+    releaseCouponRedemption: async () => ({ released: true }),
+    transitionOrder: async (i: { orderId: string; to: OrderStatus; payment?: unknown }) => {
+      if (i.payment) db.paid.add(i.orderId);
+      const from = statusOf(i.orderId);
+      const verdict = transitionVerdict(from, i.to);
+      if (verdict === 'illegal') throw refused(`Order ${i.orderId} cannot go from ${from} to ${i.to}.`, 'illegal_transition', 'conflict', { from, to: i.to });
+      if (verdict === 'apply') db.status.set(i.orderId, i.to);
+      return { changed: verdict === 'apply', status: statusOf(i.orderId) };
+    },
     findOrCreateUser: async () => ({ userId: 'user_1', created: true }),
-    grantEnrollments: async () => ({ granted: ['p1'], skipped: [] }),
+    // As the real one: nothing is granted once the order was refunded in full.
+    grantEnrollments: async (i: { orderId: string }) => {
+      const refundedInFull = statusOf(i.orderId) === 'REFUNDED';
+      return { granted: refundedInFull ? [] : ['p1'], skipped: [], refundedInFull };
+    },
     sendOrderEmail: async () => ({ status: 'sent' }),
     recordEmailFailure: async () => undefined,
     recordOrderEvent: async () => undefined,
-    recordLatePayment: async () => undefined,
-    loadOrderState: async () => ({ state: { status: 'PENDING', orderNumber: 'ORD-20260101-ABCD', total: { amount: 6900, currency: 'PLN' } }, paymentId: null }),
+    recordLatePayment: async (i: { orderId: string }) => void db.paid.add(i.orderId),
+    loadOrderState: async (i: { orderId: string }) => ({
+      state: { status: statusOf(i.orderId), orderNumber: 'ORD-20260101-ABCD', total: { amount: 6900, currency: 'PLN' } },
+      paymentId: null,
+      provider: 'sandbox',
+      customerEmail: 'a@example.com',
+    }),
     findStalePendingOrders: async () => [],
     lastOrderEmail: async () => null,
     lookUpPayment: async () => null,
@@ -51,13 +88,25 @@ export function fakes(overrides: Partial<Record<keyof Activities, (input: never)
     retryRefund: async (i: { refundId: string }) => ({ refundId: i.refundId, status: 'pending' }),
     reverseDispute: async () => ({ status: 'FULFILLED', restored: [] }),
     capturePayment: async (i: { orderId: string }) => ({ provider: 'paypal', eventId: `capture:${i.orderId}:succeeded`, kind: 'succeeded', orderId: i.orderId, paymentId: 'cap_1', amount: { amount: 6900, currency: 'PLN' } }),
-    reserveRefund: async (i: { orderId: string; key: string; source: string; reason: string }) => ({
-      refundId: 'refund_1', orderId: i.orderId, seq: 1, key: i.key, source: i.source, reason: i.reason,
-      amount: { amount: 6900, currency: 'PLN' }, packageIds: ['p1'], status: 'pending', providerRefundId: null, createdAt: new Date(0).toISOString(),
-    }),
+    // As the real one: a key already used answers its refund again; an order without money on record has nothing to refund.
+    reserveRefund: async (i: { orderId: string; key: string; source: string; reason: string }) => {
+      if (!db.paid.has(i.orderId)) throw refused(`Order ${i.orderId} has no payment to refund.`, 'order_not_refundable', 'conflict');
+      const known = db.refunds.get(`${i.orderId}/${i.key}`);
+      const refund = known ?? { refundId: `refund_${db.refunds.size + 1}`, orderId: i.orderId, seq: db.refunds.size + 1, key: i.key };
+      db.refunds.set(`${i.orderId}/${i.key}`, refund);
+      return {
+        ...refund, source: i.source, reason: i.reason,
+        amount: { amount: 6900, currency: 'PLN' }, packageIds: ['p1'], status: 'pending', providerRefundId: null, createdAt: new Date(0).toISOString(),
+      };
+    },
     revokeEnrollments: async () => ({ revoked: ['P1'] }),
     refundAtProvider: async () => ({ status: 'succeeded' }),
-    settleRefund: async () => ({ status: 'REFUNDED' }),
+    // Every fake refund is of the whole order.
+    settleRefund: async (i: { refundId: string }) => {
+      const refund = [...db.refunds.values()].find((r) => r.refundId === i.refundId);
+      if (refund) db.status.set(refund.orderId, 'REFUNDED');
+      return { status: 'REFUNDED' };
+    },
     sendSetupLink: async () => ({ status: 'sent' }),
     redactExpiredData: async () => ({ webhookEvents: 0, emails: 0 }),
   };
@@ -70,7 +119,7 @@ export function fakes(overrides: Partial<Record<keyof Activities, (input: never)
       },
     ]),
   );
-  return { activities, calls, names: () => calls.map(([n, i]) => (n === 'transitionOrder' ? `transitionOrder:${String(i.to)}` : n === 'sendOrderEmail' ? `sendOrderEmail:${String(i.kind)}` : n)) };
+  return { activities, calls, db, names: () => calls.map(([n, i]) => (n === 'transitionOrder' ? `transitionOrder:${String(i.to)}` : n === 'sendOrderEmail' ? `sendOrderEmail:${String(i.kind)}` : n)) };
 }
 
 export function input(overrides: Partial<CheckoutInput> = {}): CheckoutInput {

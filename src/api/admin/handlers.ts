@@ -26,7 +26,7 @@ function encodeCursor(at: PagePosition) {
 
 function decodeCursor(cursor: string): PagePosition {
   const [createdAt, id] = Buffer.from(cursor, 'base64url').toString().split('|');
-  if (!createdAt || !isUuid(id) || Number.isNaN(Date.parse(createdAt))) throw new DomainError('invalid_cursor', 'The cursor is not one this API gave out.', 'bad_request');
+  if (!createdAt || !isUuid(id) || Number.isNaN(Date.parse(createdAt))) throw new DomainError('invalid_cursor', 'The cursor is not one this API gave out.', 'unprocessable');
   return { createdAt, id };
 }
 

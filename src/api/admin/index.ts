@@ -1,4 +1,4 @@
-// The operators' API (bearer ADMIN_TOKEN): find and inspect orders; cancel, refund, resolve, re-send, record transfers through workflows.
+// The operators' API (bearer ADMIN_TOKEN): find and inspect orders; cancel, refund, resolve, re-send, record transfers through workflows; coupons.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
 import type { ApiDeps } from '../deps.js';
@@ -6,6 +6,8 @@ import { errorJson } from '../errors.js';
 import { newRouter } from '../router.js';
 import { customerHandlers } from './customerHandlers.js';
 import { eraseRoute, lookupRoute } from './customerRoutes.js';
+import { couponHandlers } from './couponHandlers.js';
+import { couponDetailRoute, createCouponRoute, deactivateCouponRoute, listCouponsRoute } from './couponRoutes.js';
 import { adminHandlers } from './handlers.js';
 import { paymentHandlers } from './paymentHandlers.js';
 import { confirmRefundRoute, paymentRoute, retryRefundRoute } from './paymentRoutes.js';
@@ -32,6 +34,7 @@ export function adminRoutes(deps: ApiDeps) {
   const handle = adminHandlers(deps);
   const money = paymentHandlers(deps);
   const customers = customerHandlers(deps);
+  const coupons = couponHandlers(deps);
   router.openAPIRegistry.registerComponent('securitySchemes', 'adminBearer', { type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN' });
   router.use('/api/v1/admin/*', requireAdmin(deps.adminToken));
   return router
@@ -45,6 +48,10 @@ export function adminRoutes(deps: ApiDeps) {
     .openapi(paymentRoute, money.payment)
     .openapi(confirmRefundRoute, money.confirmRefund)
     .openapi(retryRefundRoute, money.retryRefund)
+    .openapi(createCouponRoute, coupons.create)
+    .openapi(listCouponsRoute, coupons.list)
+    .openapi(couponDetailRoute, coupons.detail)
+    .openapi(deactivateCouponRoute, coupons.deactivate)
     .openapi(lookupRoute, customers.lookup)
     .openapi(eraseRoute, customers.erase);
 }

@@ -11,7 +11,7 @@ const RefundParams = z.object({ orderId: z.string().uuid(), refundId: z.string()
 const ManualPaymentBody = z
   .object({
     amount: MoneySchema,
-    reference: z.string().trim().min(1).max(140).openapi({ description: "The bank's reference for the incoming transfer", example: 'PL-ELIXIR-20261203-0042' }),
+    reference: z.string().min(1).max(140).openapi({ description: "The bank's reference for the incoming transfer", example: 'PL-ELIXIR-20261203-0042' }),
   })
   .strict()
   .openapi('ManualPaymentRequest');

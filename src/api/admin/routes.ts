@@ -1,7 +1,7 @@
 // The operators' API routes (bearer ADMIN_TOKEN), declared apart from their handlers: paths, parameters, bodies, every answer.
 import { createRoute, z } from '@hono/zod-openapi';
 import { errorResponse } from '../errors.js';
-import { IdempotencyKeyHeader, jsonBody, jsonContent, MoneySchema, OrderStatusSchema } from '../schemas.js';
+import { IdempotencyKeyHeader, jsonBody, jsonContent, MAX_MINOR_UNITS, MoneySchema, OrderStatusSchema } from '../schemas.js';
 import { REFUND_STATUSES } from '../../domain/refunds.js';
 
 const security = [{ adminBearer: [] }];
@@ -41,7 +41,8 @@ export const listRoute = createRoute({
   request: { query: ListQuery },
   responses: {
     200: jsonContent(z.object({ orders: z.array(OrderRow), nextCursor: z.string().nullable() }), 'Newest first'),
-    400: errorResponse('Bad filter or cursor'),
+    400: errorResponse('Bad filter'),
+    422: errorResponse('`invalid_cursor`: not a cursor this API gave out'),
     401: errorResponse('Missing or wrong admin token'),
   },
 });
@@ -75,7 +76,7 @@ export const cancelRoute = createRoute({
 
 const RefundBody = z
   .object({
-    amount: z.number().int().positive().optional().openapi({ description: 'Minor units; default: the listed items, or everything left' }),
+    amount: z.number().int().min(1).max(MAX_MINOR_UNITS).optional().openapi({ description: 'Minor units; default: the listed items, or everything left' }),
     packageIds: z.array(z.string().uuid()).min(1).max(50).optional().openapi({ description: 'Order items to refund; their access is revoked (a bundle: its children)' }),
     reason: z.string().min(1).max(500),
   })

@@ -4,7 +4,13 @@ import { escapeHtml } from '../../domain/html.js';
 /** Browser-side money formatting by the currency's own exponent (JPY has none, BHD three), as the server does. */
 export const MONEY_SCRIPT = `const fmt = (m) => { const f = new Intl.NumberFormat('pl-PL', { style: 'currency', currency: m.currency }); return f.format(m.amount / 10 ** f.resolvedOptions().maximumFractionDigits); };`;
 
-export function page(title: string, body: string): string {
+/**
+ * The page around `body`. Its inline scripts run only with this request's CSP nonce (headers.ts), so a page with a
+ * script must pass `scriptNonce(c)`; the body is our own template (anything a user typed is escaped), so every
+ * `<script>` in it is ours.
+ */
+export function page(title: string, body: string, nonce = ''): string {
+  if (nonce) body = body.replaceAll('<script>', `<script nonce="${escapeHtml(nonce)}">`);
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>${escapeHtml(title)}</title>
 <style>

@@ -1,5 +1,6 @@
 // The page the welcome and setup-link emails open: set a password, or ask for a fresh link when this one no longer works.
 import { newRouter } from '../router.js';
+import { scriptNonce } from '../headers.js';
 import { page } from './html.js';
 
 const BODY = `<h1>Set your password</h1>
@@ -52,8 +53,8 @@ relink.addEventListener('submit', async (e) => {
 });
 </script>`;
 
-export const setupPasswordPage = () => page('Set your password', BODY);
+export const setupPasswordPage = (nonce: string) => page('Set your password', BODY, nonce);
 
 export function setupPasswordRoutes() {
-  return newRouter().get('/account/setup-password', (c) => c.html(setupPasswordPage()));
+  return newRouter().get('/account/setup-password', (c) => c.html(setupPasswordPage(scriptNonce(c))));
 }
