@@ -2,7 +2,9 @@
 # One image for both processes; the compose file picks the command:
 #   node dist/api/main.js   (HTTP API)
 #   node dist/worker.js     (Temporal worker; bundles dist/workflows at start)
-ARG NODE_IMAGE=node:20-bookworm-slim
+# Node 24 LTS, pinned by digest so a rebuild gets the same base (node 24.18.0, bookworm-slim, multi-arch index).
+# Update both together: `docker buildx imagetools inspect node:24-bookworm-slim` prints the current digest.
+ARG NODE_IMAGE=node:24-bookworm-slim@sha256:6f7b03f7c2c8e2e784dcf9295400527b9b1270fd37b7e9a7285cf83b6951452d
 
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
@@ -10,7 +12,7 @@ COPY package.json package-lock.json ./
 RUN npm ci
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
-# The build also copies the SQL migrations next to the compiled migrator.
+# The build also copies the SQL migrations next to the compiled migrator, and the CommonJS failure converter.
 RUN npm run build
 
 # Production dependencies in their own stage, so the build toolchain never reaches the runtime image.

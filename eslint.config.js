@@ -50,4 +50,6 @@ export default tseslint.config(
   // Tests read loosely typed JSON answers; asserting on them is the type check.
   { files: ['test/**/*.ts'], rules: { '@typescript-eslint/no-explicit-any': 'off' } },
   { files: ['**/*.js'], ...tseslint.configs.disableTypeChecked },
+  // The failure converter is CommonJS because the Temporal SDK require()s it by path (src/codec/failureConverter.cjs).
+  { files: ['**/*.cjs'], ...tseslint.configs.disableTypeChecked, languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', exports: 'writable' }, parserOptions: { projectService: false, project: null } }, rules: { ...tseslint.configs.disableTypeChecked.rules, '@typescript-eslint/no-require-imports': 'off' } },
 );

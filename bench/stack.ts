@@ -20,6 +20,8 @@ import { startEmbeddedPostgres } from '../src/stack/postgres.js';
 import { freePort } from '../src/stack/process.js';
 import { startTemporalDevServer } from '../src/stack/temporal.js';
 import { resolveTool, TEMPORAL_CLI } from '../src/stack/tools.js';
+import { createMetrics } from '../src/observability/metrics.js';
+import { startTracing } from '../src/observability/tracing.js';
 
 /** Cleanup steps run newest first, each attempted even if an earlier one failed. */
 export class Teardown {
@@ -115,10 +117,11 @@ export async function startBenchStack(teardown: Teardown, log: (line: string) =>
   await migrate(sql);
 
   const payments = createPaymentProviders(config, sql);
+  const metrics = createMetrics();
   const mailer = createMailer(config.smtpUrl!, config.mailFrom);
   teardown.add('mailer', async () => mailer.close());
   log('bundling workflows and starting the worker');
-  const { worker, connection } = await createOrderWorker(config, { temporalAddress: config.temporal.address!, sql, payments, mailer });
+  const { worker, connection } = await createOrderWorker(config, { temporalAddress: config.temporal.address!, sql, payments, mailer, metrics, tracing: startTracing('bench', {}) });
   teardown.add('worker connection', () => connection.close());
   const running = worker.run();
   let stopping = false;
@@ -131,9 +134,9 @@ export async function startBenchStack(teardown: Teardown, log: (line: string) =>
     await running;
   });
 
-  const temporal = await connectTemporal(config.temporal.address!, config.temporal.namespace);
+  const temporal = await connectTemporal(config.temporal.address!, config.temporal.namespace, config.temporal.security, config.codec.keys);
   teardown.add('temporal client', () => temporal.connection.close());
-  const http = await startHttpServer(apiDepsFrom(config, { sql, temporal, payments, log: createLogger(config.logLevel) }), config.host, config.port);
+  const http = await startHttpServer(apiDepsFrom(config, { sql, temporal, payments, log: createLogger(config.logLevel), metrics }), config.host, config.port);
   teardown.add('http server', () => http.close());
 
   return { baseUrl: config.publicUrl, config, sandboxSecret: config.sandbox!.webhookSecret, temporal, probe };

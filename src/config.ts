@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { createHmac } from 'node:crypto';
 import { beyondDemoChecks, demoMode, persistedDemoSecrets, productionChecks, type DemoSecretSource } from './config/demo.js';
+import { observabilityConfig, observabilityCrossChecks, observabilityEnv, type ObservabilityConfig } from './config/observability.js';
 import { paymentConfig, paymentCrossChecks, paymentEnv, type PaymentConfig } from './config/payments.js';
 import { temporalCrossChecks, temporalEnv, temporalSecurity, type TemporalSecurity } from './config/temporal.js';
 
@@ -35,6 +36,7 @@ const envSchema = z.object({
   SANDBOX_ENABLED: bool.optional(),
   SANDBOX_WEBHOOK_SECRET: z.string().min(16).optional(),
   ...paymentEnv,
+  ...observabilityEnv,
 
   CHECKOUT_TTL_SECONDS: z.coerce.number().int().positive().default(24 * 60 * 60),
   // How long fulfilment (user, enrolment) keeps retrying after payment before the order is compensated.
@@ -92,7 +94,7 @@ const envSchema = z.object({
 
 export type Env = z.infer<typeof envSchema>;
 
-export interface Config extends PaymentConfig {
+export interface Config extends PaymentConfig, ObservabilityConfig {
   env: Env['NODE_ENV'];
   /** A local demo: sandbox payments and the dev mailbox may run, and missing secrets are generated per data directory. */
   demo: boolean;
@@ -142,7 +144,7 @@ function crossChecks(env: Record<string, string>, demo: { demo: boolean; problem
   }
   if (env.NODE_ENV === 'production') problems.push(...productionChecks(env));
   if (!demo.demo) problems.push(...beyondDemoChecks(env));
-  problems.push(...paymentCrossChecks(env), ...temporalCrossChecks(env));
+  problems.push(...paymentCrossChecks(env), ...temporalCrossChecks(env), ...observabilityCrossChecks(env));
   return problems;
 }
 
@@ -164,6 +166,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   const sandboxEnabled = demo.demo && e.SANDBOX_ENABLED !== false;
 
   const publicUrl = (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
+  const temporalUiUrl = (e.TEMPORAL_UI_URL ?? `http://localhost:${e.TEMPORAL_UI_PORT}`).replace(/\/+$/, '');
   return {
     env: e.NODE_ENV,
     demo: demo.demo,
@@ -177,7 +180,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       address: e.TEMPORAL_ADDRESS,
       namespace: e.TEMPORAL_NAMESPACE,
       taskQueue: e.TEMPORAL_TASK_QUEUE,
-      uiUrl: (e.TEMPORAL_UI_URL ?? `http://localhost:${e.TEMPORAL_UI_PORT}`).replace(/\/+$/, ''),
+      uiUrl: temporalUiUrl,
       security: temporalSecurity(e),
     },
     smtpUrl: e.SMTP_URL,
@@ -194,6 +197,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
         : undefined,
     sandbox: sandboxEnabled ? { webhookSecret: e.SANDBOX_WEBHOOK_SECRET ?? demoSecret('sandboxWebhookSecret') } : undefined,
     ...paymentConfig(e),
+    ...observabilityConfig(e, temporalUiUrl),
     checkoutTtlMs: e.CHECKOUT_TTL_SECONDS * 1000,
     fulfilmentRetryMs: e.FULFILMENT_RETRY_SECONDS * 1000,
     latePaymentPolicy: e.LATE_PAYMENT_POLICY,

@@ -11,10 +11,13 @@ import { createMailer } from './email/transport.js';
 import { EMBEDDED_DATABASE, addresses } from './addresses.js';
 import { createLogger } from './log.js';
 import { createPaymentProviders } from './payments/index.js';
+import { countOrdersWithStatus } from './db/orders.js';
+import { createMetrics } from './observability/metrics.js';
+import { startTracing } from './observability/tracing.js';
 import { bundleOrderWorkflows, createOrderWorker, ensureReconcileSchedule, ensureRetentionSchedule, installTemporalRuntime } from './wiring.js';
 import { waitFor } from './waitFor.js';
 import { connectTemporal } from './temporalClient.js';
-import { apiDepsFrom, startHttpServer } from './api/server.js';
+import { apiDepsFrom, startHttpServer, startMetricsServer } from './api/server.js';
 import { onShutdown } from './shutdown.js';
 import { startEmbeddedPostgres } from './stack/postgres.js';
 import type { Service } from './stack/process.js';
@@ -26,7 +29,8 @@ const DEMO_BANK_ACCOUNT = { BANK_TRANSFER_ENABLED: 'true', BANK_ACCOUNT_NAME: 'S
 const configured = loadConfig();
 const config = configured.demo && !process.env.BANK_ACCOUNT_IBAN && !process.env.BANK_TRANSFER_ENABLED ? loadConfig({ ...DEMO_BANK_ACCOUNT, ...process.env }) : configured;
 const log = createLogger(config.logLevel, 'stack');
-installTemporalRuntime('WARN');
+installTemporalRuntime('WARN', config.metrics.temporalPort ? `${config.host}:${config.metrics.temporalPort}` : undefined);
+const tracing = startTracing(config.tracing.serviceName ?? 'checkout', config.tracing);
 const at = addresses(config);
 const dataDir = resolve(config.stack.dataDir);
 await mkdir(dataDir, { recursive: true });
@@ -50,15 +54,18 @@ const sql = createSql(at.databaseUrl);
 // DATABASE_URL / TEMPORAL_ADDRESS may point at servers that are still starting or briefly away: wait, do not exit.
 await waitFor('database', () => migrate(sql), { log });
 const payments = createPaymentProviders(config, sql);
+// One process, one registry: the worker's counters and the API's requests show on the same /metrics.
+const metrics = createMetrics({ countHeldOrders: () => countOrdersWithStatus(sql, 'HELD') });
+const metricsServer = config.metrics.port ? await startMetricsServer(metrics, config.metrics.token, config.host, config.metrics.port, log) : undefined;
 const mailer = createMailer(at.smtpUrl, config.mailFrom);
 const workflowBundle = await bundleOrderWorkflows();
-const { worker, connection } = await waitFor('temporal', () => createOrderWorker(config, { temporalAddress: at.temporalAddress, sql, payments, mailer }, { workflowBundle }), { log });
+const { worker, connection } = await waitFor('temporal', () => createOrderWorker(config, { temporalAddress: at.temporalAddress, sql, payments, mailer, metrics, tracing }, { workflowBundle }), { log });
 const running = worker.run();
-const temporal = await waitFor('temporal', () => connectTemporal(at.temporalAddress, config.temporal.namespace, config.temporal.security), { log });
+const temporal = await waitFor('temporal', () => connectTemporal(at.temporalAddress, config.temporal.namespace, config.temporal.security, config.codec.keys), { log });
 await waitFor('temporal schedules', () => Promise.all([ensureReconcileSchedule(temporal, config), ensureRetentionSchedule(temporal, config)]), { log });
 // Zero-config operators: without ADMIN_TOKEN the stack makes one and keeps it with its data (never printed).
 const adminToken = config.adminToken ?? (await localAdminToken(join(dataDir, 'admin-token')));
-const http = await startHttpServer({ ...apiDepsFrom(config, { sql, temporal, payments, log }), mailbox, adminToken }, config.host, config.port);
+const http = await startHttpServer({ ...apiDepsFrom(config, { sql, temporal, payments, log, metrics }), mailbox, adminToken }, config.host, config.port);
 
 async function localAdminToken(file: string): Promise<string> {
   const kept = await readFile(file, 'utf8').catch(() => '');
@@ -85,6 +92,7 @@ console.log(
 
 onShutdown(log, [
   ['http', () => http.close()],
+  ['metrics', async () => metricsServer?.close()],
   ['worker', async () => {
     worker.shutdown();
     await running;
@@ -96,6 +104,7 @@ onShutdown(log, [
     await sql.end({ timeout: 5 });
   }],
   ['mailbox', () => mailbox?.close()],
+  ['tracing', () => tracing.shutdown()],
   ...embedded.reverse().map((s): [string, () => Promise<void>] => [s.name, () => s.stop()]),
 ]);
 running.catch((err: unknown) => {

@@ -3,9 +3,12 @@ import { ScheduleAlreadyRunning, type Client, ScheduleOverlapPolicy, type Schedu
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel, type WorkerOptions, type WorkflowBundle } from '@temporalio/worker';
 import { fileURLToPath } from 'node:url';
 import { createActivities } from './activities/index.js';
+import { dataConverterFor, FAILURE_CONVERTER_PATH } from './codec/aesGcm.js';
 import type { Config } from './config.js';
 import type { Sql } from './db/client.js';
 import type { Mailer } from './email/transport.js';
+import type { Metrics } from './observability/metrics.js';
+import { tracingWorkerOptions, WORKFLOW_TRACING_MODULE, type Tracing } from './observability/tracing.js';
 import type { PaymentProviders } from './payments/index.js';
 import { reconcileScheduleId, retentionScheduleId, type ReconcileInput, type RetentionInput } from './workflows/definitions.js';
 
@@ -16,8 +19,13 @@ export const WORKFLOWS_PATH = fileURLToPath(new URL(`./workflows/index${import.m
  * Our shutdown sequence (src/shutdown.ts) stops the worker and then everything else in order; the SDK's own
  * signal handling would stop the worker and re-raise the signal, killing the process halfway through.
  */
-export function installTemporalRuntime(level: LogLevel = 'INFO'): void {
-  Runtime.install({ logger: new DefaultLogger(level), shutdownSignals: [] });
+export function installTemporalRuntime(level: LogLevel = 'INFO', prometheusAddress?: string): void {
+  Runtime.install({
+    logger: new DefaultLogger(level),
+    shutdownSignals: [],
+    // The SDK's own worker metrics (slots, pollers, sticky cache, latencies) on a Prometheus endpoint of its own.
+    ...(prometheusAddress ? { telemetryOptions: { metrics: { prometheus: { bindAddress: prometheusAddress } } } } : {}),
+  });
 }
 
 export interface WorkerParts {
@@ -25,6 +33,8 @@ export interface WorkerParts {
   sql: Sql;
   payments: PaymentProviders;
   mailer: Mailer;
+  metrics: Metrics;
+  tracing: Tracing;
 }
 
 export interface WorkerTuning {
@@ -44,18 +54,38 @@ export async function createOrderWorker(config: Config, p: WorkerParts, tuning: 
   }
 }
 
+/** What goes into the workflow bundle besides the workflows: the failure converter and the tracing interceptors. */
+export const WORKFLOW_BUNDLE_OPTIONS = { workflowsPath: WORKFLOWS_PATH, failureConverterPath: FAILURE_CONVERTER_PATH, workflowInterceptorModules: [WORKFLOW_TRACING_MODULE] };
+
 /** Bundled once before start-up waits for Temporal, so a retried Worker.create does not bundle again each time. */
 export async function bundleOrderWorkflows(): Promise<WorkflowBundle> {
-  return bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') });
+  return bundleWorkflowCode({ ...WORKFLOW_BUNDLE_OPTIONS, logger: new DefaultLogger('WARN') });
 }
 
 function workerOptions(connection: NativeConnection, config: Config, p: WorkerParts, tuning: WorkerTuning): WorkerOptions {
+  const { workflowsPath, workflowInterceptorModules } = WORKFLOW_BUNDLE_OPTIONS;
+  const tracingOptions = tracingWorkerOptions(p.tracing);
   return {
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
-    ...(tuning.workflowBundle ? { workflowBundle: tuning.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
-    activities: createActivities({ sql: p.sql, payments: p.payments, mailer: p.mailer, publicUrl: config.publicUrl, shopUrl: config.shopUrl, tokenSecret: config.jwt.secret, customerKeySecret: config.customerKeySecret, bankAccount: config.bankTransfer }),
+    ...(tuning.workflowBundle ? { workflowBundle: tuning.workflowBundle } : { workflowsPath }),
+    // Payloads encrypted with PAYLOAD_KEYS; its failure converter is the one in the bundle (WORKFLOW_BUNDLE_OPTIONS).
+    dataConverter: dataConverterFor(config.codec.keys),
+    sinks: tracingOptions.sinks,
+    // A prebuilt bundle has the workflow interceptors in it already; bundling here needs them named.
+    interceptors: { ...tracingOptions.interceptors, ...(tuning.workflowBundle ? {} : { workflowModules: workflowInterceptorModules }) },
+    activities: createActivities({
+      sql: p.sql,
+      payments: p.payments,
+      mailer: p.mailer,
+      metrics: p.metrics,
+      publicUrl: config.publicUrl,
+      shopUrl: config.shopUrl,
+      tokenSecret: config.jwt.secret,
+      customerKeySecret: config.customerKeySecret,
+      bankAccount: config.bankTransfer,
+    }),
     // Without a grace period, in-flight activities are cancelled the moment shutdown starts.
     shutdownGraceTime: config.workerShutdownGraceMs,
     ...(tuning.stickyQueueScheduleToStartTimeoutMs ? { stickyQueueScheduleToStartTimeout: tuning.stickyQueueScheduleToStartTimeoutMs } : {}),

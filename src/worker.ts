@@ -6,7 +6,10 @@ import { createMailer } from './email/transport.js';
 import { addresses } from './addresses.js';
 import { createLogger } from './log.js';
 import { createPaymentProviders } from './payments/index.js';
-import { Client } from '@temporalio/client';
+import { startMetricsServer } from './api/server.js';
+import { createMetrics } from './observability/metrics.js';
+import { startTracing } from './observability/tracing.js';
+import { temporalClient } from './temporalClient.js';
 import { bundleOrderWorkflows, createOrderWorker, ensureReconcileSchedule, ensureRetentionSchedule, installTemporalRuntime } from './wiring.js';
 import { exitOnSignalWhileStarting, onShutdown } from './shutdown.js';
 import { waitFor } from './waitFor.js';
@@ -14,14 +17,24 @@ import { waitFor } from './waitFor.js';
 const config = loadConfig();
 const log = createLogger(config.logLevel, 'worker');
 exitOnSignalWhileStarting(log);
-installTemporalRuntime('WARN');
+installTemporalRuntime('WARN', config.metrics.temporalPort ? `${config.host}:${config.metrics.temporalPort}` : undefined);
+const tracing = startTracing(config.tracing.serviceName ?? 'checkout-worker', config.tracing);
+const metrics = createMetrics();
+// Prometheus's conventional port for an application exporter, when METRICS_PORT names none. A second worker on the
+// same machine (joining `npm start`) finds it taken and takes a free one; a port named in METRICS_PORT must be free.
+const DEFAULT_METRICS_PORT = 9464;
+const metricsServer = await startMetricsServer(metrics, config.metrics.token, config.host, config.metrics.port ?? DEFAULT_METRICS_PORT, log).catch((err: unknown) => {
+  if (config.metrics.port || (err as { code?: string }).code !== 'EADDRINUSE') throw err;
+  log.warn({ port: DEFAULT_METRICS_PORT, action: 'serving /metrics on a free port; set METRICS_PORT to choose one' }, 'metrics port taken');
+  return startMetricsServer(metrics, config.metrics.token, config.host, 0, log);
+});
 const at = addresses(config);
 const sql = createSql(at.databaseUrl);
 // Activities need the schema: the database comes first, and the worker polls only once it is migrated.
 await waitFor('database', () => migrate(sql), { log });
 const mailer = createMailer(at.smtpUrl, config.mailFrom);
 const workflowBundle = await bundleOrderWorkflows();
-const parts = { temporalAddress: at.temporalAddress, sql, payments: createPaymentProviders(config, sql), mailer };
+const parts = { temporalAddress: at.temporalAddress, sql, payments: createPaymentProviders(config, sql), mailer, metrics, tracing };
 const { worker, connection } = await waitFor('temporal', () => createOrderWorker(config, parts, { workflowBundle }), { log });
 const running = worker.run();
 onShutdown(log, [
@@ -30,6 +43,8 @@ onShutdown(log, [
     await running;
   }],
   ['mailer', () => mailer.close()],
+  ['metrics', () => metricsServer.close()],
+  ['tracing', () => tracing.shutdown()],
   ['temporal', () => connection.close()],
   ['database', () => sql.end({ timeout: 5 })],
 ]);
@@ -37,6 +52,6 @@ running.catch((err: unknown) => {
   log.fatal({ err }, 'worker failed');
   process.exit(1);
 });
-const scheduler = new Client({ connection, namespace: config.temporal.namespace });
+const scheduler = temporalClient(connection, config.temporal.namespace, config.codec.keys);
 await waitFor('temporal schedules', () => Promise.all([ensureReconcileSchedule(scheduler, config), ensureRetentionSchedule(scheduler, config)]), { log });
-log.info({ taskQueue: config.temporal.taskQueue, temporal: at.temporalAddress }, 'worker running');
+log.info({ taskQueue: config.temporal.taskQueue, temporal: at.temporalAddress, metricsPort: metricsServer.port }, 'worker running');

@@ -1,8 +1,10 @@
-// What activities are built from: handed in by the worker (real parts) or by tests; and the provider lookup they share.
+// What activities are built from (handed in by the worker or by tests), the provider lookup and the metric counting they share.
 import { Context } from '@temporalio/activity';
 import type { Sql } from '../db/client.js';
+import type { TransitionResult } from '../db/orders.js';
 import { DomainError } from '../domain/errors.js';
 import type { Mailer } from '../email/transport.js';
+import type { Metrics } from '../observability/metrics.js';
 import type { PaymentProviders } from '../payments/index.js';
 import type { PaymentProvider } from '../payments/provider.js';
 
@@ -10,6 +12,8 @@ export interface ActivityDeps {
   sql: Sql;
   payments: PaymentProviders;
   mailer: Mailer;
+  /** This process's metrics: orders, refunds and emails are counted where they happen. */
+  metrics: Metrics;
   publicUrl: string;
   shopUrl: string;
   /** Derives the password-setup token of an order email (HMAC), so a retried email carries the same link. */
@@ -36,4 +40,11 @@ export function activityCallKey(): string {
   const { workflowExecution, activityId } = Context.current().info;
   // A standalone activity (no workflow) is named by its own id, which its retries keep too.
   return workflowExecution ? `${workflowExecution.workflowId}/${workflowExecution.runId}/${activityId}` : `activity/${activityId}`;
+}
+
+/** Counts an order entering a status (and checkout → fulfilled time) only when this call changed it: retries count once. */
+export function countTransition(metrics: Metrics, result: TransitionResult, now = new Date()): void {
+  if (!result.changed) return;
+  metrics.orderStatus.inc({ status: result.status });
+  if (result.status === 'FULFILLED') metrics.checkoutToFulfilled.observe(Math.max(0, (now.getTime() - result.createdAt.getTime()) / 1000));
 }

@@ -53,7 +53,7 @@ function emailIdentity(key: { orderId: string; kind: EmailKind; ref: string }, r
   return { messageKey: base + resend, tokenKey: `${key.orderId}/${key.kind}/${key.ref}${resendKey ? `/resend:${resendKey}` : ''}` };
 }
 
-export function emailActivities({ sql, mailer, publicUrl, shopUrl, bankAccount, tokenSecret }: ActivityDeps) {
+export function emailActivities({ sql, mailer, publicUrl, shopUrl, bankAccount, tokenSecret, metrics }: ActivityDeps) {
   return {
     async sendOrderEmail(input: OrderEmail): Promise<{ status: 'sent' | 'already_sent' }> {
       const order = await requireOrder(sql, input.orderId);
@@ -85,6 +85,7 @@ export function emailActivities({ sql, mailer, publicUrl, shopUrl, bankAccount, 
       try {
         const { messageId } = await mailer.send(order.email, rendered, { 'X-Order-Number': order.orderNumber }, { messageKey: identity.messageKey });
         await markEmailSent(sql, key, messageId);
+        metrics.emails.inc({ kind: input.kind, result: 'sent' });
       } catch (err) {
         if (isPermanentRejection(err)) {
           throw new DomainError('email_rejected', `The mail server refused the ${input.kind} email: ${err.message}`, 'unprocessable', { responseCode: err.responseCode });
@@ -101,6 +102,7 @@ export function emailActivities({ sql, mailer, publicUrl, shopUrl, bankAccount, 
         await markEmailFailed(tx, { orderId: input.orderId, kind: input.kind, ref }, input.error);
         await appendOrderEvent(tx, input.orderId, 'email_failed', { kind: input.kind, ref, error: input.error }, activityCallKey());
       });
+      metrics.emails.inc({ kind: input.kind, result: 'failed' });
     },
   };
 }

@@ -9,11 +9,11 @@ import type { Money } from '../domain/money.js';
 import { formatOrderNumber, type EmailKind, type OrderRequest, type OrderSummary, type ProviderName, type Transition } from '../domain/orders.js';
 import { customerKey } from '../auth/customerKeys.js';
 import { customerEmailAttribute } from '../workflows/definitions.js';
-import { activityCallKey, type ActivityDeps } from './deps.js';
+import { activityCallKey, countTransition, type ActivityDeps } from './deps.js';
 
 const ORDER_NUMBER_ATTEMPTS = 8;
 
-export function orderActivities({ sql, customerKeySecret }: ActivityDeps) {
+export function orderActivities({ sql, metrics, customerKeySecret }: ActivityDeps) {
   return {
     /**
      * Idempotent on orderId: a retry returns the order the first attempt created. A coupon's use is reserved in the
@@ -30,6 +30,7 @@ export function orderActivities({ sql, customerKeySecret }: ActivityDeps) {
       });
       const created = await getOrder(sql, input.orderId);
       if (!created) throw new Error(`order ${input.orderId} vanished after insert`);
+      metrics.ordersCreated.inc({ provider: created.provider });
       return summary(created);
     },
 
@@ -40,7 +41,9 @@ export function orderActivities({ sql, customerKeySecret }: ActivityDeps) {
 
     async transitionOrder(input: { orderId: string } & Transition): Promise<{ changed: boolean; status: OrderSummary['status'] }> {
       const { orderId, ...t } = input;
-      return transitionOrder(sql, orderId, t);
+      const result = await transitionOrder(sql, orderId, t);
+      countTransition(metrics, result);
+      return { changed: result.changed, status: result.status };
     },
 
     /** Where a resumed run starts: the order as the database knows it, and the buyer as its search attribute shows them. */

@@ -4,9 +4,9 @@ import { fixSessionExpiry, requireOrder, setPaymentSession, transitionOrder } fr
 import type { OrderStatus, PaymentEvent } from '../domain/orders.js';
 import { DomainError } from '../domain/errors.js';
 import { ProviderRefusal } from '../payments/provider.js';
-import { providerFor, type ActivityDeps } from './deps.js';
+import { countTransition, providerFor, type ActivityDeps } from './deps.js';
 
-export function paymentActivities({ sql, payments, publicUrl }: ActivityDeps) {
+export function paymentActivities({ sql, payments, publicUrl, metrics }: ActivityDeps) {
   const provider = (name: string) => providerFor(payments, name);
 
   return {
@@ -43,7 +43,12 @@ export function paymentActivities({ sql, payments, publicUrl }: ActivityDeps) {
       });
       // PROCESSING before the session is stored: a retry after a crash between the two finds no session and does both
       // again, whereas a stored session is answered as it stands (the other order lost PROCESSING for good).
-      const { status } = session.state === 'processing' ? await transitionOrder(sql, order.orderId, { to: 'PROCESSING', cause: `awaiting_payment:${order.provider}` }) : order;
+      let { status } = order;
+      if (session.state === 'processing') {
+        const moved = await transitionOrder(sql, order.orderId, { to: 'PROCESSING', cause: `awaiting_payment:${order.provider}` });
+        countTransition(metrics, moved);
+        status = moved.status;
+      }
       await setPaymentSession(sql, order.orderId, session);
       return { sessionId: session.sessionId, paymentUrl: session.url, status };
     },

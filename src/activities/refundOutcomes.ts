@@ -8,7 +8,7 @@ import type { Money } from '../domain/money.js';
 import type { OrderStatus } from '../domain/orders.js';
 import type { ActivityDeps } from './deps.js';
 
-export function refundOutcomeActivities({ sql }: ActivityDeps) {
+export function refundOutcomeActivities({ sql, metrics }: ActivityDeps) {
   return {
     /**
      * A notice from the provider, or an operator's confirmation (a transfer they sent, or a refused refund they settled
@@ -20,7 +20,9 @@ export function refundOutcomeActivities({ sql }: ActivityDeps) {
       if (input.attempt !== undefined && input.attempt !== before.attempt) return toRefundRecord(before);
       const row = await recordRefundAnswer(sql, input.refundId, { status: input.status, error: input.reason ?? null });
       await appendOrderEvent(sql, row.order_id, `refund_${row.status}`, { refundId: row.id, seq: row.seq, ...(input.reason ? { reason: input.reason } : {}) });
-      return toRefundRecord(row);
+      const record = toRefundRecord(row);
+      metrics.refunds.inc({ source: record.source, status: record.status });
+      return record;
     },
 
     /** An operator asked to try a failed refund again: a new attempt under a new idempotency key. */

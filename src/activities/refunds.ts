@@ -7,7 +7,7 @@ import { DomainError } from '../domain/errors.js';
 import type { OrderStatus, RefundReason } from '../domain/orders.js';
 import { planRefund, RECORDED_ONLY, statusAfterRefunds, type RefundRequest } from '../domain/refunds.js';
 import { ProviderRefusal } from '../payments/provider.js';
-import { providerFor, type ActivityDeps } from './deps.js';
+import { countTransition, providerFor, type ActivityDeps } from './deps.js';
 
 export type { RefundRecord } from '../db/refunds.js';
 
@@ -23,7 +23,13 @@ export interface ReserveRefundInput extends RefundRequest {
   workflowId?: string;
 }
 
-export function refundActivities({ sql, payments }: ActivityDeps) {
+export function refundActivities({ sql, payments, metrics }: ActivityDeps) {
+  /** Counts a refund's answer once: when this call recorded it, not when a retry found it recorded. */
+  function answered(record: RefundRecord): RefundRecord {
+    metrics.refunds.inc({ source: record.source, status: record.status });
+    return record;
+  }
+
   async function requireRefund(refundId: string): Promise<RefundRow> {
     const row = await getRefund(sql, refundId);
     if (!row) throw new Error(`refund ${refundId} does not exist`);
@@ -87,7 +93,7 @@ export function refundActivities({ sql, payments }: ActivityDeps) {
       const row = await requireRefund(input.refundId);
       // Answered already (a retry after a lost answer, or a notice that came first): the answer stands.
       if (row.status !== 'pending' || row.provider_refund_id) return toRefundRecord(row);
-      if (RECORDED_ONLY.includes(row.source)) return toRefundRecord(await recordRefundAnswer(sql, row.id, { status: 'succeeded' }));
+      if (RECORDED_ONLY.includes(row.source)) return answered(toRefundRecord(await recordRefundAnswer(sql, row.id, { status: 'succeeded' })));
       const order = await requireOrder(sql, row.order_id);
       if (!order.sessionId) throw new DomainError('order_not_refundable', `Order ${order.orderId} has no payment session to refund.`, 'conflict');
       try {
@@ -100,11 +106,11 @@ export function refundActivities({ sql, payments }: ActivityDeps) {
         });
         const status = result.status === 'manual' ? 'pending_manual' : result.status;
         if (status !== 'succeeded') await appendOrderEvent(sql, order.orderId, `refund_${status}`, { refundId: row.id, seq: row.seq, ...(result.reason ? { reason: result.reason } : {}) });
-        return toRefundRecord(await recordRefundAnswer(sql, row.id, { status, providerRefundId: result.refundId, error: result.reason }));
+        return answered(toRefundRecord(await recordRefundAnswer(sql, row.id, { status, providerRefundId: result.refundId, error: result.reason })));
       } catch (err) {
         if (!(err instanceof ProviderRefusal)) throw err;
         await appendOrderEvent(sql, order.orderId, 'refund_failed', { refundId: row.id, seq: row.seq, reason: err.message });
-        return toRefundRecord(await recordRefundAnswer(sql, row.id, { status: 'failed', error: err.message }));
+        return answered(toRefundRecord(await recordRefundAnswer(sql, row.id, { status: 'failed', error: err.message })));
       }
     },
 
@@ -126,12 +132,13 @@ export function refundActivities({ sql, payments }: ActivityDeps) {
         return { status: 'HELD' };
       }
       // The order's status afterwards, which may say more (REFUNDED already, when refunds settled out of order).
-      const { status } = await transitionOrder(sql, row.order_id, {
+      const moved = await transitionOrder(sql, row.order_id, {
         to,
         cause: `refund:${row.source}`,
         details,
       });
-      return { status };
+      countTransition(metrics, moved);
+      return { status: moved.status };
     },
   };
 }

@@ -6,6 +6,7 @@ import { catalogRoutes } from './catalog.js';
 import { checkoutRoutes } from './checkout.js';
 import { quoteRoutes } from './quote.js';
 import { withEdgeRules } from './contract.js';
+import { codecRoutes } from './codec.js';
 import { databaseDeadline } from './deadline.js';
 import { docsRoutes } from './docs.js';
 import type { ApiDeps } from './deps.js';
@@ -15,6 +16,8 @@ import { corsForStorefronts, noStorePrivate, securityHeaders } from './headers.j
 import { newRouter } from './router.js';
 import { healthRoutes } from './health.js';
 import { meRoutes } from './me.js';
+import { httpMetrics, metricsRoutes } from './metrics.js';
+import { httpTracing } from '../observability/tracing.js';
 import { orderRoutes } from './orders.js';
 import { pageRoutes } from './pages/index.js';
 import { paymentMethodRoutes } from './paymentMethods.js';
@@ -24,6 +27,7 @@ import { webhookRoutes } from './webhooks.js';
 export function createApp(deps: ApiDeps) {
   const app = newRouter();
 
+  app.use(httpTracing());
   app.use(async (c, next) => {
     const started = performance.now();
     const log = deps.log.child({ reqId: c.req.header('x-request-id') ?? randomUUID() });
@@ -31,6 +35,7 @@ export function createApp(deps: ApiDeps) {
     await next();
     log.info({ method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) }, 'request');
   });
+  app.use(httpMetrics(deps.metrics));
   app.use(securityHeaders(deps.publicUrl));
   app.use(corsForStorefronts(deps.corsOrigins));
   app.use(noStorePrivate());
@@ -42,6 +47,7 @@ export function createApp(deps: ApiDeps) {
   app.notFound((c) => errorJson(c, 404, 'not_found', `No route for ${c.req.method} ${c.req.path}.`));
 
   app.route('/', healthRoutes(deps));
+  if (deps.metricsEndpoint) app.route('/', metricsRoutes(deps.metrics, deps.metricsEndpoint.token));
   app.route('/', catalogRoutes(deps));
   app.route('/', paymentMethodRoutes(deps));
   app.route('/', paypalReturnRoutes(deps));
@@ -51,6 +57,7 @@ export function createApp(deps: ApiDeps) {
   app.route('/', webhookRoutes(deps));
   app.route('/', authRoutes(deps));
   app.route('/', adminRoutes(deps));
+  app.route('/', codecRoutes({ ...deps.codec, adminToken: deps.adminToken }));
   app.route('/', meRoutes(deps));
   app.route('/', pageRoutes(deps));
 

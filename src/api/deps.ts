@@ -1,9 +1,11 @@
 // What the HTTP API is built from; tests hand in their own.
 import type { Client } from '@temporalio/client';
 import type { Config } from '../config.js';
+import type { PayloadKey } from '../config/observability.js';
 import type { Sql } from '../db/client.js';
 import type { DevMailbox } from '../email/devMailbox.js';
 import type { Logger } from '../log.js';
+import type { Metrics } from '../observability/metrics.js';
 import type { PaymentProviders } from '../payments/index.js';
 import type { OrderSettings } from '../workflows/definitions.js';
 
@@ -12,6 +14,9 @@ export interface ApiDeps {
   temporal: Client;
   payments: PaymentProviders;
   log: Logger;
+  metrics: Metrics;
+  /** Present when this app serves GET /metrics (absent when METRICS_PORT serves it elsewhere); the token guards it. */
+  metricsEndpoint?: { token?: string };
   publicUrl: string;
   taskQueue: string;
   checkoutTtlMs: number;
@@ -22,6 +27,8 @@ export interface ApiDeps {
   orderSettings: OrderSettings;
   /** The admin API's bearer token; without it every admin request is refused. */
   adminToken?: string;
+  /** The codec endpoint's keys (the workers' PAYLOAD_KEYS) and the browser origins (the Temporal UI) that may call it. */
+  codec: { keys: PayloadKey[]; corsOrigins: string[] };
   /** Where operators look at workflows: links in the admin API point there. */
   temporalUi: { url: string; namespace: string };
   /** Customer accounts: how access tokens are signed, how often login and setup links may be asked for, and whose IP counts. */

@@ -8,7 +8,10 @@ import { createLogger } from '../log.js';
 import { createPaymentProviders } from '../payments/index.js';
 import { connectTemporal } from '../temporalClient.js';
 import { createApp } from './app.js';
-import { apiDepsFrom, listen } from './server.js';
+import { apiDepsFrom, listen, startMetricsServer } from './server.js';
+import { countOrdersWithStatus } from '../db/orders.js';
+import { createMetrics } from '../observability/metrics.js';
+import { startTracing } from '../observability/tracing.js';
 import { startingApp, type StartupChecks } from './starting.js';
 import { onShutdown } from '../shutdown.js';
 import { waitFor } from '../waitFor.js';
@@ -17,6 +20,9 @@ const config = loadConfig();
 const log = createLogger(config.logLevel, 'api');
 const at = addresses(config);
 const sql = createSql(at.databaseUrl);
+const tracing = startTracing(config.tracing.serviceName ?? 'checkout-api', config.tracing);
+const metrics = createMetrics({ countHeldOrders: () => countOrdersWithStatus(sql, 'HELD') });
+const metricsServer = config.metrics.port ? await startMetricsServer(metrics, config.metrics.token, config.host, config.metrics.port, log) : undefined;
 // Listen first: while the database or Temporal is away the API is alive and answers /readyz 503, instead of exiting.
 const checks: StartupChecks = { database: 'failed', temporal: 'failed' };
 const http = await listen(startingApp(checks).fetch, config.host, config.port);
@@ -24,6 +30,8 @@ log.info({ url: `http://${config.host}:${http.port}`, publicUrl: config.publicUr
 const connected: { temporal?: Client } = {};
 onShutdown(log, [
   ['http', () => http.close()],
+  ['metrics', async () => metricsServer?.close()],
+  ['tracing', () => tracing.shutdown()],
   ['temporal', () => connected.temporal?.connection.close()],
   ['database', () => sql.end({ timeout: 5 })],
 ]);
@@ -33,11 +41,11 @@ const [, temporal] = await Promise.all([
   waitFor('database', () => migrate(sql), { log }).then(() => {
     checks.database = 'ok';
   }),
-  waitFor('temporal', () => connectTemporal(at.temporalAddress, config.temporal.namespace, config.temporal.security), { log }).then((client) => {
+  waitFor('temporal', () => connectTemporal(at.temporalAddress, config.temporal.namespace, config.temporal.security, config.codec.keys), { log }).then((client) => {
     checks.temporal = 'ok';
     connected.temporal = client;
     return client;
   }),
 ]);
-http.serve(createApp(apiDepsFrom(config, { sql, temporal, payments: createPaymentProviders(config, sql), log })).fetch);
+http.serve(createApp(apiDepsFrom(config, { sql, temporal, payments: createPaymentProviders(config, sql), log, metrics })).fetch);
 log.info('api ready');

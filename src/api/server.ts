@@ -4,11 +4,15 @@ import type { Client } from '@temporalio/client';
 import type { Config } from '../config.js';
 import type { Sql } from '../db/client.js';
 import type { Logger } from '../log.js';
+import type { Metrics } from '../observability/metrics.js';
 import type { PaymentProviders } from '../payments/index.js';
 import { createApp } from './app.js';
+import { metricsRoutes } from './metrics.js';
+import { errorHandler } from './errors.js';
+import { newRouter } from './router.js';
 import type { ApiDeps } from './deps.js';
 
-export function apiDepsFrom(config: Config, parts: { sql: Sql; temporal: Client; payments: PaymentProviders; log: Logger }): ApiDeps {
+export function apiDepsFrom(config: Config, parts: { sql: Sql; temporal: Client; payments: PaymentProviders; log: Logger; metrics: Metrics }): ApiDeps {
   return {
     ...parts,
     publicUrl: config.publicUrl,
@@ -18,6 +22,9 @@ export function apiDepsFrom(config: Config, parts: { sql: Sql; temporal: Client;
     customerKeySecret: config.customerKeySecret,
     orderSettings: { fulfilmentRetryMs: config.fulfilmentRetryMs, latePaymentPolicy: config.latePaymentPolicy, settlementMs: config.settlementMs },
     adminToken: config.adminToken,
+    // With METRICS_PORT, /metrics lives on that listener only (startMetricsServer), never on the public port.
+    metricsEndpoint: config.metrics.port ? undefined : { token: config.metrics.token },
+    codec: config.codec,
     temporalUi: { url: config.temporal.uiUrl, namespace: config.temporal.namespace },
     accounts: { jwt: config.jwt, rateLimit: config.authRateLimit, trustedProxyHops: config.trustedProxyHops },
     checkoutRateLimit: config.checkoutRateLimit,
@@ -56,4 +63,12 @@ export async function listen(fetch: FetchHandler, host: string, port: number): P
 
 export async function startHttpServer(deps: ApiDeps, host: string, port: number): Promise<HttpServer> {
   return listen(createApp(deps).fetch, host, port);
+}
+
+/** GET /metrics alone on a port of its own (the worker's, or the API's with METRICS_PORT): kept off the public port. */
+export async function startMetricsServer(metrics: Metrics, token: string | undefined, host: string, port: number, log: Logger): Promise<HttpServer> {
+  const app = newRouter();
+  app.onError(errorHandler(log));
+  app.route('/', metricsRoutes(metrics, token));
+  return listen(app.fetch, host, port);
 }

@@ -1,15 +1,17 @@
 // Provider webhooks: verify on the raw body, record once, hand to the order's workflow (or a refund workflow), then acknowledge.
 import { z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import { DomainError } from '../domain/errors.js';
 import { findEventOrder } from '../db/orders.js';
 import { recordWebhookEvent, setWebhookOutcome } from '../db/webhookEvents.js';
 import { isStaleEvent, PROVIDERS, type ProviderName } from '../domain/orders.js';
+import type { WebhookOutcome } from '../observability/metrics.js';
 import type { VerifiedWebhook } from '../payments/provider.js';
 import { orderWorkflowId } from '../workflows/definitions.js';
 import type { ApiDeps } from './deps.js';
 import { deliverDisputeWon, deliverPayment, deliverProviderRefund, deliverRefundUpdate } from './delivery.js';
 import { errorResponse, isPostgresDown, ServiceUnavailable } from './errors.js';
-import { newRouter } from './router.js';
+import { newRouter, type AppEnv } from './router.js';
 import { jsonBody, jsonContent } from './schemas.js';
 
 /**
@@ -59,14 +61,31 @@ export function webhookRoutes(deps: ApiDeps) {
     const provider = payments[name];
     if (!provider) throw new DomainError('provider_not_found', `No enabled payment provider is called ${name}.`, 'not_found');
     const rawBody = await c.req.text();
-    const hook = await provider.verifyWebhook(rawBody, (h) => c.req.header(h));
-    const log = c.get('log').child({ provider: name, eventId: hook.eventId, eventType: hook.eventType, orderId: hook.orderId, workflowId: hook.orderId && orderWorkflowId(hook.orderId) });
+    const count = (outcome: WebhookOutcome) => deps.metrics.webhooks.inc({ provider: name, outcome });
+    const hook = await provider.verifyWebhook(rawBody, (h) => c.req.header(h)).catch((err: unknown) => {
+      // A bad signature or a body that is no event of this provider: a spike means an attack or a rotated secret.
+      count(err instanceof DomainError && err.kind === 'bad_request' ? 'refused' : 'failed');
+      throw err;
+    });
+    try {
+      return await handleVerified(c, hook, rawBody, count);
+    } catch (err) {
+      count('failed');
+      throw err;
+    }
+  });
 
+  async function handleVerified(c: Context<AppEnv>, hook: VerifiedWebhook, rawBody: string, count: (outcome: WebhookOutcome) => void) {
+    const name = c.req.param('provider') as ProviderName;
+    const log = c.get('log').child({ provider: name, eventId: hook.eventId, eventType: hook.eventType, orderId: hook.orderId, workflowId: hook.orderId && orderWorkflowId(hook.orderId) });
     const recorded = await orUnavailable(
       recordWebhookEvent(sql, { provider: name, eventId: hook.eventId, eventType: hook.eventType, orderId: hook.orderId ?? null, rawBody }),
       'The event could not be recorded; retry later.',
     );
-    const ack = (outcome: Outcome, status: 200 | 202 = 200) => c.json({ received: true as const, outcome }, status);
+    const ack = (outcome: Outcome, status: 200 | 202 = 200) => {
+      count(outcome);
+      return c.json({ received: true as const, outcome }, status);
+    };
     if (recorded.outcome) return ack('duplicate');
     const setOutcome = (outcome: Outcome) => setWebhookOutcome(sql, name, hook.eventId, outcome, DELIVERED.includes(outcome));
     if (!hook.event && !hook.refund && !hook.refundUpdate) {
@@ -98,7 +117,7 @@ export function webhookRoutes(deps: ApiDeps) {
     await setOutcome(outcome);
     log.info({ kind: hook.event?.kind ?? hook.refund?.kind ?? hook.refundUpdate?.status, fresh: recorded.fresh }, `webhook ${outcome}`);
     return ack(outcome);
-  });
+  }
   return router;
 }
 

@@ -102,11 +102,19 @@ export async function requireOrder(sql: Db, orderId: string): Promise<OrderRecor
   return order;
 }
 
+export interface TransitionResult {
+  changed: boolean;
+  from: OrderStatus;
+  status: OrderStatus;
+  /** When the order was created: metrics measure checkout → fulfilled from it. */
+  createdAt: Date;
+}
+
 /** Moves an order to `to` and records why; a repeat of the same transition changes nothing (activities retry). */
-export async function transitionOrder(sql: Sql, orderId: string, t: Transition): Promise<{ changed: boolean; from: OrderStatus; status: OrderStatus }> {
+export async function transitionOrder(sql: Sql, orderId: string, t: Transition): Promise<TransitionResult> {
   return sql.begin(async (tx) => {
     // NO KEY UPDATE: an insert elsewhere that references this order (and may be stuck) holds only KEY SHARE.
-    const [row] = await tx<{ status: OrderStatus; held_reason: string | null }[]>`SELECT status, held_reason FROM orders WHERE id = ${orderId} FOR NO KEY UPDATE`;
+    const [row] = await tx<{ status: OrderStatus; held_reason: string | null; created_at: Date }[]>`SELECT status, held_reason, created_at FROM orders WHERE id = ${orderId} FOR NO KEY UPDATE`;
     if (!row) throw new Error(`order ${orderId} does not exist`);
     const verdict = transitionVerdict(row.status, t.to);
     // Held again for another reason (a refund refused while held for a mismatched amount): operators must see the new one.
@@ -115,9 +123,9 @@ export async function transitionOrder(sql: Sql, orderId: string, t: Transition):
       await tx`
         INSERT INTO order_events (order_id, from_status, to_status, cause, details)
         VALUES (${orderId}, 'HELD', 'HELD', ${t.cause}, ${tx.json({ ...t.details, heldReason: t.heldReason, previousHeldReason: row.held_reason } as never)})`;
-      return { changed: true, from: row.status, status: row.status };
+      return { changed: true, from: row.status, status: row.status, createdAt: row.created_at };
     }
-    if (verdict === 'keep') return { changed: false, from: row.status, status: row.status };
+    if (verdict === 'keep') return { changed: false, from: row.status, status: row.status, createdAt: row.created_at };
     if (verdict === 'illegal') {
       throw new DomainError('illegal_transition', `Order ${orderId} cannot go from ${row.status} to ${t.to}.`, 'conflict', { from: row.status, to: t.to });
     }
@@ -136,7 +144,7 @@ export async function transitionOrder(sql: Sql, orderId: string, t: Transition):
       VALUES (${orderId}, ${row.status}, ${t.to}, ${t.cause}, ${t.details ? tx.json(t.details as never) : null})`;
     // Paid: the coupon use this order holds is spent, in the same transaction as the payment.
     if (t.to === 'PAID') await consumeRedemption(tx, orderId);
-    return { changed: true, from: row.status, status: t.to };
+    return { changed: true, from: row.status, status: t.to, createdAt: row.created_at };
   });
 }
 
@@ -249,4 +257,10 @@ export async function findEventOrder(
 /** The package ids of the order's items (a bundle is one item). */
 export async function orderPackageIds(db: Db, orderId: string): Promise<string[]> {
   return (await db<{ package_id: string }[]>`SELECT package_id FROM order_items WHERE order_id = ${orderId}`).map((r) => r.package_id);
+}
+
+/** Orders waiting for an operator: the metrics gauge reads it when scraped. */
+export async function countOrdersWithStatus(sql: Db, status: OrderStatus): Promise<number> {
+  const [row] = await sql<{ n: number }[]>`SELECT count(*)::int AS n FROM orders WHERE status = ${status}`;
+  return row?.n ?? 0;
 }

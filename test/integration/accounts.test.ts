@@ -9,6 +9,7 @@ import { createLogger } from '../../src/log.js';
 import { createPaymentProviders } from '../../src/payments/index.js';
 import { apiDepsFrom, startHttpServer } from '../../src/api/server.js';
 import { checkout, emailsTo, eventually, packageId, recordHistory, sandboxAction, startHarness, uniqueEmail, waitForStatus, type Harness } from '../support/harness.js';
+import { createMetrics } from '../../src/observability/metrics.js';
 
 const PER_EMAIL = 4;
 const PER_IP = 8;
@@ -371,7 +372,7 @@ describe('rate limits', () => {
   });
 
   it('counts the socket’s address, not X-Forwarded-For, when no proxy is trusted', async () => {
-    const base = apiDepsFrom(h.config, { sql: h.sql, temporal: h.temporal, payments: createPaymentProviders(h.config, h.sql), log: createLogger('silent') });
+    const base = apiDepsFrom(h.config, { sql: h.sql, temporal: h.temporal, payments: createPaymentProviders(h.config, h.sql), log: createLogger('silent'), metrics: createMetrics({ defaults: false }) });
     const direct = await startHttpServer({ ...base, accounts: { ...base.accounts, trustedProxyHops: 0, rateLimit: { ...base.accounts.rateLimit, windowSeconds: WINDOW_SECONDS, perEmail: 100, perIp: 3 } } }, '127.0.0.1', 0);
     try {
       const at = `http://127.0.0.1:${direct.port}`;

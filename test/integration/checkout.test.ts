@@ -78,7 +78,7 @@ describe('checkout', () => {
     await waitForStatus(h, res.body.orderId, 'FULFILLED');
     const err = await transitionOrder(h.sql, res.body.orderId, { to: 'EXPIRED', cause: 'stale retry' }).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'illegal_transition', details: { from: 'FULFILLED', to: 'EXPIRED' } });
-    expect(await transitionOrder(h.sql, res.body.orderId, { to: 'FULFILLED', cause: 'repeat' })).toEqual({ changed: false, from: 'FULFILLED', status: 'FULFILLED' });
+    expect(await transitionOrder(h.sql, res.body.orderId, { to: 'FULFILLED', cause: 'repeat' })).toMatchObject({ changed: false, from: 'FULFILLED', status: 'FULFILLED' });
     expect((await h.sql`SELECT status FROM orders WHERE id = ${res.body.orderId}`)[0]!.status).toBe('FULFILLED');
   });
 

@@ -6,6 +6,7 @@ import { createPaymentProviders } from '../../src/payments/index.js';
 import { apiDepsFrom, startHttpServer } from '../../src/api/server.js';
 import { checkout, eventually, packageId, startHarness, uniqueEmail, type Harness } from '../support/harness.js';
 import { hostPort, tcpProxy, type TcpProxy } from '../support/tcpProxy.js';
+import { createMetrics } from '../../src/observability/metrics.js';
 
 let h: Harness;
 let database: TcpProxy;
@@ -20,7 +21,7 @@ beforeAll(async () => {
   url.port = String(database.port);
   const sql = createSql(url.toString(), { max: 3 });
   closeSql = () => sql.end({ timeout: 0 });
-  const server = await startHttpServer(apiDepsFrom(h.config, { sql, temporal: h.temporal, payments: createPaymentProviders(h.config, sql), log: createLogger('silent') }), '127.0.0.1', 0);
+  const server = await startHttpServer(apiDepsFrom(h.config, { sql, temporal: h.temporal, payments: createPaymentProviders(h.config, sql), log: createLogger('silent'), metrics: createMetrics({ defaults: false }) }), '127.0.0.1', 0);
   api = { url: `http://127.0.0.1:${server.port}`, close: () => server.close() };
 });
 afterAll(async () => {

@@ -8,6 +8,7 @@ import { createMailer, senderDomain, type Mailer } from '../../src/email/transpo
 import type { PaymentProviders } from '../../src/payments/index.js';
 import { orderWorkflowId } from '../../src/workflows/definitions.js';
 import { checkout, emailsTo, eventually, finished, packageId, sandboxAction, startHarness, uniqueEmail, waitForStatus, type Harness } from '../support/harness.js';
+import { createMetrics } from '../../src/observability/metrics.js';
 
 let h: Harness;
 let mailer: Mailer;
@@ -16,7 +17,7 @@ beforeAll(async () => {
   h = await startHarness();
   mailer = createMailer(h.config.smtpUrl!, h.config.mailFrom);
   // The worker's own activities, called directly as Temporal would retry them.
-  activities = createActivities({ sql: h.sql, payments: {} as PaymentProviders, mailer, publicUrl: h.config.publicUrl, shopUrl: h.config.shopUrl, tokenSecret: h.config.jwt.secret, customerKeySecret: h.config.customerKeySecret });
+  activities = createActivities({ sql: h.sql, payments: {} as PaymentProviders, mailer, publicUrl: h.config.publicUrl, shopUrl: h.config.shopUrl, tokenSecret: h.config.jwt.secret, customerKeySecret: h.config.customerKeySecret, metrics: createMetrics({ defaults: false }) });
 });
 afterAll(async () => {
   mailer?.close();

@@ -8,6 +8,7 @@ import { createPaymentProviders } from '../../src/payments/index.js';
 import { apiDepsFrom, startHttpServer } from '../../src/api/server.js';
 import { freePort } from '../../src/stack/process.js';
 import { checkout, packageId, post, startHarness, uniqueEmail, waitForStatus, type Harness } from '../support/harness.js';
+import { createMetrics } from '../../src/observability/metrics.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -20,7 +21,7 @@ async function apiWith(broken: 'database' | 'temporal') {
   const deadPort = await freePort();
   const sql = broken === 'database' ? createSql(`postgres://postgres:postgres@127.0.0.1:${deadPort}/none`, { max: 1 }) : h.sql;
   const temporal = broken === 'temporal' ? new Client({ connection: Connection.lazy({ address: `127.0.0.1:${deadPort}`, connectTimeout: 500 }) }) : h.temporal;
-  const deps = apiDepsFrom(h.config, { sql, temporal, payments: createPaymentProviders(h.config, sql), log: createLogger('silent') });
+  const deps = apiDepsFrom(h.config, { sql, temporal, payments: createPaymentProviders(h.config, sql), log: createLogger('silent'), metrics: createMetrics({ defaults: false }) });
   const server = await startHttpServer(deps, '127.0.0.1', 0);
   return { url: `http://127.0.0.1:${server.port}`, close: () => server.close() };
 }

@@ -1,5 +1,6 @@
 // The worker and the API start while PostgreSQL or Temporal is away, wait (alive, not ready), and work once it returns.
 import { randomBytes, randomUUID } from 'node:crypto';
+import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { freePort } from '../../src/stack/process.js';
@@ -28,6 +29,8 @@ async function awayDependencies() {
     TEMPORAL_TASK_QUEUE: `test-${randomUUID()}`,
     SMTP_URL: inject('smtpUrl'),
     SANDBOX_WEBHOOK_SECRET: randomBytes(24).toString('hex'),
+    METRICS_PORT: String(await freePort()),
+    TEMPORAL_METRICS_PORT: String(await freePort()),
   };
   return { database, temporal, env };
 }
@@ -54,8 +57,14 @@ describe('start-up without dependencies', () => {
     expect(worker.alive()).toBe(true);
     await temporal.open();
     await worker.waitForLog('worker running', 1, 30_000);
+    // Its own /metrics (METRICS_PORT), and the Temporal SDK's worker metrics (TEMPORAL_METRICS_PORT).
+    const metrics = await (await fetch(`http://127.0.0.1:${env.METRICS_PORT}/metrics`)).text();
+    expect(metrics).toContain('# TYPE checkout_emails_total counter');
+    expect(metrics).toContain('process_resident_memory_bytes');
+    const sdk = await eventually(() => fetch(`http://127.0.0.1:${env.TEMPORAL_METRICS_PORT}/metrics`).then((r) => r.text()), (t) => t.includes('temporal_'), 'the SDK metrics');
+    expect(sdk).toMatch(/^temporal_\w+/m);
 
-    const client = await connectTemporal(inject('temporalAddress'), 'default');
+    const client = await connectTemporal(inject('temporalAddress'), 'default', {}, []);
     try {
       const pollers = await eventually(
         async () => (await client.workflowService.describeTaskQueue({ namespace: 'default', taskQueue: { name: env.TEMPORAL_TASK_QUEUE }, taskQueueType: 1 })).pollers ?? [],
@@ -77,6 +86,22 @@ describe('start-up without dependencies', () => {
     const asked = Date.now();
     expect(await worker.stop('SIGTERM')).toBe(0);
     expect(Date.now() - asked).toBeLessThan(3000);
+  });
+
+  it('a second worker on the machine takes a free metrics port when the default one is taken', async () => {
+    const { env } = await awayDependencies();
+    // Whoever holds 9464 (this test, or another worker on the machine), the port is taken.
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.once('error', () => resolve()).listen(9464, '127.0.0.1', resolve));
+    try {
+      const { METRICS_PORT: _unset, ...withoutPort } = env;
+      const worker = start('src/worker.ts', withoutPort);
+      await worker.waitForLog('metrics port taken', 1);
+      await worker.waitForLog('waiting for database', 1);
+      expect(worker.alive()).toBe(true);
+    } finally {
+      await new Promise((resolve) => holder.close(resolve));
+    }
   });
 
   it('the API listens at once, answers /readyz 503 while it waits, and serves once both are back', async () => {

@@ -1,6 +1,8 @@
 // Temporal over mTLS: the dev server speaks plain gRPC, so a local TLS proxy with a CA made here requires a client
 // certificate and forwards to it. The client (connectTemporal) and the worker (NativeConnection) get through with the
 // settings from env; a client without a certificate is refused in the handshake.
+import { createMetrics } from '../../src/observability/metrics.js';
+import { startTracing } from '../../src/observability/tracing.js';
 import { Connection } from '@temporalio/client';
 import { Runtime, DefaultLogger, NativeConnection } from '@temporalio/worker';
 import { execFileSync } from 'node:child_process';
@@ -79,12 +81,12 @@ describe('Temporal over mTLS', () => {
   it('connects the client and runs a worker through the TLS proxy with the certificate from env', async () => {
     const config = loadConfig(await tlsEnv(true));
     const before = handshakes.authorized;
-    const client = await connectTemporal(config.temporal.address!, config.temporal.namespace, config.temporal.security);
+    const client = await connectTemporal(config.temporal.address!, config.temporal.namespace, config.temporal.security, config.codec.keys);
     const sql = createSql(config.databaseUrl!, { max: 1 });
     const mailer = createMailer(config.smtpUrl!, config.mailFrom);
     try {
       expect((await client.workflowService.getSystemInfo({})).capabilities).toBeDefined();
-      const { worker, connection } = await createOrderWorker(config, { temporalAddress: config.temporal.address!, sql, payments: {}, mailer }, { workflowBundle: { code: inject('workflowCode') } });
+      const { worker, connection } = await createOrderWorker(config, { temporalAddress: config.temporal.address!, sql, payments: {}, mailer, metrics: createMetrics({ defaults: false }), tracing: startTracing('test', {}) }, { workflowBundle: { code: inject('workflowCode') } });
       const running = worker.run();
       const pollers = await eventually(
         async () => (await client.workflowService.describeTaskQueue({ namespace: 'default', taskQueue: { name: config.temporal.taskQueue }, taskQueueType: 1 })).pollers ?? [],

@@ -1,4 +1,5 @@
 // A worker process killed mid-activity: the activity is retried on another worker within seconds, not its whole timeout.
+import { startTracing } from '../../src/observability/tracing.js';
 import { temporal } from '@temporalio/proto';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -27,7 +28,7 @@ afterAll(async () => {
 
 /** An API on its own task queue with a long fulfilment budget, so a slow retry is late rather than given up. */
 async function apiOn(config: Config) {
-  const http = await startHttpServer(apiDepsFrom(config, { sql: h.sql, temporal: h.temporal, payments: createPaymentProviders(config, h.sql), log: createLogger('silent') }), '127.0.0.1', 0);
+  const http = await startHttpServer(apiDepsFrom(config, { sql: h.sql, temporal: h.temporal, payments: createPaymentProviders(config, h.sql), log: createLogger('silent'), metrics: h.metrics }), '127.0.0.1', 0);
   cleanup.push(() => http.close());
   return { ...h, baseUrl: `http://127.0.0.1:${http.port}` };
 }
@@ -37,7 +38,7 @@ async function secondWorker(config: Config) {
   const mailer = createMailer(config.smtpUrl!, config.mailFrom);
   const { worker, connection } = await createOrderWorker(
     config,
-    { temporalAddress: config.temporal.address!, sql: h.sql, payments: createPaymentProviders(config, h.sql), mailer },
+    { temporalAddress: config.temporal.address!, sql: h.sql, payments: createPaymentProviders(config, h.sql), mailer, metrics: h.metrics, tracing: startTracing('test', {}) },
     { workflowBundle: { code: inject('workflowCode') }, stickyQueueScheduleToStartTimeoutMs: 1000 },
   );
   const running = worker.run();

@@ -1,6 +1,7 @@
 // Hand-written stand-ins for the API's and the activities' parts, for tests that need no database, Temporal or SMTP.
 import type { Client } from '@temporalio/client';
 import type { ActivityDeps } from '../../src/activities/deps.js';
+import { createMetrics } from '../../src/observability/metrics.js';
 import type { ApiDeps } from '../../src/api/deps.js';
 import type { Sql } from '../../src/db/client.js';
 import type { Mailer } from '../../src/email/transport.js';
@@ -34,6 +35,9 @@ export function fakeApiDeps(over: Partial<ApiDeps> = {}): ApiDeps {
     temporal: unusedTemporal,
     payments: {} as PaymentProviders,
     log: createLogger('silent'),
+    metrics: createMetrics({ defaults: false }),
+    metricsEndpoint: {},
+    codec: { keys: [], corsOrigins: ['http://temporal-ui.test'] },
     publicUrl: 'http://shop.test',
     taskQueue: 'orders-test',
     checkoutTtlMs: 60_000,
@@ -58,6 +62,7 @@ export function fakeActivityDeps(over: Partial<ActivityDeps> = {}): ActivityDeps
     shopUrl: 'http://shop.test',
     tokenSecret: 'activity-test-token-secret',
     customerKeySecret: 'activity-test-customer-key-secret-0123456789',
+    metrics: createMetrics({ defaults: false }),
     ...over,
   };
 }

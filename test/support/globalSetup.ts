@@ -14,7 +14,7 @@ import { startDevMailbox } from '../../src/email/devMailbox.js';
 import { startEmbeddedPostgres } from '../../src/stack/postgres.js';
 import { freePort, spawnService } from '../../src/stack/process.js';
 import { startTemporalDevServer } from '../../src/stack/temporal.js';
-import { WORKFLOWS_PATH } from '../../src/wiring.js';
+import { WORKFLOW_BUNDLE_OPTIONS } from '../../src/wiring.js';
 import { resolveTool, STRIPE_MOCK, TEMPORAL_CLI } from '../../src/stack/tools.js';
 
 declare module 'vitest' {
@@ -43,7 +43,7 @@ export default async function setup(project: TestProject) {
     spawnService('stripe-mock', stripeMock, ['-http-addr', `127.0.0.1:${stripePort}`, '-https-addr', '127.0.0.1:'], { readyPort: stripePort }),
     startDevMailbox({ port: 0 }),
     // Bundled once and shared by every test file's worker.
-    bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger }),
+    bundleWorkflowCode({ ...WORKFLOW_BUNDLE_OPTIONS, logger: quietLogger }),
   ]);
   const sql = createSql(pg.url, { max: 1 });
   await migrate(sql);

@@ -15,6 +15,9 @@ import { createLogger } from '../../src/log.js';
 import { createPaymentProviders } from '../../src/payments/index.js';
 import { createOrderWorker, reconcileInput } from '../../src/wiring.js';
 import type { reconcileWorkflow } from '../../src/workflows/reconcile.js';
+import { countOrdersWithStatus } from '../../src/db/orders.js';
+import { createMetrics, type Metrics } from '../../src/observability/metrics.js';
+import { startTracing, type Tracing } from '../../src/observability/tracing.js';
 import { connectTemporal } from '../../src/temporalClient.js';
 import { apiDepsFrom, startHttpServer } from '../../src/api/server.js';
 import { freePort } from '../../src/stack/process.js';
@@ -24,15 +27,20 @@ let runtimeInstalled = false;
 export const ADMIN_TOKEN = randomBytes(24).toString('hex');
 
 export interface Harness {
+  /** PUBLIC_URL: the harness's API, unless a test put something in front of it. */
   baseUrl: string;
+  /** The port the harness's own API listens on. */
+  apiPort: number;
   config: Config;
   sql: Sql;
   temporal: Client;
+  /** The registry the harness's API and worker share, as in `npm start`. */
+  metrics: Metrics;
   mailboxUrl: string;
   close(): Promise<void>;
 }
 
-export async function startHarness(env: Record<string, string> = {}): Promise<Harness> {
+export async function startHarness(env: Record<string, string> = {}, options: { tracing?: Tracing } = {}): Promise<Harness> {
   if (!runtimeInstalled) {
     Runtime.install({ logger: new DefaultLogger('WARN') });
     runtimeInstalled = true;
@@ -66,20 +74,24 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
   const sql = createSql(config.databaseUrl!, { max: 5 });
   const payments = createPaymentProviders(config, sql);
   const mailer = createMailer(config.smtpUrl!, config.mailFrom);
+  const metrics = createMetrics({ defaults: false, countHeldOrders: () => countOrdersWithStatus(sql, 'HELD') });
+  const tracing = options.tracing ?? startTracing('test', {});
   const { worker, connection } = await createOrderWorker(
     config,
-    { temporalAddress: config.temporal.address!, sql, payments, mailer },
+    { temporalAddress: config.temporal.address!, sql, payments, mailer, metrics, tracing },
     { workflowBundle: { code: inject('workflowCode') }, stickyQueueScheduleToStartTimeoutMs: 1000 },
   );
   const running: Promise<void> = worker.run();
-  const temporal = await connectTemporal(config.temporal.address!, config.temporal.namespace);
-  const http = await startHttpServer(apiDepsFrom(config, { sql, temporal, payments, log: createLogger('silent') }), '127.0.0.1', port);
+  const temporal = await connectTemporal(config.temporal.address!, config.temporal.namespace, config.temporal.security, config.codec.keys);
+  const http = await startHttpServer(apiDepsFrom(config, { sql, temporal, payments, log: createLogger('silent'), metrics }), '127.0.0.1', port);
 
   return {
     baseUrl: config.publicUrl,
+    apiPort: port,
     config,
     sql,
     temporal,
+    metrics,
     mailboxUrl: inject('mailboxUrl'),
     async close() {
       await http.close();

@@ -120,9 +120,17 @@ export const REQUIRED_HISTORIES = [
   'coupon-expired-released',
   'coupon-payment-failed-released',
   'coupon-free-order',
+  // Recorded with payload encryption on (issue 13): replays through the codec with FIXTURE_PAYLOAD_KEY.
+  'encrypted-purchase',
   // The retention schedule's run (issue 13).
   'retention-redacted',
 ];
+
+/**
+ * The payload key the encrypted fixtures were recorded with. A test key, derived from a fixed phrase and committed on
+ * purpose: the replay test must decrypt those histories, and nothing outside the tests ever used it.
+ */
+export const FIXTURE_PAYLOAD_KEY = { id: 'fixture', key: Buffer.from('wGapx4JHAtVeG0teDYo7b46Xh+nF/2kb2CoLsKdR97E=', 'base64') };
 
 /** protobufjs toObject options that survive JSON: 64-bit numbers and enums as strings, bytes as base64. */
 export const HISTORY_JSON = { longs: String, enums: String, bytes: String } as const;

@@ -27,6 +27,7 @@ interface Service {
   healthcheck?: { test?: string[] };
   ports?: string[];
   volumes?: string[];
+  profiles?: string[];
 }
 interface Project {
   services: Record<string, Service>;
@@ -56,6 +57,9 @@ function compose(file: string, args: string[], env: Record<string, string> = {})
 }
 
 const PROBE_JWT_SECRET = 'probe-jwt-secret-0123456789abcdef0123456789';
+const PROBE_PAYLOAD_KEYS = `probe:${Buffer.alloc(32, 7).toString('base64')}`;
+/** The secrets the file demands from the operator's shell. */
+const REQUIRED = { JWT_SECRET: PROBE_JWT_SECRET, PAYLOAD_KEYS: PROBE_PAYLOAD_KEYS };
 
 async function load(file: string, options: { env?: Record<string, string>; interpolate?: boolean } = {}): Promise<Project> {
   const { stdout, stderr } = await compose(file, options.interpolate === false ? ['config', '--no-interpolate'] : ['config'], options.env);
@@ -79,13 +83,13 @@ describe('docker-compose.yml', () => {
     parser = await ensureComposeParser((line) => console.log(`[compose-parser] ${line}`));
     scratch = await mkdtemp(join(tmpdir(), 'compose-check-'));
     await writeFile(join(scratch, 'empty.env'), '');
-    project = await load(COMPOSE_FILE, { env: { JWT_SECRET: PROBE_JWT_SECRET } });
+    project = await load(COMPOSE_FILE, { env: REQUIRED });
     uninterpolated = await load(COMPOSE_FILE, { interpolate: false });
     return () => rm(scratch, { recursive: true, force: true });
   }, 300_000);
 
   it('passes `docker-compose config -q` without warnings', async () => {
-    await expect(compose(COMPOSE_FILE, ['config', '-q'], { JWT_SECRET: PROBE_JWT_SECRET })).resolves.toEqual({ stdout: '', stderr: '' });
+    await expect(compose(COMPOSE_FILE, ['config', '-q'], REQUIRED)).resolves.toEqual({ stdout: '', stderr: '' });
   });
 
   it('is checked by a parser that rejects broken files', async () => {
@@ -100,7 +104,7 @@ describe('docker-compose.yml', () => {
   });
 
   it('defines the whole stack', () => {
-    const names = ['postgres', 'temporal-schema', 'temporal', 'temporal-admin-tools', 'temporal-ui', 'mailpit', 'api', 'worker'];
+    const names = ['postgres', 'temporal-schema', 'temporal', 'temporal-admin-tools', 'temporal-ui', 'mailpit', 'api', 'worker', 'prometheus', 'otel-collector', 'jaeger', 'grafana'];
     expect(Object.keys(project.services).sort()).toEqual([...names].sort());
     expect(service(project, 'postgres').image).toBe('postgres:16');
     expect(service(project, 'postgres').healthcheck?.test?.join(' ')).toContain('pg_isready');
@@ -148,14 +152,18 @@ describe('docker-compose.yml', () => {
       }
       expect(service(project, name).environment?.STRIPE_SECRET_KEY, name).toBe('');
     }
-    const exported = await load(COMPOSE_FILE, { env: { JWT_SECRET: PROBE_JWT_SECRET, STRIPE_SECRET_KEY: 'sk_test_probe', STRIPE_WEBHOOK_SECRET: 'whsec_probe' } });
+    const exported = await load(COMPOSE_FILE, { env: { ...REQUIRED, STRIPE_SECRET_KEY: 'sk_test_probe', STRIPE_WEBHOOK_SECRET: 'whsec_probe' } });
     for (const name of APP_SERVICES) {
       expect(service(exported, name).environment, name).toMatchObject({ STRIPE_SECRET_KEY: 'sk_test_probe', STRIPE_WEBHOOK_SECRET: 'whsec_probe' });
     }
   });
 
   it('refuses to start without a JWT secret of the operator’s own', async () => {
-    await expect(load(COMPOSE_FILE)).rejects.toThrow(/export JWT_SECRET/);
+    await expect(load(COMPOSE_FILE, { env: { PAYLOAD_KEYS: PROBE_PAYLOAD_KEYS } })).rejects.toThrow(/export JWT_SECRET/);
+  });
+
+  it('refuses to start without payload keys of the operator’s own', async () => {
+    await expect(load(COMPOSE_FILE, { env: { JWT_SECRET: PROBE_JWT_SECRET } })).rejects.toThrow(/export PAYLOAD_KEYS/);
   });
 
   it('gives api and worker an environment the app configuration accepts', () => {
@@ -198,5 +206,34 @@ describe('docker-compose.yml', () => {
     // The compose script creates each one as Keyword.
     expect(SEARCH_ATTRIBUTES.map((key) => key.type)).toEqual(SEARCH_ATTRIBUTES.map(() => 'KEYWORD'));
     expect(script).toMatch(/search-attribute create --namespace default --name \S+ --type Keyword/);
+  });
+
+  it('has Prometheus scrape api and worker on their metrics ports, which stay off the host', async () => {
+    const prometheus = service(project, 'prometheus');
+    expect(prometheus.volumes).toContain(`${join(ROOT, 'deploy/prometheus')}:/etc/prometheus:ro`);
+    const scrape = parse(await readFile(join(ROOT, 'deploy/prometheus/prometheus.yml'), 'utf8')) as { rule_files: string[]; scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[] };
+    expect(scrape.rule_files).toEqual(['/etc/prometheus/alerts.yml']);
+    const targets = Object.fromEntries(scrape.scrape_configs.map((j) => [j.job_name, j.static_configs.flatMap((c) => c.targets)]));
+    for (const name of APP_SERVICES) {
+      const config = loadConfig(service(project, name).environment ?? {});
+      expect(targets[`checkout-${name}`], name).toEqual([`${name}:${config.metrics.port}`]);
+      // Not on the public port: with METRICS_PORT set the API serves /metrics only there.
+      expect(service(project, name).ports?.some((p) => p.includes(String(config.metrics.port))) ?? false, name).toBe(false);
+    }
+    expect(targets['temporal-sdk']).toEqual([`worker:${loadConfig(service(project, 'worker').environment ?? {}).metrics.temporalPort}`]);
+  });
+
+  it('adds an OTel collector feeding Jaeger, and Grafana with the dashboard, only under their profiles', async () => {
+    expect(service(project, 'otel-collector').profiles).toEqual(['tracing']);
+    expect(service(project, 'jaeger').profiles).toEqual(['tracing']);
+    expect(service(project, 'grafana').profiles).toEqual(['dashboards']);
+    expect(service(project, 'grafana').volumes).toContain(`${join(ROOT, 'deploy/grafana/dashboards')}:/var/lib/grafana/dashboards:ro`);
+    const collector = parse(await readFile(join(ROOT, 'deploy/otel/collector.yaml'), 'utf8')) as { exporters: Record<string, { endpoint: string }>; service: { pipelines: { traces: { exporters: string[] } } } };
+    expect(collector.service.pipelines.traces.exporters.map((e) => collector.exporters[e]?.endpoint)).toEqual(['jaeger:4317']);
+    const traced = await load(COMPOSE_FILE, { env: { ...REQUIRED, OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel-collector:4318' } });
+    for (const name of APP_SERVICES) {
+      expect(loadConfig(service(traced, name).environment ?? {}).tracing.endpoint, name).toBe('http://otel-collector:4318');
+      expect(loadConfig(service(project, name).environment ?? {}).tracing.endpoint, name).toBeUndefined();
+    }
   });
 });

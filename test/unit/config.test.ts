@@ -101,6 +101,7 @@ describe('loadConfig overrides', () => {
 });
 
 const JWT = 'production-jwt-secret-0123456789abcdef';
+const KEY = (byte: number) => Buffer.alloc(32, byte).toString('base64');
 const PRODUCTION = {
   NODE_ENV: 'production',
   JWT_SECRET: JWT,
@@ -108,6 +109,8 @@ const PRODUCTION = {
   TEMPORAL_ADDRESS: 'temporal.internal:7233',
   SMTP_URL: 'smtp://mail.internal:587',
   PUBLIC_URL: 'https://shop.example.com',
+  PAYLOAD_KEYS: `k1:${KEY(1)}`,
+  METRICS_PORT: '9464',
 };
 
 describe('loadConfig in production', () => {
@@ -195,6 +198,40 @@ describe('Temporal connection security', () => {
     expect(message).toContain('TEMPORAL_TLS_KEY: TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY go together');
     expect(message).toContain('TEMPORAL_TLS_CERT: neither PEM text nor a readable file (ENOENT)');
     expect(message).toContain('TEMPORAL_TLS: false contradicts TEMPORAL_TLS_CERT');
+  });
+});
+
+describe('production observability', () => {
+  it('refuses to start without payload keys, or with /metrics open on the public port', () => {
+    const message = configError({ NODE_ENV: 'production', JWT_SECRET: JWT });
+    expect(message).toContain('PAYLOAD_KEYS: required in production');
+    expect(message).toContain('METRICS_TOKEN: required in production unless METRICS_PORT');
+    const { METRICS_PORT: _port, ...withoutPort } = PRODUCTION;
+    expect(configError(withoutPort)).toContain('METRICS_TOKEN');
+    expect(loadConfig({ ...withoutPort, METRICS_TOKEN: 'metrics-token-0123456789abcdef' }).metrics).toEqual({ token: 'metrics-token-0123456789abcdef' });
+  });
+});
+
+describe('payload keys', () => {
+  it('encrypts with the first key and keeps the others for decrypting', () => {
+    const config = loadConfig({ PAYLOAD_KEYS: `new:${KEY(2)}, old:${KEY(1)}` });
+    expect(config.codec.keys.map((k) => k.id)).toEqual(['new', 'old']);
+    expect(config.codec.keys[0]!.key.equals(Buffer.alloc(32, 2))).toBe(true);
+    expect(loadConfig({}).codec.keys).toEqual([]);
+  });
+
+  it('refuses short keys, missing ids and repeated ids without echoing the key', () => {
+    const short = Buffer.alloc(16, 7).toString('base64');
+    const message = configError({ PAYLOAD_KEYS: `a:${short},${KEY(1)},b:${KEY(1)},b:${KEY(2)}` });
+    expect(message).toContain('PAYLOAD_KEYS: key a must be 32 bytes');
+    expect(message).toContain('PAYLOAD_KEYS: entry 2 needs a key id');
+    expect(message).toContain('PAYLOAD_KEYS: key id b appears twice');
+    expect(message).not.toContain(short);
+  });
+
+  it('lets the Temporal UI origin call the codec endpoint unless told otherwise', () => {
+    expect(loadConfig({ TEMPORAL_UI_URL: 'https://temporal.example.com/ui/' }).codec.corsOrigins).toEqual(['https://temporal.example.com']);
+    expect(loadConfig({ CODEC_CORS_ORIGINS: 'https://a.example, https://b.example' }).codec.corsOrigins).toEqual(['https://a.example', 'https://b.example']);
   });
 });
 

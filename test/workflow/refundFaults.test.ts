@@ -31,7 +31,10 @@ async function waiting(handle: WorkflowHandle) {
 const held = (c: Call) => c[0] === 'transitionOrder' && c[1].to === 'HELD';
 const asked = (c: Call) => c[0] === 'refundAtProvider';
 
-function startRefund(taskQueue: string, orderId = randomUUID()) {
+/** A refund of a fulfilled, paid order (as the fakes' database knows it). */
+function startRefund(f: ReturnType<typeof fakes>, taskQueue: string, orderId = randomUUID()) {
+  f.db.paid.add(orderId);
+  f.db.status.set(orderId, 'FULFILLED');
   return env.client.workflow.start<typeof refundWorkflow>('refundWorkflow', {
     workflowId: refundWorkflowId(orderId, 'operator:k'),
     taskQueue,
@@ -43,7 +46,7 @@ describe('a refund the provider refused', () => {
   it('never lets a second notice about the refused attempt decide the retried one', async () => {
     const f = fakes({ refundAtProvider: async () => ({ refundId: REFUND_ID, status: 'pending' }) });
     const out = await withWorker(f.activities, async (tq) => {
-      const handle = await startRefund(tq);
+      const handle = await startRefund(f, tq);
       await until(f.calls, asked);
       await handle.signal(refundOutcomeSignal, { refundId: REFUND_ID, status: 'failed', reason: 'refund.updated' });
       await until(f.calls, held);
@@ -63,7 +66,7 @@ describe('a refund the provider refused', () => {
   it('settles when an operator confirms it was refunded outside the provider, without a retry', async () => {
     const f = fakes({ refundAtProvider: async () => ({ refundId: REFUND_ID, status: 'failed', lastError: 'REFUND_NOT_ALLOWED' }) });
     const out = await withWorker(f.activities, async (tq) => {
-      const handle = await startRefund(tq);
+      const handle = await startRefund(f, tq);
       await until(f.calls, held);
       await handle.signal(refundOutcomeSignal, { refundId: REFUND_ID, status: 'succeeded', reason: 'refunded outside the provider, confirmed by ala: wire 42' });
       return handle.result();
@@ -78,7 +81,7 @@ describe('a dispute won', () => {
   it('ends a dispute refund reversed before it was through, without settling the order or emailing', async () => {
     const f = fakes({ refundAtProvider: async () => ({ refundId: REFUND_ID, status: 'reversed' }) });
     const out = await withWorker(f.activities, async (tq) => {
-      const handle = await startRefund(tq);
+      const handle = await startRefund(f, tq);
       await handle.result();
       await recordHistory({ temporal: env.client }, handle.workflowId, 'refund-reversed-by-dispute-won');
       return handle.result();

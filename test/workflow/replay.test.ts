@@ -3,8 +3,10 @@ import { temporal } from '@temporalio/proto';
 import { bundleWorkflowCode, DefaultLogger, Worker } from '@temporalio/worker';
 import { readdir, readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { WORKFLOWS_PATH } from '../../src/wiring.js';
-import { currentRelease, HISTORY_FIXTURES, MANIFEST, releases, REQUIRED_HISTORIES, uncutReleaseMessage } from '../support/histories.js';
+import { dataConverterFor } from '../../src/codec/aesGcm.js';
+import { startTracing, tracingWorkerOptions } from '../../src/observability/tracing.js';
+import { WORKFLOW_BUNDLE_OPTIONS } from '../../src/wiring.js';
+import { currentRelease, FIXTURE_PAYLOAD_KEY, HISTORY_FIXTURES, MANIFEST, releases, REQUIRED_HISTORIES, uncutReleaseMessage } from '../support/histories.js';
 
 /** Every recorded history, wherever it lies under the fixtures folder: none is ever skipped. */
 async function fixtures() {
@@ -39,12 +41,16 @@ describe('recorded workflow histories', () => {
 
   it('replay without a determinism error, every release', async () => {
     const all = await fixtures();
-    const workflowBundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') });
+    // The worker's own bundle and data converter: tracing interceptors, failure converter, and a payload codec that
+    // decrypts the encrypted fixtures and lets the histories recorded before encryption through.
+    const workflowBundle = await bundleWorkflowCode({ ...WORKFLOW_BUNDLE_OPTIONS, logger: new DefaultLogger('WARN') });
+    const dataConverter = dataConverterFor([FIXTURE_PAYLOAD_KEY]);
+    const { sinks } = tracingWorkerOptions(startTracing('replay', {}));
     const failures: string[] = [];
     let replayed = 0;
     // The file name travels in the id so a failure names the fixture; workflow ids repeat across releases.
     const byId = new Map(all.map(({ file, workflowId }) => [`${file}|${workflowId}`, file]));
-    for await (const result of Worker.runReplayHistories({ workflowBundle }, all.map(({ file, workflowId, history }) => ({ workflowId: `${file}|${workflowId}`, history })))) {
+    for await (const result of Worker.runReplayHistories({ workflowBundle, dataConverter, sinks }, all.map(({ file, workflowId, history }) => ({ workflowId: `${file}|${workflowId}`, history })))) {
       replayed++;
       if (result.error) failures.push(`${byId.get(result.workflowId)}: ${result.error.message}`);
     }

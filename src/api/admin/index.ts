@@ -1,8 +1,6 @@
 // The operators' API (bearer ADMIN_TOKEN): find and inspect orders; cancel, refund, resolve, re-send, record transfers through workflows; coupons.
-import { createHash, timingSafeEqual } from 'node:crypto';
-import type { MiddlewareHandler } from 'hono';
 import type { ApiDeps } from '../deps.js';
-import { errorJson } from '../errors.js';
+import { requireBearer } from '../operatorAuth.js';
 import { newRouter } from '../router.js';
 import { customerHandlers } from './customerHandlers.js';
 import { eraseRoute, lookupRoute } from './customerRoutes.js';
@@ -13,22 +11,6 @@ import { paymentHandlers } from './paymentHandlers.js';
 import { confirmRefundRoute, paymentRoute, retryRefundRoute } from './paymentRoutes.js';
 import { cancelRoute, detailRoute, eventsRoute, listRoute, refundRoute, resendRoute, resolveRoute } from './routes.js';
 
-const digest = (s: string) => createHash('sha256').update(s).digest();
-
-/** Every admin request carries the ADMIN_TOKEN as a bearer token; without one configured, the admin API is closed. */
-function requireAdmin(adminToken: string | undefined): MiddlewareHandler {
-  const expected = adminToken ? digest(adminToken) : undefined;
-  return async (c, next) => {
-    const given = /^Bearer (.+)$/i.exec(c.req.header('authorization') ?? '')?.[1];
-    // Hashing first makes the comparison constant-time whatever the lengths.
-    if (!expected || !given || !timingSafeEqual(digest(given), expected)) {
-      const message = expected ? 'A valid admin bearer token is required.' : 'The admin API is disabled: set ADMIN_TOKEN.';
-      return errorJson(c, 401, 'unauthorized', message, { headers: { 'WWW-Authenticate': 'Bearer realm="admin"' } });
-    }
-    return next();
-  };
-}
-
 export function adminRoutes(deps: ApiDeps) {
   const router = newRouter();
   const handle = adminHandlers(deps);
@@ -36,7 +18,7 @@ export function adminRoutes(deps: ApiDeps) {
   const customers = customerHandlers(deps);
   const coupons = couponHandlers(deps);
   router.openAPIRegistry.registerComponent('securitySchemes', 'adminBearer', { type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN' });
-  router.use('/api/v1/admin/*', requireAdmin(deps.adminToken));
+  router.use('/api/v1/admin/*', requireBearer(deps.adminToken, 'admin', 'The admin API is disabled: set ADMIN_TOKEN.'));
   return router
     .openapi(listRoute, handle.list)
     .openapi(detailRoute, handle.detail)

@@ -1,0 +1,35 @@
+// The runtime: Node 24 LTS in the image (pinned by digest), engines that admit Node 20 and 24, and this process within them.
+import { readFile } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = new URL('../../', import.meta.url);
+
+/** Whether `version` (x.y.z) satisfies one `^x.y.z` or `>=x.y.z` alternative of an engines range. */
+function satisfies(version: string, range: string): boolean {
+  const [major, minor, patch] = version.replace(/^v/, '').split('.').map(Number) as [number, number, number];
+  return range.split('||').some((alternative) => {
+    const m = /^(\^|>=)(\d+)\.(\d+)\.(\d+)$/.exec(alternative.trim());
+    if (!m) throw new Error(`unsupported range ${alternative}`);
+    const [, op, a, b, c] = m as unknown as [string, string, string, string, string];
+    const atLeast = major !== Number(a) ? major > Number(a) : minor !== Number(b) ? minor > Number(b) : patch >= Number(c);
+    return op === '>=' ? atLeast : atLeast && major === Number(a);
+  });
+}
+
+describe('runtime', () => {
+  it('builds the image on Node 24 LTS pinned by digest, in every stage', async () => {
+    const dockerfile = await readFile(new URL('Dockerfile', ROOT), 'utf8');
+    expect(dockerfile).toMatch(/^ARG NODE_IMAGE=node:24-bookworm-slim@sha256:[0-9a-f]{64}$/m);
+    const stages = dockerfile.split('\n').filter((l) => l.startsWith('FROM '));
+    expect(stages.length).toBeGreaterThan(1);
+    for (const line of stages) expect(line).toMatch(/^FROM \$\{NODE_IMAGE\} AS \w+$/);
+  });
+
+  it('declares engines that admit Node 20 and Node 24, and this Node is one of them', async () => {
+    const { engines } = JSON.parse(await readFile(new URL('package.json', ROOT), 'utf8')) as { engines: { node: string } };
+    for (const version of ['20.19.0', '24.11.0', '24.22.3']) expect(satisfies(version, engines.node), version).toBe(true);
+    for (const version of ['18.20.0', '20.18.9', '23.0.0']) expect(satisfies(version, engines.node), version).toBe(false);
+    expect(satisfies(process.version, engines.node), process.version).toBe(true);
+    expect((await readFile(new URL('.nvmrc', ROOT), 'utf8')).trim()).toBe('24');
+  });
+});
