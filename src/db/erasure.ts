@@ -48,6 +48,8 @@ export async function eraseCustomer(sql: Sql, email: string, tombstone: string):
       await tx`DELETE FROM password_setup_tokens WHERE user_id = ${user.id}`;
       await tx`UPDATE users SET email = ${tombstone}, name = ${ERASED_NAME}, password_hash = NULL, disabled_at = coalesce(disabled_at, now()) WHERE id = ${user.id}`;
     }
+    // A coupon's per-customer count goes with the address: the tombstone keeps the uses counted, naming nobody.
+    await tx`UPDATE coupon_redemptions SET email = ${tombstone} WHERE email = ${email}`;
     // Rate-limit counters are keyed by the address (auth/rateLimit.ts).
     await tx`DELETE FROM rate_limits WHERE key LIKE ${`%:email:${email.replace(/[\\%_]/g, (ch) => `\\${ch}`)}`}`;
     return { erased: { orderIds, userErased: Boolean(user), enrollmentsRevoked, emailsRedacted: emails.length, webhookEventsRedacted: events.length } };

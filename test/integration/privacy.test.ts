@@ -12,8 +12,8 @@ beforeAll(async () => {
 });
 afterAll(async () => h?.close());
 
-async function paidOrder(email = uniqueEmail('private')): Promise<TestOrder> {
-  const o = await openOrder(h, ['chatbot-rag'], { email });
+async function paidOrder(email = uniqueEmail('private'), couponCode?: string): Promise<TestOrder> {
+  const o = await openOrder(h, ['chatbot-rag'], { email, couponCode });
   await sandboxAction(o.paymentUrl, 'pay');
   await waitForStatus(h, o.orderId, 'FULFILLED');
   await eventually(() => emailsTo(h, email), (m) => m.length >= 1, 'the welcome email');
@@ -22,7 +22,7 @@ async function paidOrder(email = uniqueEmail('private')): Promise<TestOrder> {
 
 /** Every row of these tables, as text: where an address could hide. */
 async function rowsMentioning(needle: string): Promise<string[]> {
-  const tables = ['orders', 'users', 'sent_emails', 'webhook_events', 'refunds', 'order_events', 'rate_limits', 'password_setup_tokens'];
+  const tables = ['orders', 'users', 'sent_emails', 'webhook_events', 'refunds', 'order_events', 'rate_limits', 'password_setup_tokens', 'coupon_redemptions'];
   const found: string[] = [];
   for (const t of tables) {
     const rows = await h.sql.unsafe(`SELECT t::text AS row FROM ${t} t WHERE t::text ILIKE $1`, [`%${needle}%`]);
@@ -70,7 +70,11 @@ describe('customer keys in Temporal', () => {
 describe('erasure of one customer', () => {
   it('replaces the address and name everywhere, keeps the ledger, revokes access and redacts webhook bodies', async () => {
     const email = uniqueEmail('erased');
-    const o = await paidOrder(email);
+    // With a coupon: its redemption names the buyer too.
+    const couponCode = `PRIV${crypto.randomUUID().slice(0, 8).toUpperCase()}`;
+    expect((await admin(h, 'POST', '/coupons', { code: couponCode, kind: 'percent', percent: 10 })).status).toBe(201);
+    const o = await paidOrder(email, couponCode);
+    expect((await h.sql`SELECT 1 FROM coupon_redemptions WHERE email = ${email}`).length).toBe(1);
     const before = await h.sql`SELECT total_amount, paid_amount, currency, status FROM orders WHERE id = ${o.orderId}`;
     expect((await h.sql`SELECT 1 FROM webhook_events WHERE order_id = ${o.orderId}`).length).toBeGreaterThan(0);
     expect(await rowsMentioning(email)).not.toEqual([]);
