@@ -51,6 +51,11 @@ const envSchema = z.object({
   JWT_SECRET: z.string().min(32).optional(),
   // Keys order ids to Idempotency-Keys; unset, it is derived from JWT_SECRET.
   ORDER_ID_SECRET: z.string().min(32).optional(),
+  // Keys the hash that stands for a buyer's email in Temporal (search attribute, workflow ids); unset, derived from JWT_SECRET.
+  CUSTOMER_KEY_SECRET: z.string().min(32).optional(),
+  // Days raw webhook bodies and email recipients stay in the database before the retention schedule redacts them.
+  RETENTION_DAYS: z.coerce.number().int().positive().default(30),
+  RETENTION_INTERVAL_SECONDS: z.coerce.number().int().positive().default(60 * 60),
   JWT_TTL_SECONDS: z.coerce.number().int().positive().default(15 * 60),
   // Requests per client IP (login, setup link) and setup links per email in one fixed window (kept in PostgreSQL).
   AUTH_RATE_WINDOW_SECONDS: z.coerce.number().int().positive().default(15 * 60),
@@ -116,6 +121,10 @@ export interface Config extends PaymentConfig, ObservabilityConfig {
   jwt: { secret: string; ttlSeconds: number };
   /** Keys the HMAC that turns a buyer's Idempotency-Key into an order id. */
   orderIdSecret: string;
+  /** Keys the HMAC that stands for a buyer's email in search attributes and workflow ids (src/auth/customerKeys.ts). */
+  customerKeySecret: string;
+  /** How long raw webhook bodies and email recipients are kept, and how often the retention schedule redacts older ones. */
+  retention: { days: number; intervalMs: number };
   authRateLimit: { windowSeconds: number; perEmail: number; perIp: number; freeFailures: number; maxDelaySeconds: number };
   checkoutRateLimit: { perEmail: number; perIp: number };
   corsOrigins: string[];
@@ -201,6 +210,9 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     jwt: { secret: jwtSecret, ttlSeconds: e.JWT_TTL_SECONDS },
     // Derived under its own label, so the order-id key is never the token-signing key itself.
     orderIdSecret: e.ORDER_ID_SECRET ?? createHmac('sha256', jwtSecret).update('order-id-secret').digest('base64url'),
+    // Changing it changes every customer key: searches miss older runs, and a setup link in flight may be sent twice.
+    customerKeySecret: e.CUSTOMER_KEY_SECRET ?? createHmac('sha256', jwtSecret).update('customer-key-secret').digest('base64url'),
+    retention: { days: e.RETENTION_DAYS, intervalMs: e.RETENTION_INTERVAL_SECONDS * 1000 },
     authRateLimit: {
       windowSeconds: e.AUTH_RATE_WINDOW_SECONDS,
       perEmail: e.AUTH_RATE_PER_EMAIL,

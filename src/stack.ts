@@ -14,7 +14,7 @@ import { createPaymentProviders } from './payments/index.js';
 import { countOrdersWithStatus } from './db/orders.js';
 import { createMetrics } from './observability/metrics.js';
 import { startTracing } from './observability/tracing.js';
-import { bundleOrderWorkflows, createOrderWorker, ensureReconcileSchedule, installTemporalRuntime } from './wiring.js';
+import { bundleOrderWorkflows, createOrderWorker, ensureReconcileSchedule, ensureRetentionSchedule, installTemporalRuntime } from './wiring.js';
 import { waitFor } from './waitFor.js';
 import { connectTemporal } from './temporalClient.js';
 import { apiDepsFrom, startHttpServer, startMetricsServer } from './api/server.js';
@@ -62,7 +62,7 @@ const workflowBundle = await bundleOrderWorkflows();
 const { worker, connection } = await waitFor('temporal', () => createOrderWorker(config, { temporalAddress: at.temporalAddress, sql, payments, mailer, metrics, tracing }, { workflowBundle }), { log });
 const running = worker.run();
 const temporal = await waitFor('temporal', () => connectTemporal(at.temporalAddress, config.temporal.namespace, config.temporal.security, config.codec.keys), { log });
-await waitFor('temporal schedules', () => ensureReconcileSchedule(temporal, config), { log });
+await waitFor('temporal schedules', () => Promise.all([ensureReconcileSchedule(temporal, config), ensureRetentionSchedule(temporal, config)]), { log });
 // Zero-config operators: without ADMIN_TOKEN the stack makes one and keeps it with its data (never printed).
 const adminToken = config.adminToken ?? (await localAdminToken(join(dataDir, 'admin-token')));
 const http = await startHttpServer({ ...apiDepsFrom(config, { sql, temporal, payments, log, metrics }), mailbox, adminToken }, config.host, config.port);

@@ -10,7 +10,7 @@ import type { Mailer } from './email/transport.js';
 import type { Metrics } from './observability/metrics.js';
 import { tracingWorkerOptions, WORKFLOW_TRACING_MODULE, type Tracing } from './observability/tracing.js';
 import type { PaymentProviders } from './payments/index.js';
-import { reconcileScheduleId, type ReconcileInput } from './workflows/definitions.js';
+import { reconcileScheduleId, retentionScheduleId, type ReconcileInput, type RetentionInput } from './workflows/definitions.js';
 
 // Running from src/ under tsx the workflows are .ts; from the compiled dist/ they are .js.
 export const WORKFLOWS_PATH = fileURLToPath(new URL(`./workflows/index${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url));
@@ -91,6 +91,7 @@ function workerOptions(connection: NativeConnection, config: Config, p: WorkerPa
       publicUrl: config.publicUrl,
       shopUrl: config.shopUrl,
       tokenSecret: config.jwt.secret,
+      customerKeySecret: config.customerKeySecret,
       bankAccount: config.bankTransfer,
     }),
     // Without a grace period, in-flight activities are cancelled the moment shutdown starts.
@@ -125,13 +126,35 @@ export async function ensureReconcileSchedule(client: Client, config: Config): P
     taskQueue: config.temporal.taskQueue,
     args: [input],
     workflowExecutionTimeout: '10m',
+    staticSummary: 'Reconcile: ask providers about pending orders whose webhook may be lost',
   };
-  const spec = { intervals: [{ every: config.reconcile.intervalMs }] };
+  await upsertSchedule(client, scheduleId, { intervals: [{ every: config.reconcile.intervalMs }] }, action);
+  return scheduleId;
+}
+
+/** The retention Schedule for this task queue: redacts personal data past RETENTION_DAYS (src/db/erasure.ts). */
+export async function ensureRetentionSchedule(client: Client, config: Config): Promise<string> {
+  const scheduleId = retentionScheduleId(config.temporal.taskQueue);
+  const input: RetentionInput = { retentionDays: config.retention.days };
+  const action: ScheduleOptionsAction = {
+    type: 'startWorkflow',
+    workflowType: 'retentionWorkflow',
+    workflowId: scheduleId,
+    taskQueue: config.temporal.taskQueue,
+    args: [input],
+    workflowExecutionTimeout: '10m',
+    staticSummary: `Retention: redact webhook bodies and email recipients older than ${config.retention.days} days`,
+  };
+  await upsertSchedule(client, scheduleId, { intervals: [{ every: config.retention.intervalMs }] }, action);
+  return scheduleId;
+}
+
+/** Created on worker start, updated when the settings change; overlapping runs are skipped. */
+async function upsertSchedule(client: Client, scheduleId: string, spec: { intervals: { every: number }[] }, action: ScheduleOptionsAction): Promise<void> {
   try {
     await client.schedule.create({ scheduleId, spec, action, policies: { overlap: ScheduleOverlapPolicy.SKIP } });
   } catch (err) {
     if (!(err instanceof ScheduleAlreadyRunning)) throw err;
     await client.schedule.getHandle(scheduleId).update((previous) => ({ ...previous, spec, action }));
   }
-  return scheduleId;
 }

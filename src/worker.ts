@@ -10,7 +10,7 @@ import { startMetricsServer } from './api/server.js';
 import { createMetrics } from './observability/metrics.js';
 import { startTracing } from './observability/tracing.js';
 import { temporalClient } from './temporalClient.js';
-import { createOrderWorker, ensureReconcileSchedule, installTemporalRuntime, orderWorkflowBundle } from './wiring.js';
+import { createOrderWorker, ensureReconcileSchedule, ensureRetentionSchedule, installTemporalRuntime, orderWorkflowBundle } from './wiring.js';
 import { exitOnSignalWhileStarting, onShutdown } from './shutdown.js';
 import { waitFor } from './waitFor.js';
 
@@ -52,5 +52,6 @@ running.catch((err: unknown) => {
   log.fatal({ err }, 'worker failed');
   process.exit(1);
 });
-await waitFor('temporal schedules', () => ensureReconcileSchedule(temporalClient(connection, config.temporal.namespace, config.codec.keys), config), { log });
+const scheduler = temporalClient(connection, config.temporal.namespace, config.codec.keys);
+await waitFor('temporal schedules', () => Promise.all([ensureReconcileSchedule(scheduler, config), ensureRetentionSchedule(scheduler, config)]), { log });
 log.info({ taskQueue: config.temporal.taskQueue, temporal: at.temporalAddress, metricsPort: metricsServer.port }, 'worker running');

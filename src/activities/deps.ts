@@ -18,6 +18,8 @@ export interface ActivityDeps {
   shopUrl: string;
   /** Derives the password-setup token of an order email (HMAC), so a retried email carries the same link. */
   tokenSecret: string;
+  /** Keys the customer key a resumed run shows as its CustomerEmail search attribute (src/auth/customerKeys.ts). */
+  customerKeySecret: string;
   /** Present when bank transfer is enabled: the account its instructions email gives. */
   bankAccount?: { accountName: string; iban: string; bic?: string };
 }

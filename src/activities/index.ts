@@ -10,6 +10,7 @@ import { orderActivities } from './orders.js';
 import { paymentActivities } from './payments.js';
 import { refundOutcomeActivities } from './refundOutcomes.js';
 import { refundActivities } from './refunds.js';
+import { retentionActivities } from './retention.js';
 import { userActivities } from './users.js';
 
 export type { ActivityDeps } from './deps.js';
@@ -63,6 +64,7 @@ export function createActivities(deps: ActivityDeps) {
     ...refundActivities(deps),
     ...refundOutcomeActivities(deps),
     ...accountActivities(deps),
+    ...retentionActivities(deps),
   });
 }
 

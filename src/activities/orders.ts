@@ -7,12 +7,13 @@ import { appendOrderEvent, getOrder, insertOrder, recordLatePayment, requireOrde
 import { couponRefused } from '../domain/coupons.js';
 import type { Money } from '../domain/money.js';
 import { formatOrderNumber, type EmailKind, type OrderRequest, type OrderSummary, type ProviderName, type Transition } from '../domain/orders.js';
+import { customerKey } from '../auth/customerKeys.js';
 import { customerEmailAttribute } from '../workflows/definitions.js';
 import { activityCallKey, countTransition, type ActivityDeps } from './deps.js';
 
 const ORDER_NUMBER_ATTEMPTS = 8;
 
-export function orderActivities({ sql, metrics }: ActivityDeps) {
+export function orderActivities({ sql, metrics, customerKeySecret }: ActivityDeps) {
   return {
     /**
      * Idempotent on orderId: a retry returns the order the first attempt created. A coupon's use is reserved in the
@@ -59,7 +60,8 @@ export function orderActivities({ sql, metrics }: ActivityDeps) {
         state: { status: order.status, orderNumber: order.orderNumber, total: order.total, ...(order.status === 'HELD' && order.heldReason ? { heldReason: order.heldReason } : {}) },
         paymentId: order.paymentId,
         provider: order.provider,
-        customerEmail: customerEmailAttribute(order.email).value,
+        // The customer key, not the address: what the search attribute holds (field name kept: it is in recorded histories).
+        customerEmail: customerEmailAttribute(customerKey(customerKeySecret, order.email)).value,
       };
     },
 

@@ -1,6 +1,7 @@
 // Customer authentication: set a password from an emailed link, ask for a new link, log in for an access token.
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
+import { customerKey } from '../auth/customerKeys.js';
 import { deviceTokenUser, signAccessToken, signDeviceToken } from '../auth/accessTokens.js';
 import { clearLoginFailures, loginWaitSeconds, recordLoginFailure } from '../auth/loginThrottle.js';
 import { verifyPassword } from '../auth/passwords.js';
@@ -85,7 +86,7 @@ const login = createRoute({
   },
 });
 
-export function authRoutes({ sql, temporal, taskQueue, accounts }: ApiDeps) {
+export function authRoutes({ sql, temporal, taskQueue, accounts, customerKeySecret }: ApiDeps) {
   const { rateLimit, jwt, trustedProxyHops } = accounts;
 
   const ipKey = (c: Context, action: string) => ({ key: `${action}:ip:${requestIp(c, trustedProxyHops)}`, max: rateLimit.perIp });
@@ -106,11 +107,12 @@ export function authRoutes({ sql, temporal, taskQueue, accounts }: ApiDeps) {
     if (refused) return refused;
     // The same work whatever the email: whether it has an account is only looked at inside the workflow's activity.
     await temporal.workflow.start<typeof setupLinkWorkflow>('setupLinkWorkflow', {
-      workflowId: setupLinkWorkflowId(email),
+      workflowId: setupLinkWorkflowId(customerKey(customerKeySecret, email)),
       taskQueue,
       args: [{ email }],
       workflowIdConflictPolicy: 'USE_EXISTING',
       workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+      staticSummary: 'Password setup link (sent only if the account exists)',
     });
     return c.json({ status: 'accepted' as const, message: 'If this email has an account, a link to set its password is on its way.' }, 202);
   });

@@ -3,6 +3,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { WithStartWorkflowOperation } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { createHash } from 'node:crypto';
+import { customerKey } from '../auth/customerKeys.js';
 import { quoteCart } from '../db/catalog.js';
 import { getOrder, type OrderRecord } from '../db/orders.js';
 import { couponRefused } from '../domain/coupons.js';
@@ -10,6 +11,7 @@ import { DomainError } from '../domain/errors.js';
 import type { Quote } from '../domain/pricing.js';
 import { DEFAULT_LOCALE, LOCALES, PROVIDERS } from '../domain/orders.js';
 import type { orderWorkflow } from '../workflows/order.js';
+import { checkoutSummary, orderRunSummary } from '../workflows/summaries.js';
 import { checkoutUpdate, customerEmailAttribute, ORDER_STATUS, orderWorkflowId, type CheckoutView, type OrderWorkflowInput } from '../workflows/definitions.js';
 import type { ApiDeps } from './deps.js';
 import { BEARER_SCHEME, optionalCustomer, type OptionalCustomerEnv } from './bearer.js';
@@ -126,6 +128,7 @@ export function checkoutRoutes(deps: ApiDeps) {
     }
     // A settled order answers from the database: its workflow is closed (and may be gone after retention).
     if (existing && existing.status !== 'PENDING') return c.json(storedView(existing), 201);
+    let summary = existing ? orderRunSummary('checkout', existing) : undefined;
     if (!existing) {
       // Only a new order counts: each starts a workflow that lives for the checkout TTL and may email the address.
       const { windowSeconds } = deps.accounts.rateLimit;
@@ -137,8 +140,9 @@ export function checkoutRoutes(deps: ApiDeps) {
       if (refused) return refused;
       // Refuse a bad cart (or a coupon that does not apply) here, before a workflow exists for it; createOrder prices it
       // again from the catalog and reserves the coupon's use, refusing with the same code if it ran out meanwhile.
-      const { coupon } = await priceRequest(deps, body, ownerLoggedIn ? body.email : undefined);
+      const { coupon, lines, total } = await priceRequest(deps, body, ownerLoggedIn ? body.email : undefined);
       if (coupon && !coupon.applied) throw couponRefused(coupon.reason!, coupon.code);
+      summary = checkoutSummary({ items: lines, total, provider: body.provider });
     }
 
     const input: OrderWorkflowInput = { orderId, ...body, fingerprint: print, ownerLoggedIn, checkoutTtlMs: deps.checkoutTtlMs, ...deps.orderSettings };
@@ -149,8 +153,10 @@ export function checkoutRoutes(deps: ApiDeps) {
       workflowIdConflictPolicy: 'USE_EXISTING',
       // Runs stay open through an outage now; only one that failed on one before that may start again for its order.
       workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+      ...summary,
       typedSearchAttributes: [
-        customerEmailAttribute(body.email),
+        // The keyed hash, never the address: visibility stores search attributes in clear.
+        customerEmailAttribute(customerKey(deps.customerKeySecret, body.email)),
         { key: ORDER_STATUS, value: 'PENDING' },
       ],
     });

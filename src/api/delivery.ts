@@ -6,6 +6,7 @@ import type { RefundNotice, RefundUpdate } from '../payments/provider.js';
 import { disputeWonWorkflowId, orderWorkflowId, paymentSignal, refundOutcomeSignal, type ResumeInput } from '../workflows/definitions.js';
 import type { disputeWonWorkflow } from '../workflows/disputeWon.js';
 import type { orderWorkflow } from '../workflows/order.js';
+import { orderRunSummary } from '../workflows/summaries.js';
 import type { ApiDeps } from './deps.js';
 import { ServiceUnavailable } from './errors.js';
 import { recordProviderRefund } from './refunds.js';
@@ -23,6 +24,8 @@ export async function deliverPayment(deps: ApiDeps, event: PaymentEvent): Promis
     signal: paymentSignal,
     signalArgs: [event],
     workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+    // Shown only when this starts a resumed run; a running order keeps its own.
+    ...orderRunSummary(`resumed by a ${event.provider} ${event.kind} event`, { orderId: event.orderId }),
   });
 }
 
@@ -46,6 +49,7 @@ export async function deliverDisputeWon(deps: ApiDeps, orderId: string, notice: 
       workflowId: disputeWonWorkflowId(orderId, notice.key),
       taskQueue: deps.taskQueue,
       args: [{ orderId, disputeKey: notice.key.replace(/^dispute_won:/, 'dispute:'), amount: notice.amount, fulfilmentRetryMs: deps.orderSettings.fulfilmentRetryMs }],
+      ...orderRunSummary('dispute won: restore what it revoked', { orderId, total: notice.amount }),
     });
   } catch (err) {
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;

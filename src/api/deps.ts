@@ -22,6 +22,8 @@ export interface ApiDeps {
   checkoutTtlMs: number;
   /** Keys the HMAC that turns (buyer email, Idempotency-Key) into an order id. */
   orderIdSecret: string;
+  /** Keys the hash that stands for a buyer's email in Temporal (src/auth/customerKeys.ts). */
+  customerKeySecret: string;
   orderSettings: OrderSettings;
   /** The admin API's bearer token; without it every admin request is refused. */
   adminToken?: string;

@@ -3,6 +3,7 @@ import { WithStartWorkflowOperation } from '@temporalio/client';
 import type { ApiDeps } from './deps.js';
 import { refundAcceptedUpdate, refundWorkflowId, type RefundView, type RefundWorkflowInput } from '../workflows/definitions.js';
 import type { refundWorkflow } from '../workflows/refund.js';
+import { orderRunSummary } from '../workflows/summaries.js';
 
 function startOptions(deps: ApiDeps, input: RefundWorkflowInput) {
   return {
@@ -12,6 +13,7 @@ function startOptions(deps: ApiDeps, input: RefundWorkflowInput) {
     // A running refund answers again; a repeat after it closed runs again and finds the same recorded refund.
     workflowIdConflictPolicy: 'USE_EXISTING' as const,
     workflowIdReusePolicy: 'ALLOW_DUPLICATE' as const,
+    ...orderRunSummary(`${input.source} refund${input.amount ? ` of ${input.amount} minor units` : ''}`, { orderId: input.orderId }),
   };
 }
 

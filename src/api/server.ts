@@ -19,6 +19,7 @@ export function apiDepsFrom(config: Config, parts: { sql: Sql; temporal: Client;
     taskQueue: config.temporal.taskQueue,
     checkoutTtlMs: config.checkoutTtlMs,
     orderIdSecret: config.orderIdSecret,
+    customerKeySecret: config.customerKeySecret,
     orderSettings: { fulfilmentRetryMs: config.fulfilmentRetryMs, latePaymentPolicy: config.latePaymentPolicy, settlementMs: config.settlementMs },
     adminToken: config.adminToken,
     // With METRICS_PORT, /metrics lives on that listener only (startMetricsServer), never on the public port.

@@ -119,6 +119,11 @@ export interface ReconcileInput extends OrderSettings {
   orderIds?: string[];
 }
 
+/** What the retention schedule redacts: raw webhook bodies and email recipients older than this. */
+export interface RetentionInput {
+  retentionDays: number;
+}
+
 /** A dispute the shop won: the money came back, so what the dispute revoked is restored. */
 export interface DisputeWonInput {
   orderId: string;
@@ -132,18 +137,19 @@ export interface EmailResendInput {
 }
 
 export const ORDER_NUMBER = defineSearchAttributeKey('OrderNumber', SearchAttributeType.KEYWORD);
+/** The buyer as a keyed hash of the email (src/auth/customerKeys.ts), never the address; the admin API computes it. */
 export const CUSTOMER_EMAIL = defineSearchAttributeKey('CustomerEmail', SearchAttributeType.KEYWORD);
 export const ORDER_STATUS = defineSearchAttributeKey('OrderStatus', SearchAttributeType.KEYWORD);
 /** Every search attribute the workflows set: registered by the dev server at start and by docker-compose's setup. */
 export const SEARCH_ATTRIBUTES = [ORDER_NUMBER, CUSTOMER_EMAIL, ORDER_STATUS] as const;
 
 /**
- * The one place a buyer's email becomes a search attribute: the API sets it on a checkout run, the worker computes it
- * for a resumed run (outside the workflow, so a keyed hash can replace it here without a key in workflow code).
+ * The one place a buyer becomes a search attribute: the API sets it on a checkout run, the worker computes it for a
+ * resumed run. Its value is the customer key (src/auth/customerKeys.ts), computed outside workflow code, never the address.
  */
-export const customerEmailAttribute = (email: string) => ({ key: CUSTOMER_EMAIL, value: email.toLowerCase() });
+export const customerEmailAttribute = (customerKey: string) => ({ key: CUSTOMER_EMAIL, value: customerKey });
 
-// Workflow ids: the only place each scheme is spelled. They carry ids and keys, never personal data beyond the setup link's email.
+// Workflow ids: the only place each scheme is spelled. They carry ids and keys, never personal data.
 const ORDER = 'order-';
 const REFUND = 'refund-';
 const EMAIL_RESEND = 'email-';
@@ -156,8 +162,14 @@ export const refundWorkflowId = (orderId: string, key: string) => `${REFUND}${or
 export const disputeWonWorkflowId = (orderId: string, disputeKey: string) => `${DISPUTE_WON}${orderId}-${disputeKey}`;
 /** Every resend is its own run: `nonce` makes the id fresh. */
 export const emailResendWorkflowId = (orderId: string, nonce: string) => `${EMAIL_RESEND}${orderId}-${nonce}`;
-/** One setup-link workflow per email at a time: a burst of requests while one is sending joins it. */
-export const setupLinkWorkflowId = (email: string) => `setup-link-${email}`;
+/**
+ * One setup-link workflow per email at a time: a burst of requests while one is sending joins it. Named by the
+ * customer key (keyed hash); runs started before it was are named `setup-link-<email>` and simply end.
+ */
+export const setupLinkWorkflowId = (customerKey: string) => `setup-link-${customerKey}`;
+/** A Temporal visibility query for every order workflow of one customer, by their customer key. */
+export const customerWorkflowsQuery = (customerKey: string) => `CustomerEmail = "${customerKey}"`;
 export const reconcileScheduleId = (taskQueue: string) => `reconcile-${taskQueue}`;
+export const retentionScheduleId = (taskQueue: string) => `retention-${taskQueue}`;
 /** A Temporal visibility query for every workflow of one order: its runs, refunds and resends. */
 export const orderWorkflowsQuery = (orderId: string) => [ORDER, REFUND, EMAIL_RESEND, DISPUTE_WON].map((prefix) => `WorkflowId STARTS_WITH "${prefix}${orderId}"`).join(' OR ');

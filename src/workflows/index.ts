@@ -4,4 +4,5 @@ export { resendEmailWorkflow } from './email.js';
 export { orderWorkflow } from './order.js';
 export { reconcileWorkflow } from './reconcile.js';
 export { refundWorkflow } from './refund.js';
+export { retentionWorkflow } from './retention.js';
 export { setupLinkWorkflow } from './account.js';

@@ -5,7 +5,7 @@ import { sameMoney } from '../domain/money.js';
 import type { EmailKind, OrderStatus, PaymentEvent, Transition } from '../domain/orders.js';
 import { CUSTOMER_EMAIL, ORDER_NUMBER, ORDER_STATUS, type CheckoutInput, type OrderState, type ResumeInput } from './definitions.js';
 import { fulfil, hold } from './orderFulfil.js';
-import { receive, settlementMs, showStatus, transition, type OrderRun } from './orderRun.js';
+import { receive, settlementMs, showDetails, showStatus, transition, type OrderRun } from './orderRun.js';
 import { businessFailure, sendEmail } from './steps.js';
 
 const UNAVAILABLE = { code: 'checkout_unavailable', message: 'The order could not be opened. Please try again.' };
@@ -49,6 +49,7 @@ async function openOnce(run: OrderRun, checkout: CheckoutInput, openedAt: number
   // A provider that waits for money from the start (bank transfer): the buyer learns it in the checkout answer.
   if (session.status === 'PROCESSING') showStatus(run, 'PROCESSING');
   state.paymentUrl = session.paymentUrl;
+  showDetails(run);
 }
 
 /** A refused order (a business error) is FAILED for good. */
@@ -69,6 +70,7 @@ async function keepTrying(run: OrderRun, checkout: CheckoutInput, openedAt: numb
   const opening: NonNullable<OrderRun['opening']> = { attempts: 1, busy: false, now: false, waiting: true };
   run.opening = opening;
   state.failure = UNAVAILABLE;
+  showDetails(run);
   run.checkoutEndsAt = openedAt + checkout.checkoutTtlMs;
   // A provider event (reconciliation's expiry, a payment) decides the order instead, once it exists.
   const decided = () => run.inbox.length > 0 && state.orderNumber !== undefined;
@@ -203,6 +205,7 @@ export async function resumeRun(run: OrderRun, input: ResumeInput): Promise<void
   for (const e of input.events) receive(run, e);
   const order = await run.p.durable.loadOrderState({ orderId: run.orderId });
   Object.assign(run.state, order.state);
+  showDetails(run);
   run.paymentId = order.paymentId ?? undefined;
   run.provider = order.provider;
   run.couponCode = order.couponCode ?? undefined;

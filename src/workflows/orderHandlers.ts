@@ -13,7 +13,7 @@ export function refusal(code: string, message: string, kind: 'conflict' | 'unpro
 
 export function registerOrderHandlers(run: OrderRun): void {
   const { state, input } = run;
-  setHandler(statusQuery, () => ({ ...state }));
+  setHandler(statusQuery, () => ({ ...state }), { description: 'The order as this run sees it: status, number, total, payment URL, why it is held' });
   setHandler(
     checkoutUpdate,
     async (): Promise<CheckoutView> => {
@@ -29,6 +29,7 @@ export function registerOrderHandlers(run: OrderRun): void {
       return { orderId: run.orderId, orderNumber: state.orderNumber!, status: state.status, total: state.total!, paymentUrl: state.paymentUrl! };
     },
     {
+      description: 'The buyer’s checkout (and its retries with the same Idempotency-Key): answers with the payment URL once the order is open',
       validator: ({ fingerprint }) => {
         if ('resume' in input || fingerprint !== input.fingerprint) {
           throw ApplicationFailure.nonRetryable('This Idempotency-Key was already used for a different checkout request.', 'idempotency_key_reused');
@@ -36,12 +37,16 @@ export function registerOrderHandlers(run: OrderRun): void {
       },
     },
   );
-  setHandler(paymentSignal, (event) => receive(run, event));
+  setHandler(paymentSignal, (event) => receive(run, event), { description: 'A provider event (webhook, return page or reconciliation), taken once by id' });
   run.refunds = registerRefundHandlers();
-  setHandler(refundedSignal, ({ status }) => {
-    run.refundedTo = status;
-    showStatus(run, status);
-  });
+  setHandler(
+    refundedSignal,
+    ({ status }) => {
+      run.refundedTo = status;
+      showStatus(run, status);
+    },
+    { description: 'A refund workflow settled a refund of this order' },
+  );
   setHandler(
     cancelUpdate,
     async (request) => {
@@ -51,6 +56,7 @@ export function registerOrderHandlers(run: OrderRun): void {
       return { ...state };
     },
     {
+      description: 'Cancel an unpaid open order (buyer or operator); answers once it is CANCELLED',
       validator: (_request: CancelRequest) => {
         if (state.status !== 'PENDING' || !state.paymentUrl || run.inbox.length > 0) {
           throw refusal('order_not_cancellable', `An order in status ${state.status} cannot be cancelled; only an unpaid open order can.`, 'conflict');
@@ -67,6 +73,7 @@ export function registerOrderHandlers(run: OrderRun): void {
       return { ...state };
     },
     {
+      description: 'An operator decides a held order: fulfil it anyway, or refund it',
       validator: (request) => {
         if (state.status !== 'HELD' || run.resolution) throw refusal('order_not_held', `Only a held order can be resolved; this one is ${state.status}.`, 'conflict');
         if (!RESOLVABLE.includes(state.heldReason ?? '')) {

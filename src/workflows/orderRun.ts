@@ -1,8 +1,9 @@
 // The state of one order's run (status, inbox of provider events, operator requests) and the one way it changes status.
-import { upsertSearchAttributes } from '@temporalio/workflow';
+import { setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
 import type { OrderStatus, PaymentEvent, ProviderName, Transition } from '../domain/orders.js';
 import { ORDER_STATUS, type CancelRequest, type OrderState, type OrderWorkflowInput, type ResolveRequest } from './definitions.js';
 import { activityProxies, type Proxies, type RefundInbox } from './steps.js';
+import { currentDetails } from './summaries.js';
 
 export interface OrderRun {
   readonly input: OrderWorkflowInput;
@@ -31,6 +32,7 @@ export interface OrderRun {
 }
 
 export function newOrderRun(input: OrderWorkflowInput): OrderRun {
+  setCurrentDetails('resume' in input ? 'loading the order' : 'opening checkout');
   return {
     input,
     orderId: input.orderId,
@@ -59,6 +61,12 @@ export function receive(run: OrderRun, event: PaymentEvent): void {
 export function showStatus(run: OrderRun, status: OrderStatus): void {
   run.state.status = status;
   upsertSearchAttributes([{ key: ORDER_STATUS, value: status }]);
+  showDetails(run);
+}
+
+/** The line the Temporal UI shows for this run now; state only, so setting it issues no command and replays unchanged. */
+export function showDetails(run: OrderRun): void {
+  setCurrentDetails(currentDetails(run.state));
 }
 
 export async function transition(run: OrderRun, to: OrderStatus, cause: string, extra: Omit<Transition, 'to' | 'cause'> = {}): Promise<void> {

@@ -3,6 +3,7 @@ import { getExternalWorkflowHandle, ParentClosePolicy, startChild, log } from '@
 import { orderWorkflowId, paymentSignal, type ReconcileInput } from './definitions.js';
 import { orderWorkflow } from './order.js';
 import { activityProxies } from './steps.js';
+import { orderRunSummary } from './summaries.js';
 
 export async function reconcileWorkflow(input: ReconcileInput): Promise<{ checked: number; signalled: number; resumed: number }> {
   const p = activityProxies(input.fulfilmentRetryMs);
@@ -30,6 +31,8 @@ export async function reconcileWorkflow(input: ReconcileInput): Promise<{ checke
           args: [{ orderId, resume: true, events: [event], fulfilmentRetryMs: input.fulfilmentRetryMs, latePaymentPolicy: input.latePaymentPolicy, settlementMs: input.settlementMs }],
           parentClosePolicy: ParentClosePolicy.ABANDON,
           workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+          // Metadata only: replay does not compare it, so runs recorded without it replay unchanged.
+          ...orderRunSummary(`resumed by reconciliation (${event.kind})`, { orderId }),
         });
         resumed++;
       } catch (err) {

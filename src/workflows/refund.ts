@@ -25,6 +25,7 @@ export async function refundWorkflow(input: RefundWorkflowInput & RefundSettings
       return answer.accepted!.refund;
     },
     {
+      description: 'Answers once the refund is recorded (or refused), so the operator learns at once whether it will happen',
       // The same Idempotency-Key with another request, while the first still runs (afterwards reserveRefund refuses it).
       validator: ({ fingerprint }) => {
         if (fingerprint !== input.fingerprint) {

@@ -74,8 +74,8 @@ export interface RefundInbox {
 
 export function registerRefundHandlers(): RefundInbox {
   const inbox: RefundInbox = { outcomes: new Map(), retries: new Set() };
-  setHandler(refundOutcomeSignal, (notice) => void inbox.outcomes.set(notice.refundId, notice));
-  setHandler(retryRefundSignal, ({ refundId }) => void inbox.retries.add(refundId));
+  setHandler(refundOutcomeSignal, (notice) => void inbox.outcomes.set(notice.refundId, notice), { description: 'A refund the provider settles later, or an operator executed, succeeded or failed' });
+  setHandler(retryRefundSignal, ({ refundId }) => void inbox.retries.add(refundId), { description: 'An operator asks to try a failed refund again' });
   return inbox;
 }
 

@@ -1,6 +1,7 @@
 // How long each activity may run and how soon a dead worker is noticed: sized to the work the activity does.
 import { proxyActivities, type ActivityOptions } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
+import { ACTIVITY_SUMMARIES } from './summaries.js';
 
 type Sizing = Pick<ActivityOptions, 'startToCloseTimeout' | 'heartbeatTimeout'>;
 
@@ -34,6 +35,7 @@ export const ACTIVITY_SIZES: Record<keyof Activities, Sizing> = {
   retryRefund: DATABASE,
   reverseDispute: DATABASE,
   recordEmailFailure: DATABASE,
+  redactExpiredData: DATABASE,
   createPaymentSession: PROVIDER,
   capturePayment: PROVIDER,
   expirePaymentSession: PROVIDER,
@@ -56,6 +58,13 @@ export function sizedActivities(options: SharedOptions): Acts {
   };
   return new Proxy({} as Acts, {
     // Only activity names lead anywhere (a symbol or `then` asks whether this is something else).
-    get: (_, name) => (typeof name === 'string' && name in ACTIVITY_SIZES ? proxyFor(ACTIVITY_SIZES[name as keyof Activities])[name as keyof Activities] : undefined),
+    get: (_, name) => (typeof name === 'string' && name in ACTIVITY_SIZES ? summarised(proxyFor(ACTIVITY_SIZES[name as keyof Activities]), name as keyof Activities) : undefined),
   });
+}
+
+/** Every call carries its line for the UI's timeline (ACTIVITY_SUMMARIES); the summary is metadata, not part of what replay compares. */
+function summarised<K extends keyof Activities>(acts: Acts, name: K): Acts[K] {
+  const fn = acts[name] as unknown as { executeWithOptions(options: ActivityOptions, args: unknown[]): Promise<unknown> };
+  const call = (...args: unknown[]) => fn.executeWithOptions({ summary: ACTIVITY_SUMMARIES[name]((args[0] ?? {}) as Record<string, unknown>) }, args);
+  return Object.assign(call, { executeWithOptions: fn.executeWithOptions }) as unknown as Acts[K];
 }

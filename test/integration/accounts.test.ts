@@ -3,6 +3,7 @@ import { randomInt, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashToken } from '../../src/auth/setupTokens.js';
 import { signAccessToken } from '../../src/auth/accessTokens.js';
+import { customerKey } from '../../src/auth/customerKeys.js';
 import { setupLinkWorkflowId } from '../../src/workflows/definitions.js';
 import { createLogger } from '../../src/log.js';
 import { createPaymentProviders } from '../../src/payments/index.js';
@@ -180,11 +181,12 @@ describe('password setup links', () => {
     expect(fresh.mail.text).not.toContain('ORD-');
 
     // The token lives only in the email: not in the workflow's history, where operators and Temporal keep everything.
-    const handle = h.temporal.workflow.getHandle(setupLinkWorkflowId(email));
+    const key = customerKey(h.config.customerKeySecret, email);
+    const handle = h.temporal.workflow.getHandle(setupLinkWorkflowId(key));
     expect(await handle.result()).toEqual({ status: 'sent' });
-    await recordHistory(h, setupLinkWorkflowId(email), 'setup-link-sent');
+    await recordHistory(h, setupLinkWorkflowId(key), 'setup-link-sent');
     const history = JSON.stringify(await handle.fetchHistory(), (_k, v: unknown) => (v instanceof Uint8Array ? Buffer.from(v).toString('utf8') : v));
-    expect(history).toContain(email);
+    expect(history).toContain(key);
     expect(history).not.toContain(fresh.token);
     expect(history).not.toContain(hashToken(fresh.token!));
 
@@ -202,9 +204,9 @@ describe('password setup links', () => {
     expect(forUnknown.status).toBe(202);
     expect(forUnknown.body).toEqual(forKnown.body);
 
-    expect(await h.temporal.workflow.getHandle(setupLinkWorkflowId(unknown)).result()).toEqual({ status: 'no_account' });
-    await recordHistory(h, setupLinkWorkflowId(unknown), 'setup-link-no-account');
-    expect(await h.temporal.workflow.getHandle(setupLinkWorkflowId(known)).result()).toEqual({ status: 'sent' });
+    expect(await h.temporal.workflow.getHandle(setupLinkWorkflowId(customerKey(h.config.customerKeySecret, unknown))).result()).toEqual({ status: 'no_account' });
+    await recordHistory(h, setupLinkWorkflowId(customerKey(h.config.customerKeySecret, unknown)), 'setup-link-no-account');
+    expect(await h.temporal.workflow.getHandle(setupLinkWorkflowId(customerKey(h.config.customerKeySecret, known))).result()).toEqual({ status: 'sent' });
     await mailTo(known, /^Set the password/);
     expect(await emailsTo(h, unknown)).toEqual([]);
     expect((await h.sql`SELECT 1 FROM users WHERE email = ${unknown}`).length).toBe(0);

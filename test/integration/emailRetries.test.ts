@@ -17,7 +17,7 @@ beforeAll(async () => {
   h = await startHarness();
   mailer = createMailer(h.config.smtpUrl!, h.config.mailFrom);
   // The worker's own activities, called directly as Temporal would retry them.
-  activities = createActivities({ sql: h.sql, payments: {} as PaymentProviders, mailer, publicUrl: h.config.publicUrl, shopUrl: h.config.shopUrl, tokenSecret: h.config.jwt.secret, metrics: createMetrics({ defaults: false }) });
+  activities = createActivities({ sql: h.sql, payments: {} as PaymentProviders, mailer, publicUrl: h.config.publicUrl, shopUrl: h.config.shopUrl, tokenSecret: h.config.jwt.secret, customerKeySecret: h.config.customerKeySecret, metrics: createMetrics({ defaults: false }) });
 });
 afterAll(async () => {
   mailer?.close();

@@ -1,5 +1,6 @@
 // What the Temporal UI shows of an order stays true: runs resumed by a webhook or by reconciliation, and refunds after the run closed.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { customerKey } from '../../src/auth/customerKeys.js';
 import { CUSTOMER_EMAIL, ORDER_NUMBER, ORDER_STATUS, orderWorkflowId } from '../../src/workflows/definitions.js';
 import { openOrder, postSandbox, sandboxSucceeded } from '../support/events.js';
 import { admin, ADMIN_TOKEN, finished, reconcile, recordHistory, sandboxAction, startHarness, uniqueEmail, waitForStatus, type Harness } from '../support/harness.js';
@@ -9,6 +10,9 @@ beforeAll(async () => {
   h = await startHarness();
 });
 afterAll(async () => h?.close());
+
+/** CustomerEmail holds the customer key (src/auth/customerKeys.ts), never the address. */
+const key = (email: string) => customerKey(h.config.customerKeySecret, email);
 
 /** The search attributes of the order workflow's newest run, read from the server (describe), once that run has ended. */
 async function attributes(orderId: string) {
@@ -25,7 +29,7 @@ describe('search attributes', () => {
     await finished(h, orderWorkflowId(o.orderId));
     expect((await postSandbox(h, sandboxSucceeded(o, o.total.amount))).body.outcome).toBe('signalled');
     await waitForStatus(h, o.orderId, 'REFUNDED');
-    expect(await attributes(o.orderId)).toEqual({ email: email.toLowerCase(), status: 'REFUNDED', orderNumber: o.orderNumber });
+    expect(await attributes(o.orderId)).toEqual({ email: key(email), status: 'REFUNDED', orderNumber: o.orderNumber });
     await recordHistory(h, orderWorkflowId(o.orderId), 'resumed-by-webhook-late-payment');
   });
 
@@ -38,7 +42,7 @@ describe('search attributes', () => {
     const pass = await reconcile(h, [o.orderId]);
     expect(pass.result).toEqual({ checked: 1, signalled: 0, resumed: 1 });
     await waitForStatus(h, o.orderId, 'FULFILLED');
-    expect(await attributes(o.orderId)).toEqual({ email, status: 'FULFILLED', orderNumber: o.orderNumber });
+    expect(await attributes(o.orderId)).toEqual({ email: key(email), status: 'FULFILLED', orderNumber: o.orderNumber });
     await recordHistory(h, pass.workflowId, 'reconcile-pass-resumed');
     await recordHistory(h, orderWorkflowId(o.orderId), 'resumed-by-reconciliation');
   });
@@ -48,12 +52,12 @@ describe('search attributes', () => {
     const o = await openOrder(h, ['chatbot-rag'], { email });
     await sandboxAction(o.paymentUrl, 'pay');
     await waitForStatus(h, o.orderId, 'FULFILLED');
-    expect(await attributes(o.orderId)).toEqual({ email, status: 'FULFILLED', orderNumber: o.orderNumber });
+    expect(await attributes(o.orderId)).toEqual({ email: key(email), status: 'FULFILLED', orderNumber: o.orderNumber });
     const res = await admin(h, 'POST', `/orders/${o.orderId}/refunds`, { reason: 'changed my mind' }, { authorization: `Bearer ${ADMIN_TOKEN}`, 'idempotency-key': `refund-${crypto.randomUUID()}` });
     expect(res.status).toBe(202);
     await finished(h, res.body.workflowId);
     await waitForStatus(h, o.orderId, 'REFUNDED');
-    expect(await attributes(o.orderId)).toEqual({ email, status: 'REFUNDED', orderNumber: o.orderNumber });
+    expect(await attributes(o.orderId)).toEqual({ email: key(email), status: 'REFUNDED', orderNumber: o.orderNumber });
     await recordHistory(h, res.body.workflowId, 'refund-after-close-refreshes-order');
     await recordHistory(h, orderWorkflowId(o.orderId), 'refreshed-after-refund');
   });

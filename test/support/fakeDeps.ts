@@ -42,6 +42,7 @@ export function fakeApiDeps(over: Partial<ApiDeps> = {}): ApiDeps {
     taskQueue: 'orders-test',
     checkoutTtlMs: 60_000,
     orderIdSecret: 'route-test-order-id-secret-0123456789abcdef',
+    customerKeySecret: 'route-test-customer-key-secret-0123456789ab',
     orderSettings: { fulfilmentRetryMs: 1000, latePaymentPolicy: 'refund' },
     adminToken: ADMIN_TOKEN,
     temporalUi: { url: 'http://temporal-ui.test', namespace: 'default' },
@@ -60,6 +61,7 @@ export function fakeActivityDeps(over: Partial<ActivityDeps> = {}): ActivityDeps
     publicUrl: 'http://shop.test',
     shopUrl: 'http://shop.test',
     tokenSecret: 'activity-test-token-secret',
+    customerKeySecret: 'activity-test-customer-key-secret-0123456789',
     metrics: createMetrics({ defaults: false }),
     ...over,
   };

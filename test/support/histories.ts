@@ -122,6 +122,8 @@ export const REQUIRED_HISTORIES = [
   'coupon-free-order',
   // Recorded with payload encryption on (issue 13): replays through the codec with FIXTURE_PAYLOAD_KEY.
   'encrypted-purchase',
+  // The retention schedule's run (issue 13).
+  'retention-redacted',
 ];
 
 /**

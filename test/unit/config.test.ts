@@ -175,6 +175,10 @@ describe('demo mode', () => {
     expect(persistedDemoSecrets(join(dir, 'other')).jwtSecret).not.toBe(first.jwt.secret);
     expect(first.orderIdSecret).not.toBe(first.jwt.secret);
     expect(loadConfig({ ORDER_ID_SECRET: 'o'.repeat(32) }).orderIdSecret).toBe('o'.repeat(32));
+    // The customer key (src/auth/customerKeys.ts) has its own derived key: neither the signing key nor the order-id key.
+    expect(again.customerKeySecret).toBe(first.customerKeySecret);
+    expect([first.jwt.secret, first.orderIdSecret]).not.toContain(first.customerKeySecret);
+    expect(loadConfig({ CUSTOMER_KEY_SECRET: 'c'.repeat(32) }).customerKeySecret).toBe('c'.repeat(32));
   });
 });
 

@@ -108,6 +108,7 @@ export function fakes(overrides: Partial<Record<keyof Activities, (input: never)
       return { status: 'REFUNDED' };
     },
     sendSetupLink: async () => ({ status: 'sent' }),
+    redactExpiredData: async () => ({ webhookEvents: 0, emails: 0 }),
   };
   const activities = Object.fromEntries(
     Object.entries({ ...base, ...overrides }).map(([name, fn]) => [

@@ -10,6 +10,7 @@ import { DomainError } from '../../domain/errors.js';
 import { isUuid } from '../../domain/orders.js';
 import { emailResendWorkflowId, orderWorkflowId, orderWorkflowsQuery, resolveUpdate } from '../../workflows/definitions.js';
 import type { resendEmailWorkflow } from '../../workflows/email.js';
+import { orderRunSummary } from '../../workflows/summaries.js';
 import type { ApiDeps } from '../deps.js';
 import { ServiceUnavailable } from '../errors.js';
 import { cancelOrder } from '../orders.js';
@@ -87,13 +88,14 @@ export function adminHandlers(deps: ApiDeps) {
 
   const resend: RouteHandler<typeof resendRoute, AppEnv> = async (c) => {
     const { orderId } = c.req.valid('param');
-    await requireOrder(orderId);
+    const order = await requireOrder(orderId);
     let resent: Awaited<ReturnType<typeof resendEmailWorkflow>>;
     try {
       resent = await temporal.workflow.execute<typeof resendEmailWorkflow>('resendEmailWorkflow', {
         workflowId: emailResendWorkflowId(orderId, randomUUID()),
         taskQueue: deps.taskQueue,
         args: [{ orderId }],
+        ...orderRunSummary('operator resends the newest email', order),
       });
     } catch (err) {
       // The activity's business error (say, the mail server refused again) is the answer.

@@ -2,6 +2,8 @@
 import type { ApiDeps } from '../deps.js';
 import { requireBearer } from '../operatorAuth.js';
 import { newRouter } from '../router.js';
+import { customerHandlers } from './customerHandlers.js';
+import { eraseRoute, lookupRoute } from './customerRoutes.js';
 import { couponHandlers } from './couponHandlers.js';
 import { couponDetailRoute, createCouponRoute, deactivateCouponRoute, listCouponsRoute } from './couponRoutes.js';
 import { adminHandlers } from './handlers.js';
@@ -13,6 +15,7 @@ export function adminRoutes(deps: ApiDeps) {
   const router = newRouter();
   const handle = adminHandlers(deps);
   const money = paymentHandlers(deps);
+  const customers = customerHandlers(deps);
   const coupons = couponHandlers(deps);
   router.openAPIRegistry.registerComponent('securitySchemes', 'adminBearer', { type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN' });
   router.use('/api/v1/admin/*', requireBearer(deps.adminToken, 'admin', 'The admin API is disabled: set ADMIN_TOKEN.'));
@@ -30,5 +33,7 @@ export function adminRoutes(deps: ApiDeps) {
     .openapi(createCouponRoute, coupons.create)
     .openapi(listCouponsRoute, coupons.list)
     .openapi(couponDetailRoute, coupons.detail)
-    .openapi(deactivateCouponRoute, coupons.deactivate);
+    .openapi(deactivateCouponRoute, coupons.deactivate)
+    .openapi(lookupRoute, customers.lookup)
+    .openapi(eraseRoute, customers.erase);
 }
