@@ -175,11 +175,12 @@ describe('the OpenAPI document declares quotes and coupons', () => {
   it('names every route, the statuses each answers, and the coupon reason codes', async () => {
     const doc = await bodyOf(await createApp(fakeApiDeps()).request('/openapi.json'));
     const statuses = (path: string, method: string) => Object.keys(doc.paths[path][method].responses).sort();
-    expect(statuses('/api/v1/checkout/quote', 'post')).toEqual(['200', '400', '401', '409', '422', '503']);
-    expect(statuses('/api/v1/admin/coupons', 'post')).toEqual(['201', '400', '401', '409', '422']);
-    expect(statuses('/api/v1/admin/coupons', 'get')).toEqual(['200', '400', '401']);
-    expect(statuses('/api/v1/admin/coupons/{couponId}', 'get')).toEqual(['200', '400', '401', '404']);
-    expect(statuses('/api/v1/admin/coupons/{couponId}/deactivate', 'post')).toEqual(['200', '400', '401', '404']);
+    // 400 and 503 (and 413 with a body) are the edge's, on every operation.
+    expect(statuses('/api/v1/checkout/quote', 'post')).toEqual(['200', '400', '401', '409', '413', '422', '503']);
+    expect(statuses('/api/v1/admin/coupons', 'post')).toEqual(['201', '400', '401', '409', '413', '422', '503']);
+    expect(statuses('/api/v1/admin/coupons', 'get')).toEqual(['200', '400', '401', '503']);
+    expect(statuses('/api/v1/admin/coupons/{couponId}', 'get')).toEqual(['200', '400', '401', '404', '503']);
+    expect(statuses('/api/v1/admin/coupons/{couponId}/deactivate', 'post')).toEqual(['200', '400', '401', '404', '503']);
     const quote = doc.components.schemas.Quote;
     expect(quote.properties.coupon.properties.reason.enum).toEqual(['coupon_unknown', 'coupon_expired', 'coupon_exhausted', 'coupon_not_applicable', 'coupon_minimum_not_met']);
     expect(doc.components.schemas.CheckoutRequest.properties).toHaveProperty('couponCode');

@@ -37,19 +37,22 @@ export const CouponCreate = z
   })
   .openapi('CouponCreate');
 
+/** A Money or null, declared as anyOf (a nullable $ref would be allOf [Money, null], which nothing satisfies). */
+const NullableMoney = z.union([MoneySchema, z.null()]);
+
 const CouponView = z
   .object({
     id: z.string().uuid(),
     code: z.string(),
     kind: z.enum(COUPON_KINDS),
     percent: z.number().int().nullable(),
-    amount: MoneySchema.nullable(),
-    maxDiscount: MoneySchema.nullable(),
+    amount: NullableMoney,
+    maxDiscount: NullableMoney,
     maxUses: z.number().int().nullable(),
     maxUsesPerCustomer: z.number().int().nullable(),
     validFrom: z.string().nullable(),
     validUntil: z.string().nullable(),
-    minPurchase: MoneySchema.nullable(),
+    minPurchase: NullableMoney,
     packageIds: z.array(z.string().uuid()),
     active: z.boolean(),
     uses: z.number().int().openapi({ description: 'Uses held now: reserved by open orders plus consumed by paid ones' }),
