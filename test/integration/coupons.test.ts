@@ -52,10 +52,10 @@ describe('coupon admin API', () => {
   });
 
   it.each([
-    ['a percent coupon without percent', { kind: 'percent', percent: undefined }, 400],
-    ['a fixed coupon with a percent', { kind: 'fixed', amount: pln(100), percent: 5 }, 400],
-    ['money in two currencies', { kind: 'fixed', amount: pln(100), minPurchase: { amount: 100, currency: 'EUR' } }, 400],
-    ['a window that ends before it starts', { validFrom: '2030-01-02T00:00:00Z', validUntil: '2030-01-01T00:00:00Z' }, 400],
+    ['a percent coupon without percent', { kind: 'percent', percent: undefined }, 422],
+    ['a fixed coupon with a percent', { kind: 'fixed', amount: pln(100), percent: 5 }, 422],
+    ['money in two currencies', { kind: 'fixed', amount: pln(100), minPurchase: { amount: 100, currency: 'EUR' } }, 422],
+    ['a window that ends before it starts', { validFrom: '2030-01-02T00:00:00Z', validUntil: '2030-01-01T00:00:00Z' }, 422],
     ['a code with spaces', { code: 'has space' }, 400],
     ['packages that do not exist', { packageIds: ['00000000-0000-4000-8000-000000000000'] }, 422],
   ])('refuses %s', async (_name, body, status) => {

@@ -28,6 +28,8 @@ async function waiting(handle: WorkflowHandle) {
   }
   throw new Error('the workflow never came to rest');
 }
+/** The refund run's own activities, without the order refresh run it starts (which shares the fakes). */
+const refundSteps = (f: ReturnType<typeof fakes>) => f.names().filter((n) => n !== 'loadOrderState');
 const held = (c: Call) => c[0] === 'transitionOrder' && c[1].to === 'HELD';
 const asked = (c: Call) => c[0] === 'refundAtProvider';
 
@@ -59,7 +61,8 @@ describe('a refund the provider refused', () => {
       return handle.result();
     });
     expect(out.orderStatus).toBe('REFUNDED');
-    expect(f.names().slice(1)).toEqual(['revokeEnrollments', 'refundAtProvider', 'recordRefundOutcome', 'transitionOrder:HELD', 'retryRefund', 'refundAtProvider', 'recordRefundOutcome', 'settleRefund', 'sendOrderEmail:refund_issued']);
+    // The order's refresh run (its checkout run is not running here) loads the order whenever it gets to: not the refund's.
+    expect(refundSteps(f).slice(1)).toEqual(['revokeEnrollments', 'refundAtProvider', 'recordRefundOutcome', 'transitionOrder:HELD', 'retryRefund', 'refundAtProvider', 'recordRefundOutcome', 'settleRefund', 'sendOrderEmail:refund_issued']);
     expect(f.calls.filter(([n]) => n === 'recordRefundOutcome').map(([, i]) => i.status)).toEqual(['failed', 'succeeded']);
   });
 
@@ -73,7 +76,7 @@ describe('a refund the provider refused', () => {
     });
     expect(out.orderStatus).toBe('REFUNDED');
     expect(f.names()).not.toContain('retryRefund');
-    expect(f.names().slice(-3)).toEqual(['recordRefundOutcome', 'settleRefund', 'sendOrderEmail:refund_issued']);
+    expect(refundSteps(f).slice(-3)).toEqual(['recordRefundOutcome', 'settleRefund', 'sendOrderEmail:refund_issued']);
   });
 });
 

@@ -5,7 +5,7 @@ import { couponRedemptions, deactivateCoupon, getCoupon, insertCoupon, listCoupo
 import { DomainError } from '../../domain/errors.js';
 import type { ApiDeps } from '../deps.js';
 import type { AppEnv } from '../router.js';
-import type { couponDetailRoute, createCouponRoute, deactivateCouponRoute, listCouponsRoute } from './couponRoutes.js';
+import { couponRuleBroken, type couponDetailRoute, type createCouponRoute, type deactivateCouponRoute, type listCouponsRoute } from './couponRoutes.js';
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
@@ -18,6 +18,8 @@ const notFound = () => new DomainError('coupon_not_found', 'No such coupon.', 'n
 export function couponHandlers({ sql }: ApiDeps) {
   const create: RouteHandler<typeof createCouponRoute, AppEnv> = async (c) => {
     const body = c.req.valid('json');
+    const broken = couponRuleBroken(body);
+    if (broken) throw new DomainError('invalid_coupon', broken, 'unprocessable');
     const packageIds = [...new Set(body.packageIds ?? [])];
     const known = new Set((await loadCatalogFor(sql, packageIds)).map((p) => p.id));
     const unknown = packageIds.filter((id) => !known.has(id));

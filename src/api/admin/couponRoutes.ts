@@ -13,6 +13,19 @@ const PositiveMoney = z
   .strict()
   .openapi('PositiveMoney');
 
+/**
+ * Rules between fields: a well-formed body that breaks one is refused on its merits (422 `invalid_coupon`), since the
+ * document cannot say them (400 means the body does not match the document).
+ */
+export function couponRuleBroken(c: z.infer<typeof CouponCreate>): string | undefined {
+  if (c.kind === 'percent' && (c.percent === undefined || c.amount !== undefined)) return 'A percent coupon has percent and no amount.';
+  if (c.kind === 'fixed' && (c.amount === undefined || c.percent !== undefined)) return 'A fixed coupon has amount and no percent.';
+  const currencies = new Set([c.amount, c.maxDiscount, c.minPurchase].flatMap((m) => (m ? [m.currency] : [])));
+  if (currencies.size > 1) return 'amount, maxDiscount and minPurchase must share one currency.';
+  if (c.validFrom && c.validUntil && Date.parse(c.validUntil) <= Date.parse(c.validFrom)) return 'validUntil must be after validFrom.';
+  return undefined;
+}
+
 export const CouponCreate = z
   .object({
     code: z.string().regex(/^[A-Za-z0-9_-]{3,64}$/).openapi({ description: 'Letters, digits, - and _; unique regardless of letter case', example: 'WIOSNA20' }),
@@ -28,13 +41,6 @@ export const CouponCreate = z
     packageIds: z.array(z.string().uuid()).max(100).optional().openapi({ description: 'Only these packages are discounted (a bundle counts as itself); default all' }),
   })
   .strict()
-  .superRefine((c, ctx) => {
-    if (c.kind === 'percent' && (c.percent === undefined || c.amount !== undefined)) ctx.addIssue({ code: 'custom', path: ['percent'], message: 'A percent coupon has percent and no amount.' });
-    if (c.kind === 'fixed' && (c.amount === undefined || c.percent !== undefined)) ctx.addIssue({ code: 'custom', path: ['amount'], message: 'A fixed coupon has amount and no percent.' });
-    const currencies = new Set([c.amount, c.maxDiscount, c.minPurchase].flatMap((m) => (m ? [m.currency] : [])));
-    if (currencies.size > 1) ctx.addIssue({ code: 'custom', path: ['amount'], message: 'amount, maxDiscount and minPurchase must share one currency.' });
-    if (c.validFrom && c.validUntil && Date.parse(c.validUntil) <= Date.parse(c.validFrom)) ctx.addIssue({ code: 'custom', path: ['validUntil'], message: 'validUntil must be after validFrom.' });
-  })
   .openapi('CouponCreate');
 
 /** A Money or null, declared as anyOf (a nullable $ref would be allOf [Money, null], which nothing satisfies). */
@@ -83,7 +89,7 @@ export const createCouponRoute = createRoute({
     400: errorResponse('Malformed coupon'),
     401: errorResponse('Missing or wrong admin token'),
     409: errorResponse('A coupon with this code (in any letter case) exists'),
-    422: errorResponse('packageIds names packages that do not exist'),
+    422: errorResponse('packageIds names packages that do not exist (`package_unavailable`), or the fields break a rule between them (`invalid_coupon`: percent or amount as the kind says, one currency, validUntil after validFrom)'),
   },
 });
 
