@@ -32,13 +32,14 @@ const manifest: ReleaseManifest = {
 mkdirSync(dir);
 writeFileSync(`${dir}${MANIFEST}`, `${JSON.stringify(manifest, null, 2)}\n`);
 
-// Every integration file that records a history; each refuses to overwrite one, so a release is recorded once.
-const integration = 'test/integration/';
-const files = readdirSync(integration)
-  .filter((f) => f.endsWith('.test.ts') && readFileSync(`${integration}${f}`, 'utf8').includes('recordHistory('))
-  .map((f) => `${integration}${f}`);
+// Every integration and workflow test file that records a history; each refuses to overwrite one, so a release is recorded once.
+const files = ['test/integration/', 'test/workflow/'].flatMap((folder) =>
+  readdirSync(folder)
+    .filter((f) => f.endsWith('.test.ts') && readFileSync(`${folder}${f}`, 'utf8').includes('recordHistory('))
+    .map((f) => `${folder}${f}`),
+);
 console.log(`Cutting release ${release}: recording histories with ${files.join(' ')}`);
-const run = spawnSync('npx', ['vitest', 'run', '--project', 'integration', ...files], { stdio: 'inherit', env: { ...process.env, RECORD_HISTORIES: '1' } });
+const run = spawnSync('npx', ['vitest', 'run', '--project', 'integration', '--project', 'workflow', ...files], { stdio: 'inherit', env: { ...process.env, RECORD_HISTORIES: '1' } });
 
 const missing = missingIn(release);
 if (run.status !== 0 || missing.length) {

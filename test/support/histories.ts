@@ -96,8 +96,7 @@ export const REQUIRED_HISTORIES = [
   // An outage while checkout opens: the run stays open, then opens the session or expires the order (issue 10).
   'checkout-outage-recovered',
   'checkout-outage-expired',
-  // Recorded with the workflow code from before the patch `checkout-keeps-trying`: such a run failed; it must replay so.
-  'checkout-outage-failed-unpatched',
+  // (The run that failed before the patch `checkout-keeps-trying` is kept in 2026-12-03-54ada7d5, the code it ran.)
   // Runs still in flight when recorded (their histories end open), and the housekeeping workflows (issue 10).
   'open-held-waiting-resolve',
   'open-compensation-retrying',
