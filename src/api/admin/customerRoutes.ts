@@ -1,11 +1,12 @@
 // The operators' customer routes: find a customer's workflows by their key, and erase a customer on request (GDPR).
 import { createRoute, z } from '@hono/zod-openapi';
 import { errorResponse } from '../errors.js';
-import { jsonBody, jsonContent } from '../schemas.js';
+import { EmailSchema, jsonBody, jsonContent } from '../schemas.js';
 
 const security = [{ adminBearer: [] }];
 const tags = ['admin'];
-const Email = z.string().trim().toLowerCase().email().max(254).openapi({ example: 'ala@example.com' });
+/** The same email rule the API enforces everywhere (its pattern is in the document). */
+const Email = EmailSchema;
 
 const CustomerKey = z
   .object({
