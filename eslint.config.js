@@ -46,7 +46,10 @@ export default tseslint.config(
   layer('src/domain/**/*.ts', [{ regex: '^(?!\\./)', message: 'domain/ is pure and imports only domain/.' }]),
   layer('src/email/copy.ts', [{ regex: '^\\./templates\\.js$', message: 'The words (copy.ts) come before the layout (templates.ts), which imports them.' }]),
   // Activity files share helpers through db/, auth/ or deps.ts, never sideways; index.ts assembles them all.
-  layer('src/activities/**/*.ts', [{ regex: '^\\./(?!deps\\.js$)', message: 'Activity files do not import each other: move the shared helper down into db/ (or deps.ts).' }], ['src/activities/index.ts', 'src/activities/deps.ts']),
+  layer('src/activities/**/*.ts', [
+    { regex: '^\\./(?!deps\\.js$)', message: 'Activity files do not import each other: move the shared helper down into db/ (or deps.ts).' },
+    { regex: '^(\\.\\./)+(api|workflows)(/|$)', message: 'Activities sit below the API and the workflows that call them: shared names belong in domain/, db/ or auth/.' },
+  ], ['src/activities/index.ts', 'src/activities/deps.ts']),
   // Tests read loosely typed JSON answers; asserting on them is the type check.
   { files: ['test/**/*.ts'], rules: { '@typescript-eslint/no-explicit-any': 'off' } },
   { files: ['**/*.js'], ...tseslint.configs.disableTypeChecked },

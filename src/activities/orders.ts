@@ -8,7 +8,6 @@ import { couponRefused } from '../domain/coupons.js';
 import type { Money } from '../domain/money.js';
 import { formatOrderNumber, type EmailKind, type OrderRequest, type OrderSummary, type ProviderName, type Transition } from '../domain/orders.js';
 import { customerKey } from '../auth/customerKeys.js';
-import { customerEmailAttribute } from '../workflows/definitions.js';
 import { activityCallKey, countTransition, type ActivityDeps } from './deps.js';
 
 const ORDER_NUMBER_ATTEMPTS = 8;
@@ -61,7 +60,7 @@ export function orderActivities({ sql, metrics, customerKeySecret }: ActivityDep
         paymentId: order.paymentId,
         provider: order.provider,
         // The customer key, not the address: what the search attribute holds (field name kept: it is in recorded histories).
-        customerEmail: customerEmailAttribute(customerKey(customerKeySecret, order.email)).value,
+        customerEmail: customerKey(customerKeySecret, order.email),
       };
     },
 

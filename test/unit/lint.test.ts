@@ -92,6 +92,12 @@ describe('layers import only downwards', () => {
     expect(await rules(importing('./deps.js', 'providerFor'), ACTIVITY_PROBE)).toEqual([]);
   });
 
+  it('flags activity files importing the workflows or the API above them', async () => {
+    expect(await rules(importing('../workflows/definitions.js', 'customerEmailAttribute'), ACTIVITY_PROBE)).toEqual(['no-restricted-imports']);
+    expect(await rules(importing('../api/errors.js', 'mapError'), ACTIVITY_PROBE)).toEqual(['no-restricted-imports']);
+    expect(await rules(importing('../auth/customerKeys.js', 'customerKey'), ACTIVITY_PROBE)).toEqual([]);
+  });
+
   it('flags db/ importing the API, activities or workflows', async () => {
     expect(await rules(importing('../workflows/definitions.js', 'orderWorkflowId'), DB_PROBE)).toEqual(['no-restricted-imports']);
     expect(await rules(importing('../api/errors.js', 'mapError'), DB_PROBE)).toEqual(['no-restricted-imports']);
