@@ -89,6 +89,9 @@ export async function startChaosStack(dir: string, workerCount: number, note: (l
     SANDBOX_ENABLED: 'true',
     SANDBOX_WEBHOOK_SECRET: sandboxSecret,
     ORDER_ID_SECRET,
+    // Every buyer of the run comes from 127.0.0.1, as in a load test: the per-address checkout limit would refuse them.
+    CHECKOUT_RATE_PER_IP: '1000000',
+    CHECKOUT_RATE_PER_EMAIL: '1000000',
     WORKER_SHUTDOWN_GRACE_SECONDS: '5',
     WORKFLOW_BUNDLE_PATH: bundleFile,
   };
