@@ -2,6 +2,7 @@
 import { getExternalWorkflowHandle, log, ParentClosePolicy, startChild } from '@temporalio/workflow';
 import { orderWorkflowId, refundedSignal, type OrderSettings } from './definitions.js';
 import { orderWorkflow } from './order.js';
+import { orderRunSummary } from './summaries.js';
 
 type RefundedStatus = 'REFUNDED' | 'PARTIALLY_REFUNDED';
 
@@ -24,6 +25,8 @@ export async function refreshOrderRun(orderId: string, status: RefundedStatus, s
       args: [{ orderId, resume: true, events: [], ...settings }],
       parentClosePolicy: ParentClosePolicy.ABANDON,
       workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+      // Metadata only: replay does not compare it, so runs recorded without it replay unchanged.
+      ...orderRunSummary(`refreshed after a refund (${status.replace(/_/g, ' ').toLowerCase()})`, { orderId }),
     });
   } catch (err) {
     // A run started meanwhile (a webhook): tell it instead.

@@ -1,5 +1,5 @@
 // reconcileWorkflow: run by a Schedule; asks providers about PENDING orders whose webhook may have been lost.
-import { getExternalWorkflowHandle, ParentClosePolicy, startChild, log } from '@temporalio/workflow';
+import { getExternalWorkflowHandle, ParentClosePolicy, setCurrentDetails, startChild, log } from '@temporalio/workflow';
 import { orderWorkflowId, paymentSignal, type ReconcileInput } from './definitions.js';
 import { orderWorkflow } from './order.js';
 import { activityProxies } from './steps.js';
@@ -7,10 +7,14 @@ import { orderRunSummary } from './summaries.js';
 
 export async function reconcileWorkflow(input: ReconcileInput): Promise<{ checked: number; signalled: number; resumed: number }> {
   const p = activityProxies(input.fulfilmentRetryMs);
+  // The UI's line follows the pass (no command: recorded runs replay unchanged).
+  setCurrentDetails('finding pending orders whose webhook may be lost');
   const stale = await p.durable.findStalePendingOrders({ olderThanMs: input.olderThanMs, checkoutTtlMs: input.checkoutTtlMs, limit: input.limit, ...(input.orderIds ? { orderIds: input.orderIds } : {}) });
   let signalled = 0;
   let resumed = 0;
-  for (const { orderId, provider, pastTtl } of stale) {
+  const progress = (checked: number) => `${checked} of ${stale.length} pending orders asked about: ${signalled} signalled, ${resumed} resumed`;
+  for (const [i, { orderId, provider, pastTtl }] of stale.entries()) {
+    setCurrentDetails(progress(i));
     // One order the provider cannot answer for must not stop the rest: a few tries, then the next pass.
     const found = await p.checkout.lookUpPayment({ orderId }).catch((err: unknown) => {
       log.warn('could not ask the provider about an order', { orderId, error: String(err) });
@@ -41,6 +45,7 @@ export async function reconcileWorkflow(input: ReconcileInput): Promise<{ checke
       }
     }
   }
+  setCurrentDetails(`done: ${progress(stale.length)}`);
   log.info('reconciliation finished', { checked: stale.length, signalled, resumed });
   return { checked: stale.length, signalled, resumed };
 }

@@ -1,5 +1,5 @@
 // refundWorkflow: one refund of an order (operator, provider refund, dispute) — record it, revoke, move the money, tell the customer.
-import { allHandlersFinished, ApplicationFailure, condition, getExternalWorkflowHandle, isCancellation, log, patched, setHandler, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, ApplicationFailure, condition, getExternalWorkflowHandle, isCancellation, log, patched, setCurrentDetails, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { RefundRecord } from '../activities/refunds.js';
 import { orderWorkflowId, refundAcceptedUpdate, refundedSignal, type OrderSettings, type RefundOutcome, type RefundView, type RefundWorkflowInput } from './definitions.js';
 import { refreshOrderRun } from './orderRefresh.js';
@@ -35,6 +35,8 @@ export async function refundWorkflow(input: RefundWorkflowInput & RefundSettings
     },
   );
 
+  // The UI's current-details line (no command: recorded runs replay unchanged). Codes and statuses only, never the note.
+  setCurrentDetails(`recording the ${input.source} refund`);
   let refund: RefundRecord | null;
   try {
     // Provider refunds before their payment reached us are retried here until it has (events can arrive out of order).
@@ -54,12 +56,17 @@ export async function refundWorkflow(input: RefundWorkflowInput & RefundSettings
     if (isCancellation(err)) throw err;
     answer.refused = businessFailure(err);
     if (!answer.refused) throw err;
+    setCurrentDetails(`refused: ${answer.refused.code.replace(/_/g, ' ')}`);
     await condition(allHandlersFinished);
     return { refund: null, refused: answer.refused };
   }
   answer.accepted = { refund: refund && view(refund) };
   // Nothing new to record: a provider refund we already know (our own, seen again in charge.refunded).
-  if (!refund) return { refund: null };
+  if (!refund) {
+    setCurrentDetails('already recorded: nothing to do');
+    return { refund: null };
+  }
+  setCurrentDetails(`refund ${refund.seq} recorded: revoking access and refunding at the provider`);
   const orderStatus = await completeRefund(p, p.durable, refund, inbox);
   // Reversed by a dispute won before it was through (no status): that run put the order back, so there is nothing to tell;
   // still HELD after a partial refund: the hold goes on waiting for its operator.
@@ -78,6 +85,7 @@ export async function refundWorkflow(input: RefundWorkflowInput & RefundSettings
       }
     }
   }
+  setCurrentDetails(orderStatus ? `refund ${refund.seq} succeeded: order ${orderStatus.replace(/_/g, ' ').toLowerCase()}` : `refund ${refund.seq} reversed by a won dispute`);
   await condition(allHandlersFinished);
   return orderStatus ? { refund: { ...view(refund), status: 'succeeded' }, orderStatus } : { refund: { ...view(refund), status: 'reversed' } };
 }
