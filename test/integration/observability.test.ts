@@ -1,10 +1,11 @@
 // One purchase seen by operators: /metrics counts it, one trace spans checkout to the email, Temporal keeps only ciphertext.
 import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import type { WorkflowExecutionInfo } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTracing, type Tracing } from '../../src/observability/tracing.js';
-import { orderWorkflowId } from '../../src/workflows/definitions.js';
+import { CUSTOMER_EMAIL, orderWorkflowId } from '../../src/workflows/definitions.js';
 import { FIXTURE_PAYLOAD_KEY, HISTORY_JSON } from '../support/histories.js';
 import { admin, ADMIN_TOKEN, checkout, eventually, recordHistory, packageId, post, postJson, sandboxAction, setRejected, startHarness, uniqueEmail, waitForStatus, type Harness } from '../support/harness.js';
 
@@ -15,6 +16,9 @@ let h: Harness;
 let tracing: Tracing;
 let email: string;
 let orderId: string;
+let orderNumber: string;
+/** The operator refund's workflow (set by the refund test below). */
+let refundWorkflowId: string;
 
 beforeAll(async () => {
   tracing = startTracing('checkout-test', { spanProcessor: new SimpleSpanProcessor(spans) });
@@ -24,6 +28,7 @@ beforeAll(async () => {
   const res = await checkout(h, { packageIds: [await packageId(h.sql, 'chatbot-rag')], email, name: BUYER_NAME, locale: 'en' });
   expect(res.status).toBe(201);
   orderId = res.body.orderId;
+  orderNumber = res.body.orderNumber;
   // A forged webhook first: refused, and counted as such.
   const forged = await post(`${h.baseUrl}/api/v1/webhooks/sandbox`, JSON.stringify({ id: 'evt_forged' }), { 'sandbox-signature': 'nope' });
   expect(forged.status).toBe(400);
@@ -81,7 +86,9 @@ describe('metrics after what comes later', () => {
   it('count an operator refund by source and status, and an email the server refused', async () => {
     const refund = await admin(h, 'POST', `/orders/${orderId}/refunds`, { reason: 'customer request' }, { authorization: `Bearer ${ADMIN_TOKEN}`, 'idempotency-key': `refund-${orderId}` });
     expect(refund.status).toBe(202);
+    refundWorkflowId = refund.body.workflowId;
     await waitForStatus(h, orderId, 'REFUNDED');
+    await h.temporal.workflow.getHandle(refundWorkflowId).result();
 
     const bounced = uniqueEmail('bounce');
     await setRejected(h, bounced, true);
@@ -113,28 +120,64 @@ describe('tracing', () => {
   });
 });
 
-/** Every text Temporal stores for this workflow outside its search attributes: payload bytes, failure messages, ids. */
-function storedTexts(node: unknown, key = ''): string[] {
-  // Search attributes are indexed by the server and never pass a codec; keeping personal data out of them is issue 13's hashing part.
-  if (key === 'searchAttributes') return [];
+/** Every run the purchase and its refund started: the checkout run, the refund, and the order run the refund refreshed. */
+async function purchaseRuns(): Promise<WorkflowExecutionInfo[]> {
+  const query = `WorkflowId = '${orderWorkflowId(orderId)}' OR WorkflowId = '${refundWorkflowId}'`;
+  const list = async () => {
+    const runs: WorkflowExecutionInfo[] = [];
+    for await (const run of h.temporal.workflow.list({ query })) runs.push(run);
+    return runs.sort((a, b) => a.startTime.getTime() - b.startTime.getTime());
+  };
+  return eventually(list, (runs) => runs.length === 3 && runs.every((r) => r.status.name === 'COMPLETED'), 'the purchase’s and the refund’s runs, closed');
+}
+
+describe('workflows in the Temporal UI', () => {
+  it('each run of a purchase and its refund has a start summary and answers its current details, without personal data', async () => {
+    const runs = await purchaseRuns();
+    const seen = [];
+    for (const run of runs) {
+      const handle = h.temporal.workflow.getHandle(run.workflowId, run.runId);
+      const summary = await (await handle.describe()).staticSummary();
+      // A closed run still answers: the worker replays it and reports the line it ended on.
+      const { currentDetails } = await handle.query<{ currentDetails?: string }>('__temporal_workflow_metadata');
+      seen.push({ type: run.type, summary, currentDetails });
+    }
+    expect(seen).toEqual([
+      { type: 'orderWorkflow', summary: 'Checkout: 1 item, 149.00 PLN via sandbox', currentDetails: `${orderNumber}: fulfilled` },
+      { type: 'refundWorkflow', summary: `Order ${orderId}: operator refund`, currentDetails: 'refund 1 succeeded: order refunded' },
+      { type: 'orderWorkflow', summary: `Order ${orderId}: refreshed after a refund (refunded)`, currentDetails: `${orderNumber}: refunded` },
+    ]);
+    expect(JSON.stringify(seen)).not.toContain(email);
+    expect(JSON.stringify(seen)).not.toContain(BUYER_NAME);
+  });
+});
+
+/** Every text Temporal stores: payload bytes, failure messages, ids, search attributes, memo, summaries. */
+function storedTexts(node: unknown): string[] {
   if (node instanceof Uint8Array) return [Buffer.from(node).toString('utf8')];
   if (typeof node === 'string') return [node];
   if (Array.isArray(node)) return node.flatMap((n) => storedTexts(n));
-  if (node && typeof node === 'object') return Object.entries(node).flatMap(([k, v]) => storedTexts(v, k));
+  if (node && typeof node === 'object') return Object.values(node).flatMap((v) => storedTexts(v));
   return [];
 }
 
 describe('payload encryption', () => {
-  it('keeps the buyer’s email and name out of the stored history, and the codec endpoint shows them to an operator', async () => {
-    // The checkout's own run: the refund above started a short refresh run of the order, which is now the newest.
-    const runs = [];
-    for await (const run of h.temporal.workflow.list({ query: `WorkflowId = '${orderWorkflowId(orderId)}'` })) runs.push(run);
-    const first = runs.sort((a, b) => a.startTime.getTime() - b.startTime.getTime())[0]!;
-    const history = await h.temporal.workflow.getHandle(orderWorkflowId(orderId), first.runId).fetchHistory();
-    const texts = storedTexts(history);
-    expect(texts.length).toBeGreaterThan(50);
-    expect(texts.filter((t) => t.includes(email) || t.includes(BUYER_NAME))).toEqual([]);
+  it('keeps the buyer’s email and name out of everything Temporal stores, and the codec endpoint shows them to an operator', async () => {
+    const texts: string[] = [];
+    for (const { workflowId, runId, type } of await purchaseRuns()) {
+      // Straight from the service, past the client's data converter: what Temporal (and its backups) hold.
+      const history = await h.temporal.workflow.getHandle(workflowId, runId).fetchHistory();
+      const described = await h.temporal.workflowService.describeWorkflowExecution({ namespace: h.config.temporal.namespace, execution: { workflowId, runId } });
+      // Order runs name their buyer by the customer key, which is in what is checked here.
+      if (type === 'orderWorkflow') expect(described.workflowExecutionInfo?.searchAttributes?.indexedFields?.[CUSTOMER_EMAIL.name]).toBeDefined();
+      texts.push(workflowId, ...storedTexts(history), ...storedTexts(described));
+    }
+    expect(texts.length).toBeGreaterThan(100);
+    const needles = [email, BUYER_NAME, email.split('@')[0]!, BUYER_NAME.split(' ')[1]!];
+    expect(texts.filter((t) => needles.some((n) => t.includes(n)))).toEqual([]);
 
+    const first = (await purchaseRuns())[0]!;
+    const history = await h.temporal.workflow.getHandle(first.workflowId, first.runId).fetchHistory();
     const started = history.events?.[0]?.workflowExecutionStartedEventAttributes;
     const json = temporal.api.common.v1.Payloads.toObject(temporal.api.common.v1.Payloads.fromObject(started!.input!), HISTORY_JSON) as { payloads: unknown[] };
     const unauthorised = await postJson(`${h.baseUrl}/codec/decode`, json);
