@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTracing, type Tracing } from '../../src/observability/tracing.js';
 import { CUSTOMER_EMAIL, orderWorkflowId } from '../../src/workflows/definitions.js';
 import { FIXTURE_PAYLOAD_KEY, HISTORY_JSON } from '../support/histories.js';
-import { admin, ADMIN_TOKEN, checkout, eventually, recordHistory, packageId, post, postJson, sandboxAction, setRejected, startHarness, uniqueEmail, waitForStatus, type Harness } from '../support/harness.js';
+import { admin, ADMIN_TOKEN, checkout, eventually, recordHistory, packageId, post, postJson, sandboxAction, setRejected, startHarness, uiLines, uniqueEmail, waitForStatus, type Harness } from '../support/harness.js';
 
 const BUYER_NAME = `Zofia Obserwowana ${randomBytes(3).toString('hex')}`;
 const spans = new InMemorySpanExporter();
@@ -135,13 +135,8 @@ describe('workflows in the Temporal UI', () => {
   it('each run of a purchase and its refund has a start summary and answers its current details, without personal data', async () => {
     const runs = await purchaseRuns();
     const seen = [];
-    for (const run of runs) {
-      const handle = h.temporal.workflow.getHandle(run.workflowId, run.runId);
-      const summary = await (await handle.describe()).staticSummary();
-      // A closed run still answers: the worker replays it and reports the line it ended on.
-      const { currentDetails } = await handle.query<{ currentDetails?: string }>('__temporal_workflow_metadata');
-      seen.push({ type: run.type, summary, currentDetails });
-    }
+    // Closed runs still answer: the worker replays each and reports the line it ended on.
+    for (const run of runs) seen.push({ type: run.type, ...(await uiLines(h, run.workflowId, run.runId)) });
     expect(seen).toEqual([
       { type: 'orderWorkflow', summary: 'Checkout: 1 item, 149.00 PLN via sandbox', currentDetails: `${orderNumber}: fulfilled` },
       { type: 'refundWorkflow', summary: `Order ${orderId}: operator refund`, currentDetails: 'refund 1 succeeded: order refunded' },

@@ -16,6 +16,7 @@ import {
   sandboxAction,
   setRejected,
   startHarness,
+  uiLines,
   uniqueEmail,
   waitForStatus,
   type Harness,
@@ -107,12 +108,11 @@ describe('email that cannot be delivered', () => {
     expect(await subjects(email)).toHaveLength(1);
     expect((await admin(h, 'GET', `/orders/${o.orderId}`)).body.emails).toMatchObject([{ kind: 'welcome', status: 'sent', lastError: null }]);
     await recordHistory(h, orderWorkflowId(o.orderId), 'email-rejected');
-    if (process.env.RECORD_HISTORIES) {
-      // The resend's id carries a fresh nonce the API does not answer with: visibility finds it (eventually consistent).
-      const query = `WorkflowId STARTS_WITH "email-${o.orderId}-"`;
-      const [resend] = await eventually(() => workflowIds(h, query), (ids) => ids.length === 1, 'the resend workflow in visibility');
-      await recordHistory(h, resend!, 'email-resend');
-    }
+    // The resend's id carries a fresh nonce the API does not answer with: visibility finds it (eventually consistent).
+    const query = `WorkflowId STARTS_WITH "email-${o.orderId}-"`;
+    const [resend] = await eventually(() => workflowIds(h, query), (ids) => ids.length === 1, 'the resend workflow in visibility');
+    expect(await uiLines(h, resend!)).toEqual({ summary: expect.stringMatching(new RegExp(`^${o.orderNumber}: operator resends the newest email \\(`)), currentDetails: 'resent: welcome' });
+    await recordHistory(h, resend!, 'email-resend');
   });
 });
 
@@ -362,6 +362,7 @@ describe('reconciliation', () => {
     expect(await h.sql`SELECT 1 FROM webhook_events WHERE order_id = ${o.orderId}`).toHaveLength(0);
     const pass = await reconcile(h, [o.orderId]);
     expect(pass.result).toEqual({ checked: 1, signalled: 1, resumed: 0 });
+    expect((await uiLines(h, pass.workflowId)).currentDetails).toBe('done: 1 of 1 pending orders asked about: 1 signalled, 0 resumed');
     await waitForStatus(h, o.orderId, 'FULFILLED');
     expect(await activeEnrollments(h.sql, o.email)).toEqual(['content-creator']);
     await recordHistory(h, orderWorkflowId(o.orderId), 'reconciled-dropped-webhook');

@@ -1,7 +1,7 @@
 // Bank transfer through the admin API, disputes won back, a refund that settles later, PayPal's return, and which methods work.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openOrder, postStripe, stripeEvent, stripePaid } from '../support/events.js';
-import { activeEnrollments, admin, ADMIN_TOKEN, checkout, emailsTo, eventually, packageId, recordHistory, startHarness, uniqueEmail, waitForStatus, type Harness } from '../support/harness.js';
+import { activeEnrollments, admin, ADMIN_TOKEN, checkout, emailsTo, eventually, packageId, recordHistory, startHarness, uiLines, uniqueEmail, waitForStatus, type Harness } from '../support/harness.js';
 import { startGateways, type Gateways } from '../support/providers.js';
 
 const IBAN = 'PL61109010140000071219812874';
@@ -150,6 +150,10 @@ describe('disputes won back', () => {
     await waitForStatus(h, o.orderId, 'FULFILLED');
     expect(await activeEnrollments(h.sql, o.email)).toEqual(['content-creator', 'social-media']);
     expect((await h.sql`SELECT status FROM refunds WHERE order_id = ${o.orderId}`).map((r) => r.status)).toEqual(['reversed']);
+    // The order is back before its run has ended: wait for the run, then read the line it ended on.
+    await h.temporal.workflow.getHandle(`dispute-won-${o.orderId}-dispute_won:${disputeId}`).result();
+    const lines = await uiLines(h, `dispute-won-${o.orderId}-dispute_won:${disputeId}`);
+    expect(lines).toEqual({ summary: expect.stringMatching(new RegExp(`^Order ${o.orderId}: dispute won: restore what it revoked \\(`)), currentDetails: 'restored 2 package(s): order fulfilled' });
     await recordHistory(h, `dispute-won-${o.orderId}-dispute_won:${disputeId}`, 'paypal-dispute-won');
   });
 

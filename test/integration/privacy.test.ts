@@ -4,7 +4,7 @@ import { customerKey } from '../../src/auth/customerKeys.js';
 import { ensureRetentionSchedule } from '../../src/wiring.js';
 import { CUSTOMER_EMAIL, orderWorkflowId, setupLinkWorkflowId } from '../../src/workflows/definitions.js';
 import { openOrder, postSandbox, sandboxSucceeded, type TestOrder } from '../support/events.js';
-import { admin, emailsTo, eventually, postJson, recordHistory, sandboxAction, startHarness, uniqueEmail, waitForStatus, type Harness } from '../support/harness.js';
+import { admin, emailsTo, eventually, postJson, recordHistory, sandboxAction, startHarness, uiLines, uniqueEmail, waitForStatus, type Harness } from '../support/harness.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -64,6 +64,7 @@ describe('customer keys in Temporal', () => {
     const id = setupLinkWorkflowId(customerKey(h.config.customerKeySecret, email));
     expect(id).not.toContain(email.split('@')[0]);
     expect(await h.temporal.workflow.getHandle(id).result()).toEqual({ status: 'no_account' });
+    expect(await uiLines(h, id)).toEqual({ summary: 'Password setup link (sent only if the account exists)', currentDetails: 'no account for this email: nothing sent' });
   });
 });
 
@@ -126,6 +127,10 @@ describe('retention', () => {
       const counts = await h.temporal.workflow.getHandle(workflowId).result();
       expect(counts.webhookEvents).toBeGreaterThan(0);
       expect(counts.emails).toBeGreaterThanOrEqual(1);
+      expect(await uiLines(h, workflowId)).toEqual({
+        summary: 'Retention: redact webhook bodies and email recipients older than 30 days',
+        currentDetails: `redacted ${counts.webhookEvents} webhook bodies and ${counts.emails} emails`,
+      });
       await recordHistory(h, workflowId, 'retention-redacted');
     } finally {
       await schedule.delete();

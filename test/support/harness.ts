@@ -129,6 +129,14 @@ export async function finished(h: Harness, workflowId: string): Promise<void> {
   await h.temporal.workflow.getHandle(workflowId).result().catch(() => undefined);
 }
 
+/** What the Temporal UI shows of one run: its start summary and its current-details line (a closed run still answers). */
+export async function uiLines(h: Harness, workflowId: string, runId?: string): Promise<{ summary?: string; currentDetails?: string }> {
+  const handle = h.temporal.workflow.getHandle(workflowId, runId);
+  const summary = await (await handle.describe()).staticSummary();
+  const { currentDetails } = await handle.query<{ currentDetails?: string }>('__temporal_workflow_metadata');
+  return { summary, currentDetails };
+}
+
 /** The ids of the workflows a visibility query finds (eventually consistent: poll it). */
 export async function workflowIds(h: Harness, query: string): Promise<string[]> {
   const ids: string[] = [];
