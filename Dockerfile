@@ -2,9 +2,12 @@
 # One image for both processes; the compose file picks the command:
 #   node dist/api/main.js   (HTTP API)
 #   node dist/worker.js     (Temporal worker; bundles dist/workflows at start)
-# Node 24 LTS, pinned by digest so a rebuild gets the same base (node 24.18.0, bookworm-slim, multi-arch index).
-# Update both together: `docker buildx imagetools inspect node:24-bookworm-slim` prints the current digest.
-ARG NODE_IMAGE=node:24-bookworm-slim@sha256:6f7b03f7c2c8e2e784dcf9295400527b9b1270fd37b7e9a7285cf83b6951452d
+# Node 24 LTS, pinned by digest so a rebuild gets the same base; the tag names the exact version that digest holds
+# (a moving tag such as 24-bookworm-slim would soon name a different image than the digest). The digest is the
+# multi-arch index the official image published for node:24.18.0-bookworm-slim (also krypton-slim, 24-slim at the
+# time), as recorded in docker-library/repo-info (repos/node/remote/krypton-slim.md). CI runs this exact Node version.
+# To update both together: `docker buildx imagetools inspect node:24.X.Y-bookworm-slim` prints the digest of a tag.
+ARG NODE_IMAGE=node:24.18.0-bookworm-slim@sha256:6f7b03f7c2c8e2e784dcf9295400527b9b1270fd37b7e9a7285cf83b6951452d
 
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app

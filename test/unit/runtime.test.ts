@@ -17,9 +17,16 @@ function satisfies(version: string, range: string): boolean {
 }
 
 describe('runtime', () => {
-  it('builds the image on Node 24 LTS pinned by digest, in every stage', async () => {
+  it('builds the image on an exact Node 24 LTS pinned by digest, in every stage, and CI tests that version', async () => {
     const dockerfile = await readFile(new URL('Dockerfile', ROOT), 'utf8');
-    expect(dockerfile).toMatch(/^ARG NODE_IMAGE=node:24-bookworm-slim@sha256:[0-9a-f]{64}$/m);
+    // An exact version beside the digest: a moving tag (24-bookworm-slim) would soon name another image than the digest.
+    const pinned = /^ARG NODE_IMAGE=node:(24\.\d+\.\d+)-bookworm-slim@sha256:[0-9a-f]{64}$/m.exec(dockerfile);
+    expect(pinned, 'node:24.x.y-bookworm-slim@sha256:…').not.toBeNull();
+    // CI's second Node is the image's own, read from this line, so the version that ships is the one tested.
+    const ci = await readFile(new URL('.ci/run', ROOT), 'utf8');
+    expect(ci).toMatch(/^NODE24_VERSION=\$\(sed -n .*ARG NODE_IMAGE=node:.* Dockerfile\)$/m);
+    const { engines } = JSON.parse(await readFile(new URL('package.json', ROOT), 'utf8')) as { engines: { node: string } };
+    expect(satisfies(pinned![1]!, engines.node), pinned![1]).toBe(true);
     const stages = dockerfile.split('\n').filter((l) => l.startsWith('FROM '));
     expect(stages.length).toBeGreaterThan(1);
     for (const line of stages) expect(line).toMatch(/^FROM \$\{NODE_IMAGE\} AS \w+$/);
