@@ -120,7 +120,9 @@ async function run(stack: BenchStack, opts: ReturnType<typeof options>, startedA
     if (fulfilled.unfinished > 0) failures.push(`webhooks ${rate}/s: ${fulfilled.unfinished} acknowledged orders not fulfilled within ${p.drainMs / 1000} s`);
     log(`webhooks ${rate}/s: ack p50 ${ack.p50Ms} p99 ${ack.p99Ms} ms (${ack.errors} errors); lag p99 ${lag.p99Ms} ms; ${fulfilled.perSecond} fulfilled/s`);
 
-    const inlineOrders = (await (await fetch(`${stack.inlineUrl}/bench/orders`, { method: 'POST', body: JSON.stringify({ count: plan.count, runId: `${tag}-${rate}` }) })).json()) as Payable[];
+    const setup = await fetch(`${stack.inlineUrl}/bench/orders`, { method: 'POST', body: JSON.stringify({ count: plan.count, runId: `${tag}-${rate}` }), signal: AbortSignal.timeout(p.fillMs) });
+    if (setup.status !== 201) throw new Error(`the inline baseline could not open orders: HTTP ${setup.status} ${await setup.text()}`);
+    const inlineOrders = (await setup.json()) as Payable[];
     const inlineAcks = await runOpenLoop(planFor(rate, phaseMs, inlineOrders.length), p.requestTimeoutMs, webhookSender(`${stack.inlineUrl}/api/v1/webhooks/sandbox`, product.sandboxSecret, inlineOrders, tag));
     const inline = summariseLoad(inlineAcks);
     log(`inline ${rate}/s: p50 ${inline.p50Ms} p99 ${inline.p99Ms} ms (${inline.errors} errors)`);
@@ -132,7 +134,7 @@ async function run(stack: BenchStack, opts: ReturnType<typeof options>, startedA
 
   const topRate = Math.max(...p.webhookRates);
   const settings = { checkoutTtlMs: 3_600_000, fulfilmentRetryMs: 60_000, latePaymentPolicy: 'refund' as const };
-  const noopOpened = await fill(topOrders.length, FILL_LANES, Date.now() + p.fillMs, noopCheckout(product.temporal, settings, tag));
+  const noopOpened = await fill(topOrders.length, FILL_LANES, Date.now() + p.fillMs, noopCheckout(product.temporal, settings, tag, p.requestTimeoutMs));
   const noopStart = Date.now();
   const payments = await runOpenLoop(planFor(topRate, phaseMs, noopOpened.values.length), p.requestTimeoutMs, noopPayment(product.temporal, noopOpened.values));
   const noop = await closedThroughput(product.temporal, NOOP_TASK_QUEUE, payments.samples.filter((s) => !s.error).length, noopStart, p.drainMs);
@@ -169,6 +171,13 @@ async function run(stack: BenchStack, opts: ReturnType<typeof options>, startedA
   return { checkout: checkoutRuns, webhooks, fulfilment: { product: fulfilment, noop, ratioToNoop: ratio(fulfilment.perSecond, noop.perSecond) }, history, memory, lagSource };
 }
 
+/** Phases where this process sent late: there the generator, not only the system, was short of CPU. */
+function generatorLag(f: Pick<Awaited<ReturnType<typeof run>>, 'checkout' | 'webhooks'>): string[] {
+  const phases = [...f.checkout.map((c) => ['checkout', c] as const), ...f.webhooks.flatMap((w) => [['webhooks', w.product.ack] as const, ['inline webhooks', w.inline.ack] as const])];
+  const late = phases.filter(([, s]) => s.maxSendDelayMs > 20).map(([name, s]) => `${name} ${s.ratePerSecond}/s by ${Math.round(s.maxSendDelayMs)} ms`);
+  return late.length > 0 ? [`The load generator sent late (latency still counts from the scheduled time): ${late.join(', ')}.`] : [];
+}
+
 const opts = options();
 installTemporalRuntime('ERROR');
 const startedAt = new Date();
@@ -194,6 +203,7 @@ try {
       'Open loop: sends evenly spaced at each rate, latency from the scheduled send time; a failed or timed-out request counts as slower than any answer, so a null percentile was not reached.',
       'PostgreSQL, the Temporal dev server (SQLite file), the API, the worker, the SMTP sink, the inline baseline and the no-op worker each run as their own process; this process only sends load.',
       'Inline baseline: the whole fulfilment inside the request, so its delivery lag is 0 by construction. No-op baseline: the real order workflow on the same Temporal server with activities that answer at once.',
+      ...generatorLag(figures),
       ...(Math.max(loadAtStart, loadAtEnd) > cpus().length ? [`The machine was busy (load average ${loadAtStart.toFixed(1)} → ${loadAtEnd.toFixed(1)} on ${cpus().length} cores): figures are indicative only.`] : []),
     ],
     ...figures,

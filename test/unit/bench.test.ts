@@ -91,9 +91,10 @@ describe('percentiles', () => {
   it('treats failures as slower than any answer: a p99 that failures reach is null, not a fast number', () => {
     const twoFailed = [...hundred.slice(0, 98), Infinity, Infinity];
     expect(summarise(twoFailed)).toEqual({ p50Ms: 50, p99Ms: null, meanMs: 49.5, maxMs: 98 });
-    const samples = twoFailed.map((ms, index) => ({ index, latencyMs: ms, sendDelayMs: 0, answeredAt: 0, ...(Number.isFinite(ms) ? { value: 1 } : { error: 'timeout' }) }));
+    // A quick 503 is still a failure: it must not pull the percentiles down.
+    const samples = twoFailed.map((ms, index) => ({ index, latencyMs: Number.isFinite(ms) ? ms : 1, sendDelayMs: 0, answeredAt: 0, ...(Number.isFinite(ms) ? { value: 1 } : { error: 'HTTP 503' }) }));
     const load = summariseLoad({ plan: { ratePerSecond: 50, count: 100 }, samples, elapsedMs: 2000 });
-    expect(load).toMatchObject({ sent: 100, ok: 98, errors: 2, achievedPerSecond: 49, p99Ms: null, errorKinds: [[2, 'timeout']] });
+    expect(load).toMatchObject({ sent: 100, ok: 98, errors: 2, achievedPerSecond: 49, p99Ms: null, errorKinds: [[2, 'HTTP 503']] });
   });
 
   it('gives ratios only between two measured figures', () => {
