@@ -61,7 +61,7 @@ export const BenchReport = z.object({
       runningWorkflows: z.number().int().nullable(),
       workerRssMiB: z.number().nullable(),
       workerPeakRssMiB: z.number().nullable(),
-      /** The worker's RSS before the waiting orders were opened, so the growth per order shows. */
+      /** The restarted worker's RSS before the waiting orders were opened, so the growth per order shows. */
       idleRssMiB: z.number().nullable(),
       kibPerWaitingOrder: z.number().nullable(),
       fillSeconds: z.number(),
