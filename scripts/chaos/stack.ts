@@ -25,6 +25,8 @@ export interface ChaosStack {
   mail: MailCounter;
   api: Supervised;
   workers: Supervised[];
+  /** What the API and workers were started with, for more processes of the same deployment (the bench's baselines). */
+  env: Record<string, string>;
   /** SIGKILL of the dev server, a pause, and a start on the same database file. */
   restartTemporal(downMs: number): Promise<void>;
   /** Immediate shutdown of the postmaster (what `pg_ctl stop -m immediate` sends), a pause, a start on the same data. */
@@ -36,12 +38,12 @@ export interface ChaosStack {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Every worker polls both queues: traffic before that would time the workers' start-up, not the faults. */
-async function waitForPollers(temporal: Client, count: number): Promise<void> {
+export async function waitForPollers(temporal: Client, count: number, taskQueue = 'orders'): Promise<void> {
   const pollers = async (taskQueueType: 1 | 2) =>
-    (await temporal.workflowService.describeTaskQueue({ namespace: 'default', taskQueue: { name: 'orders' }, taskQueueType })).pollers?.length ?? 0;
+    (await temporal.workflowService.describeTaskQueue({ namespace: 'default', taskQueue: { name: taskQueue }, taskQueueType })).pollers?.length ?? 0;
   const deadline = Date.now() + 120_000;
   while ((await pollers(1)) < count || (await pollers(2)) < count) {
-    if (Date.now() > deadline) throw new Error(`fewer than ${count} workers poll the orders task queue after 120 s`);
+    if (Date.now() > deadline) throw new Error(`fewer than ${count} workers poll the ${taskQueue} task queue after 120 s`);
     await sleep(500);
   }
 }
@@ -55,7 +57,8 @@ function isRunning(pid: number): boolean {
   }
 }
 
-export async function startChaosStack(dir: string, workerCount: number, note: (line: string) => void): Promise<ChaosStack> {
+/** `env` overrides the deployment's settings (the bench: quieter logs, its own SMTP sink, worker tuning). */
+export async function startChaosStack(dir: string, workerCount: number, note: (line: string) => void, overrides: Record<string, string> = {}): Promise<ChaosStack> {
   const cliPath = await resolveTool(TEMPORAL_CLI, loadToolsConfig(), note);
   const [pgPort, temporalPort, smtpPort, apiPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
   const pgDir = join(dir, 'pg');
@@ -94,6 +97,7 @@ export async function startChaosStack(dir: string, workerCount: number, note: (l
     CHECKOUT_RATE_PER_EMAIL: '1000000',
     WORKER_SHUTDOWN_GRACE_SECONDS: '5',
     WORKFLOW_BUNDLE_PATH: bundleFile,
+    ...overrides,
   };
   const api = supervise('api', 'src/api/main.ts', env, join(logs, 'api.log'), 'api ready');
   const workers = Array.from({ length: workerCount }, (_, i) => supervise(`worker-${i + 1}`, 'src/worker.ts', env, join(logs, `worker-${i + 1}.log`), 'worker running'));
@@ -110,6 +114,7 @@ export async function startChaosStack(dir: string, workerCount: number, note: (l
     mail,
     api,
     workers,
+    env,
     async restartTemporal(downMs) {
       process.kill(temporalServer.pid, 'SIGKILL');
       await temporalServer.stop();

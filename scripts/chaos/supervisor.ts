@@ -12,6 +12,8 @@ export interface Supervised {
   /** Exits we did not cause: each one is a crash the run reports. */
   readonly crashes: Array<{ at: number; code: number | null; signal: string | null; lastOutput: string }>;
   readonly starts: number;
+  /** The running process's id (the bench reads its memory); undefined between a crash and its restart. */
+  readonly pid: number | undefined;
   /** Seconds from each spawn to its ready log line: how long the service was missing after a kill. */
   readonly readySeconds: number[];
   /** SIGKILL now; the supervisor starts it again after its restart delay. */
@@ -65,6 +67,9 @@ export function supervise(name: string, entry: string, env: Record<string, strin
     crashes,
     get starts() {
       return starts;
+    },
+    get pid() {
+      return child && child.exitCode === null && child.signalCode === null ? child.pid : undefined;
     },
     readySeconds,
     kill() {

@@ -1,0 +1,169 @@
+// The bench's pure parts: open-loop spacing and timing from the scheduled send, percentile maths, and the report's shape.
+import { describe, expect, it } from 'vitest';
+import { renderChart } from '../../bench/chart.js';
+import { planFor, runOpenLoop, sendOffsetsMs, type Clock } from '../../bench/openLoop.js';
+import { BenchReport, checkTargets } from '../../bench/report.js';
+import { percentile, ratio, summarise, summariseLoad } from '../../bench/stats.js';
+
+/** A clock the test moves by hand: `until` resolves when the test advances past the time asked for. */
+function manualClock() {
+  let now = 0;
+  const waiting: Array<{ at: number; resolve: () => void }> = [];
+  const clock: Clock = {
+    now: () => now,
+    until: (at) => (at <= now ? Promise.resolve() : new Promise<void>((resolve) => waiting.push({ at, resolve }))),
+  };
+  const advance = async (to: number) => {
+    now = to;
+    for (const w of waiting.filter((w) => w.at <= to)) {
+      waiting.splice(waiting.indexOf(w), 1);
+      w.resolve();
+    }
+    // Let the loop run up to its next wait.
+    for (let i = 0; i < 5; i++) await Promise.resolve();
+  };
+  return { clock, advance };
+}
+
+describe('open-loop scheduler', () => {
+  it('spaces sends evenly at the rate and bounds their count by duration and cap', () => {
+    expect(sendOffsetsMs(planFor(25, 200, 1000))).toEqual([0, 40, 80, 120, 160]);
+    expect(planFor(100, 3000, 1000).count).toBe(300);
+    expect(planFor(100, 60_000, 250).count).toBe(250);
+    expect(() => planFor(0, 1000, 10)).toThrow();
+  });
+
+  it('sends on schedule while earlier requests are unanswered, and times each from its scheduled send', async () => {
+    const { clock, advance } = manualClock();
+    const answers: Array<(v: number) => void> = [];
+    const sentAt: number[] = [];
+    const running = runOpenLoop(
+      { ratePerSecond: 10, count: 3 },
+      60_000,
+      (i) => {
+        sentAt.push(clock.now());
+        return new Promise<number>((resolve) => (answers[i] = resolve));
+      },
+      clock,
+    );
+    await advance(0);
+    await advance(100);
+    await advance(200);
+    // All three went out although none was answered: a slow system cannot slow the arrivals down.
+    expect(sentAt).toEqual([0, 100, 200]);
+    await advance(1000);
+    answers.forEach((answer, i) => answer(i));
+    const result = await running;
+    expect(result.samples.map((s) => s.latencyMs)).toEqual([1000, 900, 800]);
+    expect(result.samples.map((s) => s.value)).toEqual([0, 1, 2]);
+  });
+
+  it('counts a late send against the system and a failure as an error sample', async () => {
+    const { clock, advance } = manualClock();
+    const running = runOpenLoop(
+      { ratePerSecond: 2, count: 2 },
+      60_000,
+      async (i) => {
+        if (i === 1) throw new Error('HTTP 503');
+        return i;
+      },
+      clock,
+    );
+    await advance(0);
+    // The generator wakes 300 ms late for the second send (scheduled at 500).
+    await advance(800);
+    const result = await running;
+    expect(result.samples[1]).toMatchObject({ sendDelayMs: 300, latencyMs: 300, error: 'HTTP 503' });
+  });
+});
+
+describe('percentiles', () => {
+  const hundred = Array.from({ length: 100 }, (_, i) => i + 1);
+
+  it('takes the nearest rank, never interpolating', () => {
+    expect(percentile(hundred, 50)).toBe(50);
+    expect(percentile(hundred, 99)).toBe(99);
+    expect(percentile([10, 20], 50)).toBe(10);
+    expect(percentile([10, 20], 99)).toBe(20);
+    expect(percentile([], 50)).toBeNull();
+  });
+
+  it('treats failures as slower than any answer: a p99 that failures reach is null, not a fast number', () => {
+    const twoFailed = [...hundred.slice(0, 98), Infinity, Infinity];
+    expect(summarise(twoFailed)).toEqual({ p50Ms: 50, p99Ms: null, meanMs: 49.5, maxMs: 98 });
+    // A quick 503 is still a failure: it must not pull the percentiles down.
+    const samples = twoFailed.map((ms, index) => ({ index, latencyMs: Number.isFinite(ms) ? ms : 1, sendDelayMs: 0, answeredAt: 0, ...(Number.isFinite(ms) ? { value: 1 } : { error: 'HTTP 503' }) }));
+    const load = summariseLoad({ plan: { ratePerSecond: 50, count: 100 }, samples, elapsedMs: 2000 });
+    expect(load).toMatchObject({ sent: 100, ok: 98, errors: 2, achievedPerSecond: 49, p99Ms: null, errorKinds: [[2, 'HTTP 503']] });
+  });
+
+  it('gives ratios only between two measured figures', () => {
+    expect(ratio(900, 45)).toBe(20);
+    expect(ratio(null, 45)).toBeNull();
+    expect(ratio(10, 0)).toBeNull();
+  });
+});
+
+function sampleReport(over: { ackP99?: number | null; inlineP99?: number; events?: number } = {}) {
+  const load = (rate: number, p99: number | null) => ({ ratePerSecond: rate, sent: rate * 2, ok: rate * 2, errors: 0, achievedPerSecond: rate, p50Ms: 5, p99Ms: p99, meanMs: 6, maxMs: p99, maxSendDelayMs: 1, errorKinds: [] });
+  const throughput = (perSecond: number) => ({ orders: 200, seconds: 200 / perSecond, perSecond, unfinished: 0 });
+  const shape = (events: number) => ({ sampled: 10, eventsPerOrder: events, workflowTasksPerOrder: 9, activitiesPerOrder: 7, markersPerOrder: 2, searchAttributeUpsertsPerOrder: 4 });
+  const ackP99 = over.ackP99 === undefined ? 12 : over.ackP99;
+  const inlineP99 = over.inlineP99 ?? 2400;
+  const draft = {
+    startedAt: '2026-12-03T15:00:00.000Z',
+    seconds: 120,
+    profile: 'quick',
+    machine: { cpus: 2, totalMemGiB: 24, node: 'v22', loadAverage1m: { atStart: 1, atEnd: 2 } },
+    config: { checkoutRates: [10, 25, 50], webhookRates: [25, 50, 100], phaseSeconds: 2, requestTimeoutMs: 10_000, drainMs: 60_000, fillMs: 60_000, saturationOrders: 200, waitingOrders: [200], workerEnv: {}, deliveryLagSource: 'orders.paid_at' },
+    notes: [],
+    checkout: [load(10, 250), load(25, 280), load(50, 290)],
+    webhooks: [100].map((rate) => ({
+      ratePerSecond: rate,
+      product: { ack: load(rate, ackP99), deliveryLag: { p50Ms: 100, p99Ms: 800, meanMs: 200, maxMs: 900 }, fulfilled: throughput(19) },
+      inline: { ack: load(rate, inlineP99) },
+      ackP50Speedup: 1,
+      ackP99Speedup: ratio(inlineP99, ackP99),
+    })),
+    fulfilment: { product: throughput(19), noop: throughput(20), ratioToNoop: ratio(19, 20) },
+    history: { product: shape(over.events ?? 28), noop: shape(over.events ?? 28) },
+    memory: [{ waitingOrders: 200, runningWorkflows: 200, workerRssMiB: 300, workerPeakRssMiB: 310, idleRssMiB: 250, kibPerWaitingOrder: 256, fillSeconds: 10 }],
+    failures: [],
+  };
+  return BenchReport.parse({ ...draft, targets: checkTargets(draft) });
+}
+
+describe('bench report', () => {
+  it('has every figure the issue asks for, each beside its baseline', () => {
+    const report = sampleReport();
+    expect(Object.keys(report)).toEqual(expect.arrayContaining(['checkout', 'webhooks', 'fulfilment', 'history', 'memory', 'targets']));
+    expect(report.webhooks[0]).toMatchObject({ product: { ack: { p99Ms: 12 }, deliveryLag: { p99Ms: 800 } }, inline: { ack: { p99Ms: 2400 } }, ackP99Speedup: 200 });
+    expect(report.fulfilment.ratioToNoop).toBe(0.95);
+    expect(() => BenchReport.parse({ ...report, webhooks: [{ ratePerSecond: 25 }] })).toThrow();
+  });
+
+  it('checks the targets: met, missed, or not measured by this run', () => {
+    const met = Object.fromEntries(sampleReport().targets.map((t) => [t.name, t.met]));
+    expect(met).toEqual({
+      'webhook ack p99 at 100/s': true,
+      'webhook ack p99, inline ÷ product at 100/s': true,
+      'delivery lag p99, worst rate': true,
+      'fulfilled orders/s ÷ no-op ceiling': true,
+      'history events per order': true,
+      'checkout p99 at 50/s, no errors': true,
+      // Only the large run opens 100,000 waiting orders.
+      'worker RSS with 100,000 waiting orders': null,
+    });
+    const missed = sampleReport({ ackP99: null, events: 58 }).targets;
+    expect(missed.find((t) => t.name === 'webhook ack p99 at 100/s')?.met).toBe(false);
+    expect(missed.find((t) => t.name === 'history events per order')).toMatchObject({ value: 58, met: false });
+  });
+
+  it('draws an SVG with a bar for each figure', () => {
+    const svg = renderChart(sampleReport());
+    expect(svg).toMatch(/^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+    // Checkout: 3 rates × p50/p99; webhooks: 1 rate × product/inline; fulfilment: product and no-op; plus 6 legend keys.
+    expect(svg.match(/<rect x=/g)).toHaveLength(6 + 2 + 2 + 6);
+    expect(svg).toContain('inline p99: 2400 ms');
+  });
+});
