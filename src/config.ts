@@ -46,6 +46,10 @@ const envSchema = z.object({
   // The reconciliation schedule: how often it runs, and how old a PENDING order must be before the provider is asked.
   RECONCILE_INTERVAL_SECONDS: z.coerce.number().int().positive().default(5 * 60),
   RECONCILE_AFTER_SECONDS: z.coerce.number().int().nonnegative().default(15 * 60),
+  // The webhook relay (src/api/webhookRelay.ts): how often it sweeps for events no notification announced or whose
+  // retry is due, and the longest wait between two tries of one event (it doubles from one second up to this).
+  WEBHOOK_RELAY_SWEEP_MS: z.coerce.number().int().positive().default(2000),
+  WEBHOOK_RELAY_RETRY_MAX_MS: z.coerce.number().int().positive().default(60_000),
 
   ADMIN_TOKEN: z.string().min(24).optional(),
   JWT_SECRET: z.string().min(32).optional(),
@@ -116,6 +120,7 @@ export interface Config extends PaymentConfig, ObservabilityConfig {
   fulfilmentRetryMs: number;
   latePaymentPolicy: Env['LATE_PAYMENT_POLICY'];
   reconcile: { intervalMs: number; afterMs: number };
+  webhookRelay: { sweepMs: number; retryMaxMs: number };
   /** Bearer token of the admin API; without it the admin API refuses every request. */
   adminToken?: string;
   jwt: { secret: string; ttlSeconds: number };
@@ -206,6 +211,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     fulfilmentRetryMs: e.FULFILMENT_RETRY_SECONDS * 1000,
     latePaymentPolicy: e.LATE_PAYMENT_POLICY,
     reconcile: { intervalMs: e.RECONCILE_INTERVAL_SECONDS * 1000, afterMs: e.RECONCILE_AFTER_SECONDS * 1000 },
+    webhookRelay: { sweepMs: e.WEBHOOK_RELAY_SWEEP_MS, retryMaxMs: e.WEBHOOK_RELAY_RETRY_MAX_MS },
     adminToken: e.ADMIN_TOKEN,
     jwt: { secret: jwtSecret, ttlSeconds: e.JWT_TTL_SECONDS },
     // Derived under its own label, so the order-id key is never the token-signing key itself.

@@ -12,12 +12,14 @@ import { EMBEDDED_DATABASE, addresses } from './addresses.js';
 import { createLogger } from './log.js';
 import { createPaymentProviders } from './payments/index.js';
 import { countOrdersWithStatus } from './db/orders.js';
+import { undeliveredSummary } from './db/webhookEvents.js';
 import { createMetrics } from './observability/metrics.js';
 import { startTracing } from './observability/tracing.js';
 import { bundleOrderWorkflows, createOrderWorker, ensureReconcileSchedule, ensureRetentionSchedule, installTemporalRuntime } from './wiring.js';
 import { waitFor } from './waitFor.js';
 import { connectTemporal } from './temporalClient.js';
 import { apiDepsFrom, startHttpServer, startMetricsServer } from './api/server.js';
+import { startWebhookRelay } from './api/webhookRelay.js';
 import { onShutdown } from './shutdown.js';
 import { startEmbeddedPostgres } from './stack/postgres.js';
 import type { Service } from './stack/process.js';
@@ -55,7 +57,7 @@ const sql = createSql(at.databaseUrl);
 await waitFor('database', () => migrate(sql), { log });
 const payments = createPaymentProviders(config, sql);
 // One process, one registry: the worker's counters and the API's requests show on the same /metrics.
-const metrics = createMetrics({ countHeldOrders: () => countOrdersWithStatus(sql, 'HELD') });
+const metrics = createMetrics({ countHeldOrders: () => countOrdersWithStatus(sql, 'HELD'), undeliveredWebhooks: () => undeliveredSummary(sql) });
 const metricsServer = config.metrics.port ? await startMetricsServer(metrics, config.metrics.token, config.host, config.metrics.port, log) : undefined;
 const mailer = createMailer(at.smtpUrl, config.mailFrom);
 const workflowBundle = await bundleOrderWorkflows();
@@ -65,7 +67,9 @@ const temporal = await waitFor('temporal', () => connectTemporal(at.temporalAddr
 await waitFor('temporal schedules', () => Promise.all([ensureReconcileSchedule(temporal, config), ensureRetentionSchedule(temporal, config)]), { log });
 // Zero-config operators: without ADMIN_TOKEN the stack makes one and keeps it with its data (never printed).
 const adminToken = config.adminToken ?? (await localAdminToken(join(dataDir, 'admin-token')));
-const http = await startHttpServer({ ...apiDepsFrom(config, { sql, temporal, payments, log, metrics }), mailbox, adminToken }, config.host, config.port);
+const apiDeps = { ...apiDepsFrom(config, { sql, temporal, payments, log, metrics }), mailbox, adminToken };
+const http = await startHttpServer(apiDeps, config.host, config.port);
+const relay = await startWebhookRelay(apiDeps, config.webhookRelay);
 
 async function localAdminToken(file: string): Promise<string> {
   const kept = await readFile(file, 'utf8').catch(() => '');
@@ -92,6 +96,7 @@ console.log(
 
 onShutdown(log, [
   ['http', () => http.close()],
+  ['webhook relay', () => relay.stop()],
   ['metrics', async () => metricsServer?.close()],
   ['worker', async () => {
     worker.shutdown();

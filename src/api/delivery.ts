@@ -59,8 +59,8 @@ export async function deliverDisputeWon(deps: ApiDeps, orderId: string, notice: 
 /**
  * What became of one refund at the provider. Ours: its workflow hears the outcome, unless the notice is about an
  * attempt an operator has since retried. Not ours: a succeeded one is money the provider moved on its own. A notice
- * that may be about a refund of ours whose provider id we have not stored yet is not acknowledged (503), whatever it
- * says: the provider delivers it again, and by then it matches.
+ * that may be about a refund of ours whose provider id we have not stored yet is not delivered yet, whatever it says:
+ * the relay tries it again (refund_not_matched_yet), and by then it matches.
  */
 export async function deliverRefundUpdate(deps: ApiDeps, provider: ProviderName, orderId: string, update: RefundUpdate): Promise<'refund_updated' | 'refund_started' | 'ignored'> {
   const found = await findRefundForNotice(deps.sql, orderId, update);

@@ -8,8 +8,10 @@ import { createLogger } from '../log.js';
 import { createPaymentProviders } from '../payments/index.js';
 import { connectTemporal } from '../temporalClient.js';
 import { createApp } from './app.js';
+import { startWebhookRelay, type WebhookRelay } from './webhookRelay.js';
 import { apiDepsFrom, listen, startMetricsServer } from './server.js';
 import { countOrdersWithStatus } from '../db/orders.js';
+import { undeliveredSummary } from '../db/webhookEvents.js';
 import { createMetrics } from '../observability/metrics.js';
 import { startTracing } from '../observability/tracing.js';
 import { startingApp, type StartupChecks } from './starting.js';
@@ -21,15 +23,17 @@ const log = createLogger(config.logLevel, 'api');
 const at = addresses(config);
 const sql = createSql(at.databaseUrl);
 const tracing = startTracing(config.tracing.serviceName ?? 'checkout-api', config.tracing);
-const metrics = createMetrics({ countHeldOrders: () => countOrdersWithStatus(sql, 'HELD') });
+const metrics = createMetrics({ countHeldOrders: () => countOrdersWithStatus(sql, 'HELD'), undeliveredWebhooks: () => undeliveredSummary(sql) });
 const metricsServer = config.metrics.port ? await startMetricsServer(metrics, config.metrics.token, config.host, config.metrics.port, log) : undefined;
 // Listen first: while the database or Temporal is away the API is alive and answers /readyz 503, instead of exiting.
 const checks: StartupChecks = { database: 'failed', temporal: 'failed' };
 const http = await listen(startingApp(checks).fetch, config.host, config.port);
 log.info({ url: `http://${config.host}:${http.port}`, publicUrl: config.publicUrl }, 'api listening; waiting for dependencies');
-const connected: { temporal?: Client } = {};
+const connected: { temporal?: Client; relay?: WebhookRelay } = {};
 onShutdown(log, [
   ['http', () => http.close()],
+  // After the HTTP server (no new events), before the clients the relay delivers through.
+  ['webhook relay', () => connected.relay?.stop()],
   ['metrics', async () => metricsServer?.close()],
   ['tracing', () => tracing.shutdown()],
   ['temporal', () => connected.temporal?.connection.close()],
@@ -47,5 +51,8 @@ const [, temporal] = await Promise.all([
     return client;
   }),
 ]);
-http.serve(createApp(apiDepsFrom(config, { sql, temporal, payments: createPaymentProviders(config, sql), log, metrics })).fetch);
+const deps = apiDepsFrom(config, { sql, temporal, payments: createPaymentProviders(config, sql), log, metrics });
+http.serve(createApp(deps).fetch);
+// Every API process runs a relay (docs/decisions.md, "Webhook relay"): SKIP LOCKED lets them share the events.
+connected.relay = await startWebhookRelay(deps, config.webhookRelay);
 log.info('api ready');

@@ -1,26 +1,26 @@
-// Provider webhooks: verify on the raw body, record once, hand to the order's workflow (or a refund workflow), then acknowledge.
+// Provider webhooks: verify on the raw body, record once with what is still to be delivered, acknowledge; the relay delivers.
 import { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { DomainError } from '../domain/errors.js';
 import { findEventOrder } from '../db/orders.js';
-import { recordWebhookEvent, setWebhookOutcome } from '../db/webhookEvents.js';
+import type { Sql } from '../db/client.js';
+import { recordWebhookEvent } from '../db/webhookEvents.js';
 import { isStaleEvent, PROVIDERS, type ProviderName } from '../domain/orders.js';
 import type { WebhookOutcome } from '../observability/metrics.js';
 import type { VerifiedWebhook } from '../payments/provider.js';
 import { orderWorkflowId } from '../workflows/definitions.js';
 import type { ApiDeps } from './deps.js';
-import { deliverDisputeWon, deliverPayment, deliverProviderRefund, deliverRefundUpdate } from './delivery.js';
 import { errorResponse, isPostgresDown, ServiceUnavailable } from './errors.js';
 import { newRouter, type AppEnv } from './router.js';
 import { jsonBody, jsonContent } from './schemas.js';
+import type { Delivery } from './webhookRelay.js';
 
 /**
- * signalled: handed to the order; refund_started / refund_updated / dispute_won: handed to a refund's workflow;
+ * queued: recorded with the delivery its workflow is still to get; the relay (webhookRelay.ts) hands it over.
  * stale: says less than the order already knows (payment state only moves forward), recorded and not acted on.
+ * duplicate: recorded before (whatever became of it); ignored: no event we act on; unmatched: names no order of ours.
  */
-const OUTCOMES = ['signalled', 'refund_started', 'refund_updated', 'dispute_won', 'stale', 'duplicate', 'ignored', 'unmatched'] as const;
-/** Outcomes that reached a workflow: the row's delivery time is stamped. */
-const DELIVERED: readonly string[] = ['signalled', 'refund_started', 'refund_updated', 'dispute_won'];
+const OUTCOMES = ['queued', 'stale', 'duplicate', 'ignored', 'unmatched'] as const;
 const Ack = z.object({ received: z.literal(true), outcome: z.enum(OUTCOMES) }).openapi('WebhookAck');
 type Outcome = z.infer<typeof Ack>['outcome'];
 
@@ -43,11 +43,11 @@ const webhookDoc = {
     'Payment provider events (stripe, payu, paypal, postfinance, sandbox). The signature is verified over the exact bytes received: Stripe-Signature, OpenPayu-Signature, PAYPAL-TRANSMISSION-SIG with its certificate, X-Signature (ECDSA), Sandbox-Signature.',
   request: { params: z.object({ provider: z.enum(PROVIDERS) }), body: jsonBody(z.object({}).loose(), false) },
   responses: {
-    200: jsonContent(Ack, 'Recorded (and signalled, when the order acts on it)'),
+    200: jsonContent(Ack, 'Recorded; when the order acts on it, it is handed to its workflow after this answer (outcome queued)'),
     202: jsonContent(Ack, 'Recorded; it names no order of ours, so an operator looks at it'),
     400: errorResponse('Missing or invalid signature, or not an event of this provider; nothing recorded'),
     404: errorResponse('Unknown or disabled provider'),
-    503: errorResponse('Could not record or signal; the provider should retry'),
+    503: errorResponse('Could not record the event (database unavailable); the provider should retry'),
   },
 };
 
@@ -75,48 +75,21 @@ export function webhookRoutes(deps: ApiDeps) {
     }
   });
 
+  /** Decides what PostgreSQL alone can decide, then records the event and that decision in one statement. */
   async function handleVerified(c: Context<AppEnv>, hook: VerifiedWebhook, rawBody: string, count: (outcome: WebhookOutcome) => void) {
     const name = c.req.param('provider') as ProviderName;
     const log = c.get('log').child({ provider: name, eventId: hook.eventId, eventType: hook.eventType, orderId: hook.orderId, workflowId: hook.orderId && orderWorkflowId(hook.orderId) });
+    const decision = await orUnavailable(decide(sql, name, hook), 'The event could not be matched to its order; retry later.');
     const recorded = await orUnavailable(
-      recordWebhookEvent(sql, { provider: name, eventId: hook.eventId, eventType: hook.eventType, orderId: hook.orderId ?? null, rawBody }),
+      recordWebhookEvent(sql, { provider: name, eventId: hook.eventId, eventType: hook.eventType, orderId: hook.orderId ?? null, rawBody, taskQueue: deps.taskQueue, ...decision }),
       'The event could not be recorded; retry later.',
     );
-    const ack = (outcome: Outcome, status: 200 | 202 = 200) => {
-      count(outcome);
-      return c.json({ received: true as const, outcome }, status);
-    };
-    if (recorded.outcome) return ack('duplicate');
-    const setOutcome = (outcome: Outcome) => setWebhookOutcome(sql, name, hook.eventId, outcome, DELIVERED.includes(outcome));
-    if (!hook.event && !hook.refund && !hook.refundUpdate) {
-      await setOutcome('ignored');
-      return ack('ignored');
-    }
-    const ref = hook.event ?? hook.refund ?? hook.refundUpdate;
-    const order = await orUnavailable(findEventOrder(sql, name, { orderId: ref?.orderId, paymentId: ref?.paymentId }), 'The event could not be matched to its order; retry later.');
-    if (!order) {
-      // Money for no order of ours is kept on record for operators (GET /api/v1/admin/webhook-events?outcome=unmatched).
-      await setOutcome('unmatched');
-      log.warn('webhook names no known order; kept for operators');
-      return ack('unmatched', 202);
-    }
-    if (hook.event && isStale(hook, order)) {
-      await setOutcome('stale');
-      log.info({ kind: hook.event.kind, status: order.status }, 'stale webhook recorded, not acted on');
-      return ack('stale');
-    }
-    // Not yet handed over (new, or an earlier delivery failed to): do it now. Workflows ignore repeats.
-    let outcome: Outcome;
-    try {
-      outcome = await deliver(deps, name, order.orderId, hook);
-    } catch (err) {
-      if (err instanceof ServiceUnavailable) throw err;
-      log.warn({ err }, 'webhook recorded but not delivered to its workflow; answering 503 so the provider retries');
-      throw new ServiceUnavailable('event_not_signalled', 'The event was recorded but could not be delivered to its order; retry later.');
-    }
-    await setOutcome(outcome);
-    log.info({ kind: hook.event?.kind ?? hook.refund?.kind ?? hook.refundUpdate?.status, fresh: recorded.fresh }, `webhook ${outcome}`);
-    return ack(outcome);
+    const outcome: Outcome = !recorded.fresh ? 'duplicate' : 'outcome' in decision ? decision.outcome : 'queued';
+    count(outcome);
+    // Money for no order of ours is kept on record for operators (GET /api/v1/admin/webhook-events?outcome=unmatched).
+    if (outcome === 'unmatched') log.warn('webhook names no known order; kept for operators');
+    else log.info({ kind: hook.event?.kind ?? hook.refund?.kind ?? hook.refundUpdate?.status }, `webhook ${outcome}`);
+    return c.json({ received: true as const, outcome }, outcome === 'unmatched' ? 202 : 200);
   }
   return router;
 }
@@ -131,17 +104,13 @@ function isStale(hook: VerifiedWebhook, order: { status: Parameters<typeof isSta
   return event.kind !== 'succeeded' && Boolean(event.sessionId && order.sessionId && event.sessionId !== order.sessionId);
 }
 
-async function deliver(deps: ApiDeps, provider: ProviderName, orderId: string, hook: VerifiedWebhook): Promise<Outcome> {
-  if (hook.event) {
-    await deliverPayment(deps, { ...hook.event, orderId });
-    return 'signalled';
-  }
-  if (hook.refundUpdate) return deliverRefundUpdate(deps, provider, orderId, hook.refundUpdate);
-  const notice = hook.refund!;
-  if (notice.kind === 'dispute_won') {
-    await deliverDisputeWon(deps, orderId, notice);
-    return 'dispute_won';
-  }
-  await deliverProviderRefund(deps, provider, orderId, notice);
-  return 'refund_started';
+/** The outcome when nothing is left to do, or the delivery the relay is to make. */
+async function decide(sql: Sql, provider: ProviderName, hook: VerifiedWebhook): Promise<{ outcome: 'ignored' | 'unmatched' | 'stale' } | { delivery: Delivery }> {
+  const ref = hook.event ?? hook.refund ?? hook.refundUpdate;
+  if (!ref) return { outcome: 'ignored' };
+  const order = await findEventOrder(sql, provider, { orderId: ref.orderId, paymentId: ref.paymentId });
+  if (!order) return { outcome: 'unmatched' };
+  const { orderId } = order;
+  if (hook.event) return isStale(hook, order) ? { outcome: 'stale' } : { delivery: { orderId, event: { ...hook.event, orderId } } };
+  return { delivery: hook.refund ? { orderId, refund: hook.refund } : { orderId, refundUpdate: hook.refundUpdate! } };
 }

@@ -1,8 +1,10 @@
 // The Prometheus metrics of one process (prom-client): one registry per process, handed to the API and the activities.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
-/** Outcomes of a webhook delivery: the ones the handler answers with, plus refused (bad signature) and failed (5xx). */
-export type WebhookOutcome = 'signalled' | 'refund_started' | 'refund_updated' | 'dispute_won' | 'stale' | 'duplicate' | 'ignored' | 'unmatched' | 'refused' | 'failed';
+/** Outcomes of a webhook request: the ones the handler answers with, plus refused (bad signature) and failed (5xx). */
+export type WebhookOutcome = 'queued' | 'stale' | 'duplicate' | 'ignored' | 'unmatched' | 'refused' | 'failed';
+/** What the relay made of one delivery attempt: handed to a workflow (or found nothing to do), or retried later. */
+export type RelayOutcome = 'signalled' | 'refund_started' | 'refund_updated' | 'dispute_won' | 'ignored' | 'retry';
 
 export interface Metrics {
   registry: Registry;
@@ -14,6 +16,7 @@ export interface Metrics {
   refunds: Counter<'source' | 'status'>;
   emails: Counter<'kind' | 'result'>;
   heldOrders: Gauge<never>;
+  relayDeliveries: Counter<'outcome'>;
 }
 
 export interface MetricsOptions {
@@ -21,6 +24,8 @@ export interface MetricsOptions {
   countHeldOrders?: () => Promise<number>;
   /** Process metrics (CPU, memory, event loop); tests leave them out. */
   defaults?: boolean;
+  /** Reads the webhook events still waiting for the relay when scraped (processes with a database connection). */
+  undeliveredWebhooks?: () => Promise<{ count: number; oldestAgeSeconds: number }>;
 }
 
 // A paid order is usually fulfilled in seconds; the slow tail is the buyer at the provider's page (minutes to hours).
@@ -31,7 +36,8 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   if (options.defaults !== false) collectDefaultMetrics({ register: registry });
   const registers = [registry];
   const countHeld = options.countHeldOrders;
-  return {
+  const undelivered = options.undeliveredWebhooks;
+  const metrics: Metrics = {
     registry,
     httpDuration: new Histogram({
       name: 'checkout_http_request_duration_seconds',
@@ -56,5 +62,27 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
         if (held !== undefined) this.set(held);
       },
     }),
+    relayDeliveries: new Counter({ name: 'checkout_webhook_deliveries_total', help: 'Recorded webhook events the relay handed to a workflow, by outcome (retry: not delivered this time)', labelNames: ['outcome'], registers }),
   };
+  if (undelivered) {
+    new Gauge({
+      name: 'checkout_webhooks_undelivered',
+      help: 'Recorded webhook events not yet handed to their workflow, counted in the database when scraped',
+      registers,
+      async collect() {
+        const now = await undelivered().catch(() => undefined);
+        if (now) this.set(now.count);
+      },
+    });
+    new Gauge({
+      name: 'checkout_webhook_oldest_undelivered_seconds',
+      help: 'Age of the oldest recorded webhook event not yet handed to its workflow (0 when none waits)',
+      registers,
+      async collect() {
+        const now = await undelivered().catch(() => undefined);
+        if (now) this.set(now.oldestAgeSeconds);
+      },
+    });
+  }
+  return metrics;
 }

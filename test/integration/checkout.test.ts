@@ -163,7 +163,7 @@ describe('checkout', () => {
   it('refunds a payment that reaches an order after it expired, records it and tells the buyer', async () => {
     const o = await openOrder(h, ['social-media']);
     await waitForStatus(h, o.orderId, 'EXPIRED', 15_000);
-    expect((await postSandbox(h, sandboxSucceeded(o, o.total.amount))).body).toEqual({ received: true, outcome: 'signalled' });
+    expect((await postSandbox(h, sandboxSucceeded(o, o.total.amount))).body).toEqual({ received: true, outcome: 'queued' });
     await waitForStatus(h, o.orderId, 'REFUNDED');
     expect(await activeEnrollments(h.sql, o.email)).toEqual([]);
     const [row] = await h.sql`SELECT paid_amount FROM orders WHERE id = ${o.orderId}`;

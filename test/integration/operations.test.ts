@@ -1,7 +1,7 @@
 // Every paid order ends in one outcome, on real parts: compensation, undeliverable email, cancellation, refunds, held orders, admin API.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { orderWorkflowId } from '../../src/workflows/definitions.js';
-import { openOrder, postSandbox, postStripe, sandboxSucceeded, stripeEvent, stripePaid, type TestOrder } from '../support/events.js';
+import { openOrder, postSandbox, postStripe, relayedOutcome, sandboxSucceeded, stripeEvent, stripeEventId, stripePaid, type TestOrder } from '../support/events.js';
 import {
   activeEnrollments,
   admin,
@@ -139,7 +139,7 @@ describe('cancellation', () => {
   it('refunds a payment that arrives after the order was cancelled, and tells the customer', async () => {
     const o = await openOrder(h, ['sales-automation']);
     expect((await admin(h, 'POST', `/orders/${o.orderId}/cancel`, { reason: 'customer called' })).body.status).toBe('CANCELLED');
-    expect((await postSandbox(h, sandboxSucceeded(o, o.total.amount))).body.outcome).toBe('signalled');
+    expect((await postSandbox(h, sandboxSucceeded(o, o.total.amount))).body.outcome).toBe('queued');
     await waitForStatus(h, o.orderId, 'REFUNDED');
     expect(await sandboxRefunds(o)).toEqual([{ idempotency_key: `refund:${o.orderId}:1`, amount: o.total.amount }]);
     expect(await activeEnrollments(h.sql, o.email)).toEqual([]);
@@ -289,7 +289,7 @@ describe('provider-initiated refunds and disputes (Stripe)', () => {
   async function paidStripeOrder(slugs: string[], opened?: TestOrder) {
     const o = opened ?? (await openOrder(h, slugs, { provider: 'stripe' }));
     const paymentIntent = `pi_${crypto.randomUUID().replaceAll('-', '')}`;
-    expect((await postStripe(h, stripePaid(o, paymentIntent))).body.outcome).toBe('signalled');
+    expect((await postStripe(h, stripePaid(o, paymentIntent))).body.outcome).toBe('queued');
     return { ...o, paymentIntent };
   }
   // Stripe's charge carries no order id of ours: the payment intent finds the order.
@@ -300,8 +300,9 @@ describe('provider-initiated refunds and disputes (Stripe)', () => {
     const o = await paidStripeOrder(['biuro-autopilot']);
     await waitForStatus(h, o.orderId, 'FULFILLED');
     const event = chargeRefunded(o.paymentIntent, o.total.amount);
-    expect((await postStripe(h, event)).body.outcome).toBe('refund_started');
+    expect((await postStripe(h, event)).body.outcome).toBe('queued');
     expect((await postStripe(h, event)).body.outcome).toBe('duplicate');
+    expect(await relayedOutcome(h, 'stripe', stripeEventId(event))).toBe('refund_started');
     await waitForStatus(h, o.orderId, 'REFUNDED');
     expect(await activeEnrollments(h.sql, o.email)).toEqual([]);
     const refunds = await h.sql`SELECT source, amount, status, provider_refund_id FROM refunds WHERE order_id = ${o.orderId}`;
@@ -314,7 +315,8 @@ describe('provider-initiated refunds and disputes (Stripe)', () => {
     const o = await paidStripeOrder(['marketing-ai-bundle']);
     await waitForStatus(h, o.orderId, 'FULFILLED');
     const dispute = stripeEvent('charge.dispute.created', { id: `dp_${o.paymentIntent}`, object: 'dispute', amount: o.total.amount, currency: 'pln', payment_intent: o.paymentIntent, metadata: {} });
-    expect((await postStripe(h, dispute)).body.outcome).toBe('refund_started');
+    expect((await postStripe(h, dispute)).body.outcome).toBe('queued');
+    expect(await relayedOutcome(h, 'stripe', stripeEventId(dispute))).toBe('refund_started');
     await waitForStatus(h, o.orderId, 'REFUNDED');
     expect(await activeEnrollments(h.sql, o.email)).toEqual([]);
     expect((await h.sql`SELECT source FROM refunds WHERE order_id = ${o.orderId}`).map((r) => r.source)).toEqual(['dispute']);
@@ -335,7 +337,9 @@ describe('provider-initiated refunds and disputes (Stripe)', () => {
         'fulfilment to wait for the account',
       );
       // While it waits, the provider refunds the whole payment, and that refund runs to its end.
-      expect((await postStripe(h, chargeRefunded(paid.paymentIntent, paid.total.amount))).body.outcome).toBe('refund_started');
+      const refunded = chargeRefunded(paid.paymentIntent, paid.total.amount);
+      expect((await postStripe(h, refunded)).body.outcome).toBe('queued');
+      expect(await relayedOutcome(h, 'stripe', stripeEventId(refunded))).toBe('refund_started');
       await finished(h, `refund-${paid.orderId}-provider:ch_${paid.paymentIntent}:${paid.total.amount}`);
       expect((await h.sql`SELECT status FROM orders WHERE id = ${paid.orderId}`)[0]!.status).toBe('REFUNDED');
     } finally {

@@ -1,6 +1,6 @@
 // Bank transfer through the admin API, disputes won back, a refund that settles later, PayPal's return, and which methods work.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openOrder, postStripe, stripeEvent, stripePaid } from '../support/events.js';
+import { openOrder, postStripe, relayedOutcome, stripeEvent, stripeEventId, stripePaid } from '../support/events.js';
 import { activeEnrollments, admin, ADMIN_TOKEN, checkout, emailsTo, eventually, packageId, recordHistory, startHarness, uiLines, uniqueEmail, waitForStatus, type Harness } from '../support/harness.js';
 import { startGateways, type Gateways } from '../support/providers.js';
 
@@ -165,7 +165,9 @@ describe('disputes won back', () => {
     const dispute = { id: `dp_${pi}`, object: 'dispute', amount: o.total.amount, currency: 'pln', payment_intent: pi, metadata: {} };
     await postStripe(h, stripeEvent('charge.dispute.created', { ...dispute, status: 'needs_response' }));
     await waitForStatus(h, o.orderId, 'REFUNDED');
-    expect((await postStripe(h, stripeEvent('charge.dispute.closed', { ...dispute, status: 'won' }))).body.outcome).toBe('dispute_won');
+    const closed = stripeEvent('charge.dispute.closed', { ...dispute, status: 'won' });
+    expect((await postStripe(h, closed)).body.outcome).toBe('queued');
+    expect(await relayedOutcome(h, 'stripe', stripeEventId(closed))).toBe('dispute_won');
     await waitForStatus(h, o.orderId, 'FULFILLED');
     expect(await activeEnrollments(h.sql, o.email)).toEqual(['biuro-autopilot']);
   });

@@ -169,7 +169,7 @@ describe('workflows that read well in the Temporal UI', () => {
     expect(described_(open.definition?.signalDefinitions)).toMatchObject({ payment: true, refunded: true, refundOutcome: true, retryRefund: true });
     expect(described_(open.definition?.updateDefinitions)).toMatchObject({ checkout: true, cancel: true, resolve: true });
 
-    expect((await postSandbox(h, sandboxSucceeded(o, 100))).body.outcome).toBe('signalled');
+    expect((await postSandbox(h, sandboxSucceeded(o, 100))).body.outcome).toBe('queued');
     await waitForStatus(h, o.orderId, 'HELD');
     await eventually(() => metadata(o), (m) => m.currentDetails === `${o.orderNumber}: held: amount mismatch`, 'the held line');
 

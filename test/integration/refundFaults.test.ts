@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ActivityDeps } from '../../src/activities/deps.js';
 import { refundActivities } from '../../src/activities/refunds.js';
 import { transitionOrder } from '../../src/db/orders.js';
-import { openOrder, postStripe, stripeEvent, stripePaid, type TestOrder } from '../support/events.js';
+import { openOrder, postStripe, relayedOutcome, stripeEvent, stripeEventId, stripePaid, type TestOrder } from '../support/events.js';
 import { activeEnrollments, admin, ADMIN_TOKEN, checkout, eventually, packageId, recordHistory, startHarness, uniqueEmail, waitForStatus, type Harness } from '../support/harness.js';
 import { startGateways, type Gateways } from '../support/providers.js';
 
@@ -121,7 +121,9 @@ describe('notices and events the workflows cannot place yet', () => {
       await postStripe(short, stripePaid(o, pi));
       await waitForStatus(short, o.orderId, 'FULFILLED');
       const dispute = { id: `dp_${pi}`, object: 'dispute', amount: o.total.amount, currency: 'pln', payment_intent: pi, metadata: {}, status: 'won' };
-      expect((await postStripe(short, stripeEvent('charge.dispute.closed', dispute))).body.outcome).toBe('dispute_won');
+      const closed = stripeEvent('charge.dispute.closed', dispute);
+      expect((await postStripe(short, closed)).body.outcome).toBe('queued');
+      expect(await relayedOutcome(short, 'stripe', stripeEventId(closed))).toBe('dispute_won');
       const workflowId = `dispute-won-${o.orderId}-dispute_won:${dispute.id}`;
       expect(await short.temporal.workflow.getHandle(workflowId).result()).toBeNull();
       const [event] = await short.sql<{ details: { disputeKey: string } }[]>`SELECT details FROM order_events WHERE order_id = ${o.orderId} AND cause = 'dispute_won_unmatched'`;
@@ -170,7 +172,9 @@ describe('order status bookkeeping', () => {
     await postStripe(h, stripePaid(o, pi, o.total.amount + 500));
     await waitForStatus(h, o.orderId, 'HELD');
     const charge = { id: `ch_${pi}`, object: 'charge', amount_refunded: 1000, currency: 'pln', payment_intent: pi, metadata: {} };
-    expect((await postStripe(h, stripeEvent('charge.refunded', charge))).body.outcome).toBe('refund_started');
+    const refunded = stripeEvent('charge.refunded', charge);
+    expect((await postStripe(h, refunded)).body.outcome).toBe('queued');
+    expect(await relayedOutcome(h, 'stripe', stripeEventId(refunded))).toBe('refund_started');
     const [refund] = await eventually(() => h.sql<{ workflow_id: string }[]>`SELECT workflow_id FROM refunds WHERE order_id = ${o.orderId}`, (r) => r.length === 1, 'the provider refund');
     expect((await h.temporal.workflow.getHandle(refund!.workflow_id).result()).orderStatus).toBe('HELD');
     expect(await orderRow(o.orderId)).toEqual({ status: 'HELD', held_reason: 'amount_mismatch' });

@@ -27,7 +27,7 @@ describe('search attributes', () => {
     const o = await openOrder(h, ['sales-automation'], { email });
     expect((await admin(h, 'POST', `/orders/${o.orderId}/cancel`, {})).body.status).toBe('CANCELLED');
     await finished(h, orderWorkflowId(o.orderId));
-    expect((await postSandbox(h, sandboxSucceeded(o, o.total.amount))).body.outcome).toBe('signalled');
+    expect((await postSandbox(h, sandboxSucceeded(o, o.total.amount))).body.outcome).toBe('queued');
     await waitForStatus(h, o.orderId, 'REFUNDED');
     expect(await attributes(o.orderId)).toEqual({ email: key(email), status: 'REFUNDED', orderNumber: o.orderNumber });
     await recordHistory(h, orderWorkflowId(o.orderId), 'resumed-by-webhook-late-payment');

@@ -1,7 +1,7 @@
 // Webhooks through the real endpoint: Stripe (SDK against stripe-mock) and sandbox, duplicates, forgeries, mismatches.
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openOrder, postSandbox as postSandboxTo, postStripe as postStripeTo, sandboxSucceeded, stripeEvent } from '../support/events.js';
+import { openOrder, postSandbox as postSandboxTo, postStripe as postStripeTo, relayedOutcome, sandboxSucceeded, stripeEvent, stripeEventId } from '../support/events.js';
 import { orderWorkflowId } from '../../src/workflows/definitions.js';
 import { activeEnrollments, checkout, emailsTo, eventually, packageId, startHarness, uniqueEmail, waitForStatus, type Harness } from '../support/harness.js';
 
@@ -35,8 +35,13 @@ describe('Stripe', () => {
       currency: 'pln',
       payment_intent: 'pi_test_123',
     });
-    expect(await postStripe(body)).toEqual({ status: 200, body: { received: true, outcome: 'signalled' } });
+    // Acknowledged once recorded; the relay hands it to the order's workflow after the answer.
+    expect(await postStripe(body)).toEqual({ status: 200, body: { received: true, outcome: 'queued' } });
     await waitForStatus(h, res.body.orderId, 'FULFILLED');
+    expect(await relayedOutcome(h, 'stripe', stripeEventId(body))).toBe('signalled');
+    const [row] = await h.sql`SELECT received_at, delivered_at, next_attempt_at FROM webhook_events WHERE event_id = ${stripeEventId(body)}`;
+    expect(row!.next_attempt_at).toBeNull();
+    expect(row!.delivered_at.getTime()).toBeGreaterThanOrEqual(row!.received_at.getTime());
     expect(await activeEnrollments(h.sql, email)).toEqual(['sales-automation']);
     const [paid] = await h.sql`SELECT provider_payment_id, paid_amount FROM orders WHERE id = ${res.body.orderId}`;
     expect(paid).toEqual({ provider_payment_id: 'pi_test_123', paid_amount: 49700 });
@@ -46,9 +51,9 @@ describe('Stripe', () => {
     const res = await checkout(h, { packageIds: [await packageId(h.sql, 'biuro-autopilot')], email: uniqueEmail(), provider: 'stripe' });
     const id = (await h.sql`SELECT provider_session_id FROM orders WHERE id = ${res.body.orderId}`)[0]!.provider_session_id as string;
     const session = { id, metadata: { orderId: res.body.orderId }, amount_total: res.body.total.amount, currency: 'pln', payment_intent: 'pi_async' };
-    expect((await postStripe(stripeEvent('checkout.session.completed', { ...session, payment_status: 'unpaid' }))).body.outcome).toBe('signalled');
+    expect((await postStripe(stripeEvent('checkout.session.completed', { ...session, payment_status: 'unpaid' }))).body.outcome).toBe('queued');
     await waitForStatus(h, res.body.orderId, 'PROCESSING');
-    expect((await postStripe(stripeEvent('checkout.session.async_payment_succeeded', { ...session, payment_status: 'paid' }))).body.outcome).toBe('signalled');
+    expect((await postStripe(stripeEvent('checkout.session.async_payment_succeeded', { ...session, payment_status: 'paid' }))).body.outcome).toBe('queued');
     await waitForStatus(h, res.body.orderId, 'FULFILLED');
   });
 
@@ -75,7 +80,7 @@ describe('sandbox webhooks', () => {
   it('fulfils once when the same event arrives twice', async () => {
     const o = await sandboxOrder('chatbot-rag');
     const event = succeeded(o, 14900);
-    expect((await postSandbox(event)).body.outcome).toBe('signalled');
+    expect((await postSandbox(event)).body.outcome).toBe('queued');
     expect(await postSandbox(event)).toEqual({ status: 200, body: { received: true, outcome: 'duplicate' } });
     await waitForStatus(h, o.orderId, 'FULFILLED');
     // A second, different success event for the same order changes nothing either, but is recorded for operators.

@@ -2,7 +2,7 @@
 import Stripe from 'stripe';
 import { expect } from 'vitest';
 import { signSandboxPayload } from '../../src/payments/sandbox.js';
-import { checkout, packageId, post, uniqueEmail, type Harness } from './harness.js';
+import { checkout, eventually, packageId, post, uniqueEmail, type Harness } from './harness.js';
 
 export interface TestOrder {
   orderId: string;
@@ -55,3 +55,20 @@ export const stripePaid = (o: TestOrder, paymentIntent: string, amount = o.total
     currency: o.total.currency.toLowerCase(),
     payment_intent: paymentIntent,
   });
+
+/**
+ * What the relay made of a recorded event (signalled, refund_started, ...): a webhook is acknowledged once recorded
+ * (outcome `queued`), and handed to its workflow after the answer.
+ */
+export async function relayedOutcome(h: Harness, provider: string, eventId: string, timeoutMs?: number): Promise<string> {
+  const row = await eventually(
+    () => h.sql<{ outcome: string | null }[]>`SELECT outcome FROM webhook_events WHERE provider = ${provider} AND event_id = ${eventId}`,
+    (rows) => Boolean(rows[0]?.outcome),
+    `${provider} event ${eventId} to be delivered by the relay`,
+    timeoutMs,
+  );
+  return row[0]!.outcome!;
+}
+
+/** The id of a Stripe event body made by stripeEvent. */
+export const stripeEventId = (body: string): string => (JSON.parse(body) as { id: string }).id;

@@ -20,6 +20,8 @@ import { createMetrics, type Metrics } from '../../src/observability/metrics.js'
 import { startTracing, type Tracing } from '../../src/observability/tracing.js';
 import { connectTemporal } from '../../src/temporalClient.js';
 import { apiDepsFrom, startHttpServer } from '../../src/api/server.js';
+import { startWebhookRelay } from '../../src/api/webhookRelay.js';
+import { undeliveredSummary } from '../../src/db/webhookEvents.js';
 import { freePort } from '../../src/stack/process.js';
 
 let runtimeInstalled = false;
@@ -40,7 +42,8 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(env: Record<string, string> = {}, options: { tracing?: Tracing } = {}): Promise<Harness> {
+/** `relay: false`: no webhook relay for this file's task queue, so a test can run its own (against a Temporal that is down). */
+export async function startHarness(env: Record<string, string> = {}, options: { tracing?: Tracing; relay?: boolean } = {}): Promise<Harness> {
   if (!runtimeInstalled) {
     Runtime.install({ logger: new DefaultLogger('WARN') });
     runtimeInstalled = true;
@@ -69,12 +72,15 @@ export async function startHarness(env: Record<string, string> = {}, options: { 
     // Every file checks out from 127.0.0.1 into one shared database: checkout limits are tested where a file sets them.
     CHECKOUT_RATE_PER_IP: '1000000',
     CHECKOUT_RATE_PER_EMAIL: '1000000',
+    // Notifications wake the relay at once; the sweep is the fallback a test of it waits on.
+    WEBHOOK_RELAY_SWEEP_MS: '500',
+    WEBHOOK_RELAY_RETRY_MAX_MS: '2000',
     ...env,
   });
   const sql = createSql(config.databaseUrl!, { max: 5 });
   const payments = createPaymentProviders(config, sql);
   const mailer = createMailer(config.smtpUrl!, config.mailFrom);
-  const metrics = createMetrics({ defaults: false, countHeldOrders: () => countOrdersWithStatus(sql, 'HELD') });
+  const metrics = createMetrics({ defaults: false, countHeldOrders: () => countOrdersWithStatus(sql, 'HELD'), undeliveredWebhooks: () => undeliveredSummary(sql) });
   const tracing = options.tracing ?? startTracing('test', {});
   const { worker, connection } = await createOrderWorker(
     config,
@@ -83,7 +89,9 @@ export async function startHarness(env: Record<string, string> = {}, options: { 
   );
   const running: Promise<void> = worker.run();
   const temporal = await connectTemporal(config.temporal.address!, config.temporal.namespace, config.temporal.security, config.codec.keys);
-  const http = await startHttpServer(apiDepsFrom(config, { sql, temporal, payments, log: createLogger('silent'), metrics }), '127.0.0.1', port);
+  const deps = apiDepsFrom(config, { sql, temporal, payments, log: createLogger('silent'), metrics });
+  const http = await startHttpServer(deps, '127.0.0.1', port);
+  const relay = options.relay === false ? undefined : await startWebhookRelay(deps, config.webhookRelay);
 
   return {
     baseUrl: config.publicUrl,
@@ -95,6 +103,7 @@ export async function startHarness(env: Record<string, string> = {}, options: { 
     mailboxUrl: inject('mailboxUrl'),
     async close() {
       await http.close();
+      await relay?.stop();
       await stopWorker(worker, running);
       mailer.close();
       await temporal.connection.close();

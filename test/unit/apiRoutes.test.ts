@@ -163,9 +163,9 @@ describe('webhooks are acknowledged only once they are held', () => {
     expect((await bodyOf(res)).error.code).toBe('event_not_recorded');
   });
 
-  it('a repeat of an event already handed over is acknowledged as a duplicate', async () => {
-    // The insert finds the event there already; its recorded outcome says it was delivered.
-    const res = await createApp(fakeApiDeps({ payments: { sandbox }, sql: fakeSql([[], [{ outcome: 'signalled' }]]) })).request('/api/v1/webhooks/sandbox', json({}));
+  it('a repeat of an event already recorded is acknowledged as a duplicate', async () => {
+    // The insert finds the event there already (and no earlier release left it undelivered): nothing is written.
+    const res = await createApp(fakeApiDeps({ payments: { sandbox }, sql: fakeSql([[]]) })).request('/api/v1/webhooks/sandbox', json({}));
     expect(res.status).toBe(200);
     expect(await bodyOf(res)).toEqual({ received: true, outcome: 'duplicate' });
   });

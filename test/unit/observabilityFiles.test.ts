@@ -17,7 +17,7 @@ interface Rule {
 
 /** Series the app exposes: every registered metric, and a histogram's _bucket/_count/_sum. */
 async function exposedNames(): Promise<Set<string>> {
-  const metrics = await createMetrics({ countHeldOrders: async () => 0 }).registry.getMetricsAsJSON();
+  const metrics = await createMetrics({ countHeldOrders: async () => 0, undeliveredWebhooks: async () => ({ count: 0, oldestAgeSeconds: 0 }) }).registry.getMetricsAsJSON();
   return new Set(metrics.flatMap((m) => (String(m.type) === 'histogram' ? [`${m.name}_bucket`, `${m.name}_count`, `${m.name}_sum`] : [m.name])));
 }
 
@@ -45,7 +45,7 @@ describe('deploy/prometheus/alerts.yml', () => {
   it('holds the alerts a shop needs, each well-formed and about metrics the app exposes', async () => {
     const file = parse(await read('deploy/prometheus/alerts.yml')) as { groups: { name: string; rules: Rule[] }[] };
     const rules = file.groups.flatMap((g) => g.rules);
-    expect(rules.map((r) => r.alert)).toEqual(expect.arrayContaining(['OrdersHeld', 'WebhookSignatureFailures', 'EmailsFailing', 'NoOrdersFulfilled']));
+    expect(rules.map((r) => r.alert)).toEqual(expect.arrayContaining(['OrdersHeld', 'WebhookSignatureFailures', 'EmailsFailing', 'NoOrdersFulfilled', 'WebhooksUndelivered']));
     const exposed = await exposedNames();
     for (const rule of rules) {
       expect(balanced(rule.expr), rule.alert).toBe(true);

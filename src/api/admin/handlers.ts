@@ -5,7 +5,7 @@ import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
 import { createHash, randomUUID } from 'node:crypto';
 import { listOrders, orderDetail, type PagePosition } from '../../db/admin.js';
 import { getOrder } from '../../db/orders.js';
-import { listWebhookEvents } from '../../db/webhookEvents.js';
+import { listWebhookEvents, undeliveredSummary } from '../../db/webhookEvents.js';
 import { DomainError } from '../../domain/errors.js';
 import { isUuid } from '../../domain/orders.js';
 import { emailResendWorkflowId, orderWorkflowId, orderWorkflowsQuery, resolveUpdate } from '../../workflows/definitions.js';
@@ -110,8 +110,9 @@ export function adminHandlers(deps: ApiDeps) {
   };
 
   const events: RouteHandler<typeof eventsRoute, AppEnv> = async (c) => {
-    const rows = await listWebhookEvents(sql, c.req.valid('query'));
-    return c.json({ events: rows.map((e) => ({ provider: e.provider, eventId: e.eventId, type: e.type, orderId: e.orderId, outcome: e.outcome, receivedAt: e.receivedAt, body: e.body })) }, 200);
+    const { undelivered, ...query } = c.req.valid('query');
+    const [events, waiting] = await Promise.all([listWebhookEvents(sql, { ...query, undelivered: undelivered === 'true' }), undeliveredSummary(sql)]);
+    return c.json({ events, undelivered: waiting }, 200);
   };
 
   return { list, detail, cancel, refund, resolve, resend, events };

@@ -139,14 +139,43 @@ export const resendRoute = createRoute({
   },
 });
 
+const AdminWebhookEvent = z
+  .object({
+    provider: z.string(),
+    eventId: z.string(),
+    type: z.string(),
+    orderId: z.string().nullable(),
+    outcome: z.string().nullable().openapi({ description: 'null while the event waits for the relay' }),
+    receivedAt: z.string(),
+    deliveredAt: z.string().nullable().openapi({ description: 'When the relay handed it to its workflow' }),
+    undelivered: z
+      .object({ nextAttemptAt: z.string(), attempts: z.number().int(), lastError: z.string().nullable(), ageSeconds: z.number() })
+      .nullable()
+      .openapi({ description: 'Present while the event is still to be handed to its workflow' }),
+    body: z.string(),
+  })
+  .openapi('AdminWebhookEvent');
+
 export const eventsRoute = createRoute({
   method: 'get',
   path: '/api/v1/admin/webhook-events',
   tags,
   security,
-  request: { query: z.object({ outcome: z.string().optional().openapi({ example: 'unmatched' }), limit: z.coerce.number().int().min(1).max(100).default(50) }) },
+  request: {
+    query: z.object({
+      outcome: z.string().optional().openapi({ example: 'unmatched' }),
+      undelivered: z.enum(['true', 'false']).optional().openapi({ description: 'true: only events still waiting for the relay to hand them to their workflow, oldest first' }),
+      limit: z.coerce.number().int().min(1).max(100).default(50),
+    }),
+  },
   responses: {
-    200: jsonContent(z.object({ events: z.array(z.object({}).loose()) }), 'Recorded provider events, newest first'),
+    200: jsonContent(
+      z.object({
+        events: z.array(AdminWebhookEvent),
+        undelivered: z.object({ count: z.number().int(), oldestAgeSeconds: z.number() }).openapi({ description: 'Every event still waiting for the relay, whatever the filter' }),
+      }),
+      'Recorded provider events, newest first (undelivered ones oldest first)',
+    ),
     401: errorResponse('Missing or wrong admin token'),
   },
 });
