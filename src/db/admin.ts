@@ -107,7 +107,7 @@ export async function orderDetail(sql: Sql, order: OrderRecord) {
       paidAt: iso(row!.paid_at),
     },
     timeline: events.map((e) => ({ at: e.created_at.toISOString(), from: e.from_status, to: e.to_status, cause: e.cause, details: e.details })),
-    webhookEvents: hooks.map((h) => ({ provider: h.provider, eventId: h.eventId, type: h.type, outcome: h.outcome, receivedAt: h.receivedAt, deliveredAt: h.deliveredAt })),
+    webhookEvents: hooks.map((h) => ({ provider: h.provider, eventId: h.eventId, type: h.type, outcome: h.outcome, receivedAt: h.receivedAt, deliveredAt: h.deliveredAt, undelivered: h.undelivered })),
     refunds: refunds.map((r) => ({ ...toRefundRecord(r), note: r.note, completedAt: iso(r.completed_at) })),
     emails,
     enrollments: enrollments.map((e) => ({ packageId: e.package_id, title: e.title, status: e.status, grantedAt: iso(e.granted_at), revokedAt: iso(e.revoked_at) })),

@@ -15,6 +15,8 @@ interface WebhookEventRow {
   next_attempt_at: Date | null;
   attempts: number;
   last_error: string | null;
+  /** From the database's clock, like undeliveredSummary's. */
+  age_seconds: number;
 }
 
 export interface WebhookEvent {
@@ -40,7 +42,7 @@ const toWebhookEvent = (r: WebhookEventRow): WebhookEvent => ({
   receivedAt: r.received_at.toISOString(),
   deliveredAt: r.delivered_at?.toISOString() ?? null,
   undelivered: r.next_attempt_at
-    ? { nextAttemptAt: r.next_attempt_at.toISOString(), attempts: r.attempts, lastError: r.last_error, ageSeconds: Math.max(0, (Date.now() - r.received_at.getTime()) / 1000) }
+    ? { nextAttemptAt: r.next_attempt_at.toISOString(), attempts: r.attempts, lastError: r.last_error, ageSeconds: Math.max(0, r.age_seconds) }
     : null,
   body: r.raw_body,
 });
@@ -114,7 +116,7 @@ export async function undeliveredSummary(db: Db): Promise<{ count: number; oldes
 /** For operators: newest first (e.g. `unmatched`: money for no order of ours); undelivered ones oldest first. */
 export async function listWebhookEvents(sql: Sql, filter: { outcome?: string; undelivered?: boolean; limit: number }): Promise<WebhookEvent[]> {
   const rows = await sql<WebhookEventRow[]>`
-    SELECT * FROM webhook_events
+    SELECT *, extract(epoch FROM now() - received_at)::float8 AS age_seconds FROM webhook_events
     WHERE true ${filter.outcome ? sql`AND outcome = ${filter.outcome}` : sql``}
       ${filter.undelivered ? sql`AND next_attempt_at IS NOT NULL` : sql``}
     ORDER BY ${filter.undelivered ? sql`received_at, id` : sql`id DESC`} LIMIT ${filter.limit}`;
@@ -122,6 +124,6 @@ export async function listWebhookEvents(sql: Sql, filter: { outcome?: string; un
 }
 
 export async function orderWebhookEvents(db: Db, orderId: string): Promise<WebhookEvent[]> {
-  const rows = await db<WebhookEventRow[]>`SELECT * FROM webhook_events WHERE order_id = ${orderId} ORDER BY id`;
+  const rows = await db<WebhookEventRow[]>`SELECT *, extract(epoch FROM now() - received_at)::float8 AS age_seconds FROM webhook_events WHERE order_id = ${orderId} ORDER BY id`;
   return rows.map(toWebhookEvent);
 }

@@ -1,0 +1,115 @@
+// The webhook relay on real parts: two relays deliver each event once, the sweep finds what no NOTIFY announced, operators see what waits.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { temporal as proto } from '@temporalio/proto';
+import { startWebhookRelay } from '../../src/api/webhookRelay.js';
+import { apiDepsFrom } from '../../src/api/server.js';
+import { createSql, type Sql } from '../../src/db/client.js';
+import { createLogger } from '../../src/log.js';
+import { createMetrics, type Metrics } from '../../src/observability/metrics.js';
+import { createPaymentProviders } from '../../src/payments/index.js';
+import { orderWorkflowId } from '../../src/workflows/definitions.js';
+import { openOrder, postSandbox, relayedOutcome, sandboxSucceeded, type TestOrder } from '../support/events.js';
+import { admin, eventually, startHarness, waitForStatus, type Harness } from '../support/harness.js';
+
+let h: Harness;
+beforeAll(async () => {
+  // No relay of the harness's own: each test runs the relays it is about.
+  h = await startHarness({}, { relay: false });
+});
+afterAll(async () => h?.close());
+
+/** A relay as another API process would run it: its own pool (and LISTEN connection) and its own metrics. */
+async function relayProcess(settings: { sweepMs: number; batch?: number }) {
+  const sql = createSql(h.config.databaseUrl!, { max: 3 });
+  const metrics = createMetrics({ defaults: false });
+  const deps = apiDepsFrom(h.config, { sql, temporal: h.temporal, payments: createPaymentProviders(h.config, sql), log: createLogger('silent'), metrics });
+  const relay = await startWebhookRelay(deps, { retryMaxMs: 2000, ...settings });
+  return { relay, metrics, sql, stop: async () => (await relay.stop(), await sql.end({ timeout: 5 })) };
+}
+
+/** Events this relay handed over (a retry is not a delivery). */
+const deliveries = async (m: Metrics) => (await m.relayDeliveries.get()).values.filter((v) => v.labels.outcome !== 'retry').reduce((n, v) => n + v.value, 0);
+
+/** Payment signals the order's workflow received, over every run it had (a repeat after it closed would start another). */
+async function paymentSignals(orderId: string): Promise<number> {
+  let signals = 0;
+  for await (const run of h.temporal.workflow.list({ query: `WorkflowId = '${orderWorkflowId(orderId)}'` })) {
+    const history = await h.temporal.workflow.getHandle(run.workflowId, run.runId).fetchHistory();
+    signals += (history.events ?? []).filter((e) => e.eventType === proto.api.enums.v1.EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED).length;
+  }
+  return signals;
+}
+
+describe('webhook relay', () => {
+  it('two relays together hand each recorded event to its workflow exactly once', async () => {
+    const orders: TestOrder[] = [];
+    for (let i = 0; i < 6; i++) orders.push(await openOrder(h, ['chatbot-rag']));
+    const events = orders.map((o) => sandboxSucceeded(o, o.total.amount));
+    // Recorded while no relay runs, so both start on the same backlog and race for every row.
+    for (const e of events) expect((await postSandbox(h, e)).body.outcome).toBe('queued');
+    const relays = [await relayProcess({ sweepMs: 50, batch: 1 }), await relayProcess({ sweepMs: 50, batch: 1 })];
+    try {
+      for (const e of events) expect(await relayedOutcome(h, 'sandbox', e.id)).toBe('signalled');
+      for (const o of orders) await waitForStatus(h, o.orderId, 'FULFILLED');
+    } finally {
+      await Promise.all(relays.map((r) => r.stop()));
+    }
+    // Every relay has finished its passes: what they delivered is all they will ever deliver.
+    const perRelay = await Promise.all(relays.map((r) => deliveries(r.metrics)));
+    expect(perRelay.reduce((a, b) => a + b, 0)).toBe(events.length);
+    for (const o of orders) {
+      await h.temporal.workflow.getHandle(orderWorkflowId(o.orderId)).result();
+      expect(await eventually(() => paymentSignals(o.orderId), (n) => n >= 1, 'the payment signal')).toBe(1);
+    }
+  });
+
+  it('delivers an event no NOTIFY announced, on its sweep', async () => {
+    const o = await openOrder(h, ['chatbot-rag']);
+    const r = await relayProcess({ sweepMs: 300 });
+    try {
+      // Due a second from now: the relay's first pass (at its start) finds it not yet due, and no NOTIFY announces it.
+      const eventId = `evt_${crypto.randomUUID()}`;
+      await insertWithoutNotify(h.sql, o, eventId);
+      expect(await relayedOutcome(h, 'sandbox', eventId)).toBe('signalled');
+      await waitForStatus(h, o.orderId, 'FULFILLED');
+    } finally {
+      await r.stop();
+    }
+  });
+
+  it('shows operators the events still waiting and their age, in the admin API and the metrics', async () => {
+    const o = await openOrder(h, ['chatbot-rag']);
+    const event = sandboxSucceeded(o, o.total.amount);
+    expect((await postSandbox(h, event)).body.outcome).toBe('queued');
+    const waiting = await admin(h, 'GET', '/webhook-events?undelivered=true&limit=100');
+    expect(waiting.status).toBe(200);
+    const mine = waiting.body.events.find((e: { eventId: string }) => e.eventId === event.id);
+    expect(mine).toMatchObject({ outcome: null, deliveredAt: null, undelivered: { attempts: 0, lastError: null, ageSeconds: expect.any(Number) } });
+    expect(waiting.body.undelivered.count).toBeGreaterThanOrEqual(1);
+    // Read a moment apart from the list: the oldest is at least about as old as this one.
+    expect(waiting.body.undelivered.oldestAgeSeconds).toBeGreaterThanOrEqual(mine.undelivered.ageSeconds - 1);
+    const scraped = await h.metrics.registry.getSingleMetricAsString('checkout_webhooks_undelivered');
+    expect(Number(/checkout_webhooks_undelivered (\d+)/.exec(scraped)?.[1])).toBeGreaterThanOrEqual(1);
+
+    const r = await relayProcess({ sweepMs: 1000 });
+    try {
+      expect(await relayedOutcome(h, 'sandbox', event.id)).toBe('signalled');
+    } finally {
+      await r.stop();
+    }
+    const done = (await admin(h, 'GET', `/orders/${o.orderId}`)).body.webhookEvents;
+    expect(done).toMatchObject([{ eventId: event.id, outcome: 'signalled', deliveredAt: expect.any(String), undelivered: null }]);
+    const after = await admin(h, 'GET', '/webhook-events?undelivered=true&limit=100');
+    expect(after.body.events.map((e: { eventId: string }) => e.eventId)).not.toContain(event.id);
+  });
+});
+
+/**
+ * An event recorded as a failed delivery leaves it, due a second from now: the trigger notifies only rows due at once
+ * (0017_webhook_relay.sql), so only the relay's sweep can find it (the retry path, and a lost NOTIFY alike).
+ */
+async function insertWithoutNotify(sql: Sql, o: TestOrder, eventId: string) {
+  const delivery = { orderId: o.orderId, event: { provider: 'sandbox', eventId, kind: 'succeeded', orderId: o.orderId, sessionId: o.sessionId, paymentId: `pay_${eventId}`, amount: o.total } };
+  await sql`INSERT INTO webhook_events (provider, event_id, event_type, order_id, raw_body, delivery, task_queue, next_attempt_at)
+            VALUES ('sandbox', ${eventId}, 'payment.succeeded', ${o.orderId}, '{}', ${sql.json(delivery)}, ${h.config.temporal.taskQueue}, now() + interval '1 second')`;
+}
