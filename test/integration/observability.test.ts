@@ -49,7 +49,7 @@ async function scrape(): Promise<string> {
   return res.text();
 }
 
-/** The value of one series in Prometheus text, e.g. `checkout_webhooks_total{provider="sandbox",outcome="signalled"}`. */
+/** The value of one series in Prometheus text, e.g. `checkout_webhooks_total{provider="sandbox",outcome="queued"}`. */
 function sample(text: string, series: string): number | undefined {
   const line = text.split('\n').find((l) => l.startsWith(`${series} `));
   return line === undefined ? undefined : Number(line.slice(series.length + 1));
@@ -62,7 +62,9 @@ describe('metrics after one purchase', () => {
     expect(sample(text, 'checkout_http_request_duration_seconds_count{method="GET",route="/api/v1/orders/:orderId/status",status="200"}')).toBeGreaterThanOrEqual(1);
     // Never the raw path: an order id in a label would make one series per order.
     expect(text).not.toContain(orderId);
-    expect(sample(text, 'checkout_webhooks_total{provider="sandbox",outcome="signalled"}')).toBe(1);
+    expect(sample(text, 'checkout_webhooks_total{provider="sandbox",outcome="queued"}')).toBe(1);
+    // Handed to the order's workflow by the relay after the answer; nothing waits any more.
+    expect(sample(text, 'checkout_webhook_deliveries_total{outcome="signalled"}')).toBe(1);
     expect(sample(text, 'checkout_webhooks_total{provider="sandbox",outcome="refused"}')).toBe(1);
     expect(sample(text, 'checkout_orders_created_total{provider="sandbox"}')).toBe(1);
     expect(sample(text, 'checkout_order_status_total{status="FULFILLED"}')).toBe(1);

@@ -23,7 +23,9 @@ const idem = (key: string) => ({ authorization: `Bearer ${ADMIN_TOKEN}`, 'idempo
 const orderRow = async (orderId: string) => (await h.sql<{ status: string; held_reason: string | null }[]>`SELECT status, held_reason FROM orders WHERE id = ${orderId}`)[0]!;
 const refundRow = async (refundId: string) =>
   (await h.sql<{ status: string; attempt: number; provider_refund_id: string | null }[]>`SELECT status, attempt, provider_refund_id FROM refunds WHERE id = ${refundId}`)[0]!;
-const lastOutcome = async (orderId: string) => (await h.sql<{ outcome: string }[]>`SELECT outcome FROM webhook_events WHERE order_id = ${orderId} ORDER BY id DESC LIMIT 1`)[0]?.outcome;
+/** What became of the order's latest event, once the relay has handed it over (acknowledged means recorded, not delivered). */
+const lastOutcome = async (orderId: string) =>
+  eventually(async () => (await h.sql<{ outcome: string | null }[]>`SELECT outcome FROM webhook_events WHERE order_id = ${orderId} ORDER BY id DESC LIMIT 1`)[0]?.outcome, Boolean, 'the last event delivered');
 
 async function paidPayu(): Promise<TestOrder & { payuId: string }> {
   const o = await openOrder(h, ['biuro-autopilot'], { provider: 'payu' as never });
@@ -96,7 +98,7 @@ describe('a refund the provider refused', () => {
 });
 
 describe('notices and events the workflows cannot place yet', () => {
-  it('answers 503 to a Stripe notice of our own refund while that refund has no provider id stored yet', async () => {
+  it('keeps retrying a Stripe notice of our own refund while that refund has no provider id stored yet, and delivers it once stored', async () => {
     const o = await openOrder(h, ['biuro-autopilot'], { provider: 'stripe' });
     const pi = `pi_${crypto.randomUUID().replaceAll('-', '')}`;
     await postStripe(h, stripePaid(o, pi));
@@ -105,11 +107,19 @@ describe('notices and events the workflows cannot place yet', () => {
     await h.sql`INSERT INTO refunds (order_id, seq, key, source, reason, amount, currency, package_ids) VALUES (${o.orderId}, 1, 'operator:in-flight', 'operator', 'requested', 1000, 'PLN', '{}')`;
     const refund = { id: `re_${pi}`, object: 'refund', amount: 1000, currency: 'pln', payment_intent: pi, metadata: { orderId: o.orderId } };
     const failed = stripeEvent('refund.failed', { ...refund, status: 'failed', failure_reason: 'expired_or_canceled_card' });
-    expect((await postStripe(h, failed)).status).toBe(503);
-    expect((await postStripe(h, stripeEvent('refund.updated', { ...refund, status: 'succeeded' }))).status).toBe(503);
+    const succeeded = stripeEvent('refund.updated', { ...refund, status: 'succeeded' });
+    // Recorded and acknowledged; the relay does not deliver them while they may be about that refund.
+    expect((await postStripe(h, failed)).body.outcome).toBe('queued');
+    expect((await postStripe(h, succeeded)).body.outcome).toBe('queued');
+    const retried = () => h.sql<{ attempts: number; last_error: string | null; outcome: string | null }[]>`
+      SELECT attempts, last_error, outcome FROM webhook_events WHERE event_id = ANY(${[stripeEventId(failed), stripeEventId(succeeded)]})`;
+    const waiting = await eventually(retried, (rows) => rows.length === 2 && rows.every((r) => r.attempts >= 2), 'the relay to try each twice');
+    expect(waiting.map((r) => [r.outcome, r.last_error])).toEqual([[null, 'refund_not_matched_yet'], [null, 'refund_not_matched_yet']]);
     await h.sql`UPDATE refunds SET provider_refund_id = ${refund.id}, status = 'failed' WHERE order_id = ${o.orderId}`;
-    // Redelivered once the id is stored: matched (its workflow is none here, so only recorded).
-    expect((await postStripe(h, failed)).status).toBe(200);
+    // Matched once the id is stored (its workflow is none here, so only recorded): no provider refund is started for it.
+    expect(await relayedOutcome(h, 'stripe', stripeEventId(failed))).toBe('ignored');
+    expect(await relayedOutcome(h, 'stripe', stripeEventId(succeeded))).toBe('ignored');
+    expect((await h.sql`SELECT count(*)::int AS n FROM refunds WHERE order_id = ${o.orderId}`)[0]!.n).toBe(1);
   });
 
   it('ends a dispute won whose opening never reached us, and records it for operators', async () => {
