@@ -57,9 +57,12 @@ export async function checkWorkflows(temporal: Client): Promise<Record<string, C
 /** After a dependency returns, clients and pools reconnect with backoff: 503s this long after an outage still belong to it. */
 const RECOVERY_S = 20;
 
-export function checkHttp(http: HttpLog, outages: Array<{ at: number; until: number }>): Record<string, Check> {
-  const during = (s: number) => outages.some((o) => s >= o.at && s <= o.until + RECOVERY_S);
-  const stray503 = http.serverErrorLog.filter((e) => e.kind.startsWith('503 ') && !during(e.answeredS));
+/** A webhook is acknowledged once PostgreSQL has it (the relay waits out Temporal): only a database outage may 503 it. */
+const WEBHOOK_503_OUTAGES = ['postgres_outage'];
+
+export function checkHttp(http: HttpLog, outages: Array<{ kind: string; at: number; until: number }>): Record<string, Check> {
+  const during = (s: number, kinds?: string[]) => outages.some((o) => (!kinds || kinds.includes(o.kind)) && s >= o.at && s <= o.until + RECOVERY_S);
+  const stray503 = http.serverErrorLog.filter((e) => e.kind.startsWith('503 ') && !during(e.answeredS, e.endpoint === 'webhook' ? WEBHOOK_503_OUTAGES : undefined));
   const other5xx = http.serverErrorLog.filter((e) => !e.kind.startsWith('503 '));
   const noAnswer = http.noAnswers();
   return {
