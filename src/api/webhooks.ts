@@ -4,7 +4,7 @@ import type { Context } from 'hono';
 import { DomainError } from '../domain/errors.js';
 import { findEventOrder } from '../db/orders.js';
 import type { Sql } from '../db/client.js';
-import { recordWebhookEvent } from '../db/webhookEvents.js';
+import { recordAndQueueWebhookEvent } from '../db/webhookEvents.js';
 import { isStaleEvent, PROVIDERS, type ProviderName } from '../domain/orders.js';
 import type { WebhookOutcome } from '../observability/metrics.js';
 import type { VerifiedWebhook } from '../payments/provider.js';
@@ -81,7 +81,7 @@ export function webhookRoutes(deps: ApiDeps) {
     const log = c.get('log').child({ provider: name, eventId: hook.eventId, eventType: hook.eventType, orderId: hook.orderId, workflowId: hook.orderId && orderWorkflowId(hook.orderId) });
     const decision = await orUnavailable(decide(sql, name, hook), 'The event could not be matched to its order; retry later.');
     const recorded = await orUnavailable(
-      recordWebhookEvent(sql, { provider: name, eventId: hook.eventId, eventType: hook.eventType, orderId: hook.orderId ?? null, rawBody, taskQueue: deps.taskQueue, ...decision }),
+      recordAndQueueWebhookEvent(sql, { provider: name, eventId: hook.eventId, eventType: hook.eventType, orderId: hook.orderId ?? null, rawBody, taskQueue: deps.taskQueue, ...decision }),
       'The event could not be recorded; retry later.',
     );
     const outcome: Outcome = !recorded.fresh ? 'duplicate' : 'outcome' in decision ? decision.outcome : 'queued';

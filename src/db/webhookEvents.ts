@@ -53,7 +53,7 @@ const toWebhookEvent = (r: WebhookEventRow): WebhookEvent => ({
  * `fresh` is false for a repeat, except a row an earlier release left undelivered (no outcome, nothing queued),
  * which this delivery queues.
  */
-export async function recordWebhookEvent(
+export async function recordAndQueueWebhookEvent(
   sql: Sql,
   e: { provider: string; eventId: string; eventType: string; orderId: string | null; rawBody: string; taskQueue: string } & (
     | { outcome: string; delivery?: undefined }
@@ -70,6 +70,29 @@ export async function recordWebhookEvent(
       WHERE webhook_events.outcome IS NULL AND webhook_events.next_attempt_at IS NULL
     RETURNING id`;
   return { fresh: rows.length > 0 };
+}
+
+/**
+ * The bench's inline baseline (bench/inlineServer.ts) handles a webhook the way the route did before the relay: record,
+ * act inside the request, then stamp the outcome. Kept for it alone; the product records with recordAndQueueWebhookEvent.
+ */
+export async function recordWebhookEvent(
+  sql: Sql,
+  e: { provider: string; eventId: string; eventType: string; orderId: string | null; rawBody: string },
+): Promise<{ fresh: boolean; outcome: string | null }> {
+  const inserted = await sql`
+    INSERT INTO webhook_events (provider, event_id, event_type, order_id, raw_body)
+    VALUES (${e.provider}, ${e.eventId}, ${e.eventType}, ${e.orderId}, ${e.rawBody})
+    ON CONFLICT (provider, event_id) DO NOTHING RETURNING id`;
+  if (inserted.length > 0) return { fresh: true, outcome: null };
+  const [row] = await sql<Pick<WebhookEventRow, 'outcome'>[]>`SELECT outcome FROM webhook_events WHERE provider = ${e.provider} AND event_id = ${e.eventId}`;
+  return { fresh: false, outcome: row?.outcome ?? null };
+}
+
+/** The inline baseline's outcome stamp (see recordWebhookEvent). */
+export async function setWebhookOutcome(sql: Sql, provider: string, eventId: string, outcome: string, delivered: boolean): Promise<void> {
+  await sql`UPDATE webhook_events SET outcome = ${outcome}, delivered_at = CASE WHEN ${delivered} THEN now() END
+            WHERE provider = ${provider} AND event_id = ${eventId}`;
 }
 
 /** An event a relay holds (row-locked) while it delivers it. */

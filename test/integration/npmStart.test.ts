@@ -61,7 +61,9 @@ async function metric(series: string): Promise<number> {
 const SERIES = {
   checkouts: 'checkout_http_request_duration_seconds_count{method="POST",route="/api/v1/checkout",status="201"}',
   created: 'checkout_orders_created_total{provider="sandbox"}',
-  signalled: 'checkout_webhooks_total{provider="sandbox",outcome="signalled"}',
+  // The webhook is acknowledged once recorded (queued); the stack's relay hands it to the workflow (signalled).
+  queued: 'checkout_webhooks_total{provider="sandbox",outcome="queued"}',
+  signalled: 'checkout_webhook_deliveries_total{outcome="signalled"}',
   fulfilled: 'checkout_order_status_total{status="FULFILLED"}',
   welcomes: 'checkout_emails_total{kind="welcome",result="sent"}',
   latency: 'checkout_to_fulfilled_seconds_count',
@@ -70,7 +72,7 @@ const SERIES = {
 describe('npm start', () => {
   it('shows the counters moving on /metrics as a purchase is made', async () => {
     const before = Object.fromEntries(await Promise.all(Object.entries(SERIES).map(async ([k, s]) => [k, await metric(s)])));
-    expect(before).toEqual({ checkouts: 0, created: 0, signalled: 0, fulfilled: 0, welcomes: 0, latency: 0 });
+    expect(before).toEqual({ checkouts: 0, created: 0, queued: 0, signalled: 0, fulfilled: 0, welcomes: 0, latency: 0 });
 
     const packages = await (await fetch(`${baseUrl}/api/v1/packages`)).json() as { packages: { id: string }[] };
     const bought = await postJson(`${baseUrl}/api/v1/checkout`, { provider: 'sandbox', packageIds: [packages.packages[0]!.id], email: uniqueEmail('by-hand'), name: 'Test Buyer', locale: 'en' }, { 'idempotency-key': randomUUID() });
@@ -83,6 +85,7 @@ describe('npm start', () => {
     await eventually(status, (s) => s === 'FULFILLED', 'the order to be fulfilled', 60_000);
     // The welcome email is counted when its activity ends, which may be just after FULFILLED shows.
     await eventually(() => metric(SERIES.welcomes), (n) => n === 1, 'the welcome email to be counted');
+    expect(await metric(SERIES.queued)).toBe(1);
     expect(await metric(SERIES.signalled)).toBe(1);
     expect(await metric(SERIES.fulfilled)).toBe(1);
     expect(await metric(SERIES.latency)).toBe(1);
