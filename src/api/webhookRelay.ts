@@ -1,6 +1,7 @@
 // The webhook relay: hands recorded provider events to their workflows, woken by NOTIFY and sweeping as a fallback.
 import { claimUndelivered, markDelivered, markRetry, type ClaimedEvent } from '../db/webhookEvents.js';
 import type { PaymentEvent, ProviderName } from '../domain/orders.js';
+import type { Logger } from '../log.js';
 import type { RelayOutcome } from '../observability/metrics.js';
 import type { RefundNotice, RefundUpdate } from '../payments/provider.js';
 import type { ApiDeps } from './deps.js';
@@ -43,7 +44,7 @@ export async function startWebhookRelay(deps: ApiDeps, settings: RelaySettings):
   const passes = async () => {
     do {
       again = false;
-      const claimed = await relayPass(deps, settings, batch).catch((err: unknown) => {
+      const claimed = await relayPass(deps, log, settings, batch).catch((err: unknown) => {
         // The database is away: the sweep tries again; nothing was marked, so nothing is lost.
         log.warn({ err }, 'webhook relay pass failed');
         return 0;
@@ -81,7 +82,7 @@ export async function startWebhookRelay(deps: ApiDeps, settings: RelaySettings):
 }
 
 /** Claims due events, hands each to its workflow, and records what became of it; returns how many it claimed. */
-async function relayPass(deps: ApiDeps, settings: RelaySettings, batch: number): Promise<number> {
+async function relayPass(deps: ApiDeps, log: Logger, settings: RelaySettings, batch: number): Promise<number> {
   const timeoutMs = settings.deliveryTimeoutMs ?? 10_000;
   return deps.sql.begin(async (tx) => {
     const claimed = await claimUndelivered(tx, deps.taskQueue, batch);
@@ -92,7 +93,7 @@ async function relayPass(deps: ApiDeps, settings: RelaySettings, batch: number):
           outcome = await deps.temporal.connection.withDeadline(Date.now() + timeoutMs, () => deliver(deps, row));
         } catch (err) {
           const retryInMs = Math.min(settings.retryMaxMs, RETRY_BASE_MS * 2 ** Math.min(row.attempts, 20));
-          deps.log.warn({ err, provider: row.provider, eventId: row.eventId, attempts: row.attempts + 1, retryInMs }, 'webhook event not delivered; the relay tries again');
+          log.warn({ err, provider: row.provider, eventId: row.eventId, attempts: row.attempts + 1, retryInMs }, 'webhook event not delivered; the relay tries again');
           deps.metrics.relayDeliveries.inc({ outcome: 'retry' });
           await markRetry(tx, row.id, errorCode(err), retryInMs);
           return;
