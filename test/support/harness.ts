@@ -40,7 +40,7 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(env: Record<string, string> = {}, options: { tracing?: Tracing } = {}): Promise<Harness> {
+export async function startHarness(env: Record<string, string> = {}, options: { tracing?: Tracing; onQuery?: (query: string) => void } = {}): Promise<Harness> {
   if (!runtimeInstalled) {
     Runtime.install({ logger: new DefaultLogger('WARN') });
     runtimeInstalled = true;
@@ -71,7 +71,7 @@ export async function startHarness(env: Record<string, string> = {}, options: { 
     CHECKOUT_RATE_PER_EMAIL: '1000000',
     ...env,
   });
-  const sql = createSql(config.databaseUrl!, { max: 5 });
+  const sql = createSql(config.databaseUrl!, { max: 5, onQuery: options.onQuery });
   const payments = createPaymentProviders(config, sql);
   const mailer = createMailer(config.smtpUrl!, config.mailFrom);
   const metrics = createMetrics({ defaults: false, countHeldOrders: () => countOrdersWithStatus(sql, 'HELD') });

@@ -25,7 +25,7 @@ describe('orderWorkflow', () => {
       return out;
     });
     expect(result.status).toBe('FULFILLED');
-    expect(f.names()).toEqual(['createOrder', 'createPaymentSession', 'transitionOrder:PAID', 'findOrCreateUser', 'grantEnrollments', 'sendOrderEmail:welcome', 'transitionOrder:FULFILLED']);
+    expect(f.names()).toEqual(['createOrder', 'createPaymentSession', 'transitionOrder:PAID', 'deliverOrder', 'findOrCreateUser', 'grantEnrollments', 'sendOrderEmail:welcome', 'transitionOrder:FULFILLED']);
     const paidCall = f.calls.find(([n, i]) => n === 'transitionOrder' && i.to === 'PAID')!;
     expect(paidCall[1]).toMatchObject({ payment: { paymentId: 'pay_1', amount: { amount: 6900, currency: 'PLN' } } });
   });
@@ -73,7 +73,7 @@ describe('orderWorkflow', () => {
     const f = fakes({ createOrder: async (i: { orderId: string }) => ({ orderId: i.orderId, orderNumber: 'ORD-20260101-ABCD', status: 'PENDING', total: { amount: 0, currency: 'PLN' }, items: [], couponCode: 'FREE' }) });
     const out = await withWorker(f.activities, async (tq) => (await open(tq, input({ checkoutTtlMs: 60_000 }))).handle.result());
     expect(out.status).toBe('FULFILLED');
-    expect(f.names()).toEqual(['createOrder', 'createPaymentSession', 'transitionOrder:PAID', 'findOrCreateUser', 'grantEnrollments', 'sendOrderEmail:welcome', 'transitionOrder:FULFILLED']);
+    expect(f.names()).toEqual(['createOrder', 'createPaymentSession', 'transitionOrder:PAID', 'deliverOrder', 'findOrCreateUser', 'grantEnrollments', 'sendOrderEmail:welcome', 'transitionOrder:FULFILLED']);
     expect(f.calls.find(([n, i]) => n === 'transitionOrder' && i.to === 'PAID')![1]).toMatchObject({ payment: { amount: { amount: 0, currency: 'PLN' } } });
   });
 
@@ -178,7 +178,7 @@ describe('orderWorkflow', () => {
     const after = f.names().slice(f.names().indexOf('transitionOrder:HELD') + 1);
     expect(after).toEqual(
       action === 'fulfil'
-        ? ['recordOrderEvent', 'transitionOrder:PAID', 'findOrCreateUser', 'grantEnrollments', 'sendOrderEmail:welcome', 'transitionOrder:FULFILLED']
+        ? ['recordOrderEvent', 'transitionOrder:PAID', 'deliverOrder', 'findOrCreateUser', 'grantEnrollments', 'sendOrderEmail:welcome', 'transitionOrder:FULFILLED']
         : ['recordOrderEvent', 'reserveRefund', 'revokeEnrollments', 'refundAtProvider', 'settleRefund', 'sendOrderEmail:refund_issued'],
     );
   });

@@ -34,7 +34,7 @@ describe('a payment the provider accepted but has not settled', () => {
       return handle.result();
     });
     expect(out.status).toBe('FULFILLED');
-    expect(f.names().slice(2)).toEqual(['transitionOrder:PROCESSING', 'transitionOrder:PAID', 'findOrCreateUser', 'grantEnrollments', 'sendOrderEmail:welcome', 'transitionOrder:FULFILLED']);
+    expect(f.names().slice(2)).toEqual(['transitionOrder:PROCESSING', 'transitionOrder:PAID', 'deliverOrder', 'findOrCreateUser', 'grantEnrollments', 'sendOrderEmail:welcome', 'transitionOrder:FULFILLED']);
   });
 
   it('fails a PROCESSING order the provider declines in the end', async () => {
@@ -91,7 +91,7 @@ describe('a bank transfer', () => {
       return handle.result();
     });
     expect(out.status).toBe('FULFILLED');
-    expect(f.names().slice(2)).toEqual(['sendOrderEmail:bank_transfer_instructions', 'transitionOrder:PAID', 'findOrCreateUser', 'grantEnrollments', 'sendOrderEmail:welcome', 'transitionOrder:FULFILLED']);
+    expect(f.names().slice(2)).toEqual(['sendOrderEmail:bank_transfer_instructions', 'transitionOrder:PAID', 'deliverOrder', 'findOrCreateUser', 'grantEnrollments', 'sendOrderEmail:welcome', 'transitionOrder:FULFILLED']);
   });
 });
 
