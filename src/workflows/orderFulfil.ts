@@ -3,7 +3,7 @@ import { CancellationScope, condition, isCancellation, patched, workflowInfo } f
 import type { PaymentEvent } from '../domain/orders.js';
 import { REASON_OF_SOURCE, type RefundSource } from '../domain/refunds.js';
 import { LEAN_RUN_PATCH, showStatus, transition, type OrderRun } from './orderRun.js';
-import { completeRefund, describeFailure, sendEmail, type Acts } from './steps.js';
+import { completeRefund, describeFailure, sendEmail, withinBudget, type Acts } from './steps.js';
 
 type Undo = (acts: Acts) => Promise<void>;
 
@@ -50,7 +50,7 @@ export async function fulfil(run: OrderRun, payment: PaymentEvent): Promise<void
     if (patched(LEAN_RUN_PATCH)) {
       // One call finds the account and grants access: its undo goes first, and revokes nothing if nothing was granted.
       undo.unshift(revoke);
-      const delivered = await p.local.budgeted.deliverOrder({ orderId });
+      const delivered = await withinBudget(p, (acts) => acts.deliverOrder({ orderId }));
       created = delivered.created;
       refundedMeanwhile = delivered.refundedInFull === true;
     } else {

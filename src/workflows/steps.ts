@@ -1,5 +1,5 @@
 // Workflow-side building blocks shared by the order, refund and housekeeping workflows: activity proxies and common steps.
-import { ActivityFailure, ApplicationFailure, condition, isCancellation, patched, proxyActivities, setHandler } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, condition, isCancellation, patched, proxyActivities, setHandler, sleep } from '@temporalio/workflow';
 import { refundOutcomeSignal, retryRefundSignal, type RefundOutcomeNotice } from './definitions.js';
 import type { Activities } from '../activities/index.js';
 import type { RefundRecord } from '../activities/refunds.js';
@@ -21,7 +21,9 @@ export interface Proxies {
    * The same retries for short database steps, run as local activities in the workflow task that asks for them: a
    * marker in the history instead of three events and another workflow task. Only behind a patch (see orderRun.ts).
    */
-  local: { checkout: Acts; durable: Acts; budgeted: Acts };
+  local: { checkout: Acts; durable: Acts };
+  /** The fulfilment budget, for local steps that retry within it (see withinBudget). */
+  budgetMs: number;
 }
 
 /** Each activity's own timeouts come from timeouts.ts; these say how hard each kind of step retries. */
@@ -39,8 +41,28 @@ export function activityProxies(budgetMs: number): Proxies {
       retry: { initialInterval: '5s', backoffCoefficient: 2, maximumInterval: '5m' },
     }),
     // Backoffs past the SDK's local retry threshold (1 min) wait on a workflow timer, so an outage still costs no busy task.
-    local: { checkout: sizedLocalActivities(checkout), durable: sizedLocalActivities(durable), budgeted: sizedLocalActivities(budgeted) },
+    local: { checkout: sizedLocalActivities(checkout), durable: sizedLocalActivities(durable) },
+    budgetMs,
   };
+}
+
+/**
+ * A local step retried for the fulfilment budget, as `budgeted` retries a normal one: each attempt is a single try
+ * bounded by what is left of the budget, and the backoff between attempts is a workflow timer. Not the SDK's own local
+ * retries: once an attempt timed out, they went on past the schedule-to-close timeout (SDK 1.24), and an order whose
+ * delivery is stuck must be compensated when its budget ends. Business errors and non-retryable failures end it at once.
+ */
+export async function withinBudget<T>(p: Proxies, step: (acts: Acts) => Promise<T>): Promise<T> {
+  const giveUpAt = Date.now() + p.budgetMs;
+  for (let wait = 1000; ; wait = Math.min(wait * 2, 5 * 60_000)) {
+    try {
+      return await step(sizedLocalActivities({ scheduleToCloseTimeout: Math.max(1, giveUpAt - Date.now()), retry: { maximumAttempts: 1 } }));
+    } catch (err) {
+      const failure = err instanceof ActivityFailure ? err.cause : err;
+      if (isCancellation(err) || (failure instanceof ApplicationFailure && failure.nonRetryable) || Date.now() + wait >= giveUpAt) throw err;
+      await sleep(wait);
+    }
+  }
 }
 
 /** A business error carried by an activity failure (it has a `kind`), or undefined for outages and timeouts. */
