@@ -86,6 +86,11 @@ describe('a bank transfer', () => {
     const out = await withWorker(f.activities, async (tq) => {
       const { view, handle } = await open(tq, args);
       expect(view.status).toBe('PROCESSING');
+      // The order number and its PROCESSING status are shown together, in the checkout's one workflow task.
+      const events = (await handle.fetchHistory()).events ?? [];
+      const shown = events.filter((e) => e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields?.OrderNumber);
+      expect(shown).toHaveLength(1);
+      expect(Object.keys(shown[0]!.upsertWorkflowSearchAttributesEventAttributes!.searchAttributes!.indexedFields!).sort()).toEqual(['OrderNumber', 'OrderStatus']);
       await new Promise((r) => setTimeout(r, 600));
       await handle.signal(paymentSignal, { ...paid(args.orderId), provider: 'bank_transfer', eventId: 'manual:key-1' });
       return handle.result();
