@@ -4,6 +4,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { DomainError } from '../domain/errors.js';
 import { accountActivities } from './accounts.js';
 import type { ActivityDeps } from './deps.js';
+import { deliveryActivities } from './delivery.js';
 import { emailActivities } from './email.js';
 import { enrollmentActivities } from './enrollments.js';
 import { orderActivities } from './orders.js';
@@ -32,6 +33,8 @@ function whileAlive<R>(work: Promise<R>): Promise<R> {
   } catch {
     return work;
   }
+  // A local activity runs inside its workflow task, which the worker keeps alive itself: there is no one to tell.
+  if (ctx.info.isLocal) return work;
   const beat = setInterval(() => ctx.heartbeat(), HEARTBEAT_EVERY_MS);
   // Once Temporal has given up on this attempt (timed out, retried elsewhere), saying it is alive means nothing.
   ctx.cancelled.catch(() => clearInterval(beat));
@@ -55,11 +58,14 @@ function asActivities<T extends Record<string, AnyAsync>>(activities: T): T {
 }
 
 export function createActivities(deps: ActivityDeps) {
+  const users = userActivities(deps);
+  const enrollments = enrollmentActivities(deps);
   return asActivities({
     ...orderActivities(deps),
     ...paymentActivities(deps),
-    ...userActivities(deps),
-    ...enrollmentActivities(deps),
+    ...users,
+    ...enrollments,
+    ...deliveryActivities({ findOrCreateUser: users.findOrCreateUser, grantEnrollments: enrollments.grantEnrollments }),
     ...emailActivities(deps),
     ...refundActivities(deps),
     ...refundOutcomeActivities(deps),

@@ -1,11 +1,12 @@
 // Order activities: create the order row from the catalog, and record status transitions.
 import { randomInt } from 'node:crypto';
-import { quoteCart } from '../db/catalog.js';
+import { couponQuote, quoteCart } from '../db/catalog.js';
 import { releaseRedemption, reserveRedemption } from '../db/coupons.js';
 import { lastOrderEmail } from '../db/emails.js';
 import { appendOrderEvent, getOrder, insertOrder, recordLatePayment, requireOrder, stalePendingOrders, transitionOrder } from '../db/orders.js';
 import { couponRefused } from '../domain/coupons.js';
 import type { Money } from '../domain/money.js';
+import { withoutCoupon } from '../domain/pricing.js';
 import { formatOrderNumber, type EmailKind, type OrderRequest, type OrderSummary, type ProviderName, type Transition } from '../domain/orders.js';
 import { customerKey } from '../auth/customerKeys.js';
 import { activityCallKey, countTransition, type ActivityDeps } from './deps.js';
@@ -21,16 +22,21 @@ export function orderActivities({ sql, metrics, customerKeySecret }: ActivityDep
     async createOrder(input: OrderRequest): Promise<OrderSummary> {
       const existing = await getOrder(sql, input.orderId);
       if (existing) return summary(existing);
-      await sql.begin(async (tx) => {
-        const quote = await quoteCart(tx, input, { owner: input.ownerLoggedIn ? input.email : undefined, lockCoupon: true });
+      const { quote, orderNumber } = await sql.begin(async (tx) => {
+        // The API priced this cart for the request (runs from before it did price it here); the coupon's uses may have
+        // run out since, so it is applied again, with the coupon locked until the use is reserved.
+        const quote = input.quote
+          ? await couponQuote(tx, withoutCoupon(input.quote), input, { lockCoupon: true })
+          : await quoteCart(tx, input, { owner: input.ownerLoggedIn ? input.email : undefined, lockCoupon: true });
         if (quote.coupon && !quote.coupon.applied) throw couponRefused(quote.coupon.reason!, quote.coupon.code);
-        await insertOrder(tx, input, quote, () => formatOrderNumber(new Date(), () => randomInt(1_000_000) / 1_000_000), ORDER_NUMBER_ATTEMPTS);
+        const orderNumber = await insertOrder(tx, input, quote, () => formatOrderNumber(new Date(), () => randomInt(1_000_000) / 1_000_000), ORDER_NUMBER_ATTEMPTS);
         if (quote.coupon) await reserveRedemption(tx, { couponId: quote.coupon.couponId!, orderId: input.orderId, email: input.email, discount: quote.discount });
+        return { quote, orderNumber };
       });
-      const created = await getOrder(sql, input.orderId);
-      if (!created) throw new Error(`order ${input.orderId} vanished after insert`);
-      metrics.ordersCreated.inc({ provider: created.provider });
-      return summary(created);
+      metrics.ordersCreated.inc({ provider: input.provider });
+      // What was inserted, not read back: the same answer a retry reads from the row.
+      const items = quote.lines.map(({ originalAmount: _, ...line }) => line).sort((a, b) => (a.title < b.title ? -1 : a.title > b.title ? 1 : 0));
+      return { orderId: input.orderId, orderNumber, status: 'PENDING', total: quote.total, items, couponCode: quote.coupon?.code ?? null };
     },
 
     /** Compensation for createOrder's reservation: an order closed unpaid gives its coupon use back. Idempotent. */

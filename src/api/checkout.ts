@@ -5,7 +5,7 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { createHash } from 'node:crypto';
 import { customerKey } from '../auth/customerKeys.js';
 import { quoteCart } from '../db/catalog.js';
-import { getOrder, type OrderRecord } from '../db/orders.js';
+import { getOrder, getOrders, type OrderRecord } from '../db/orders.js';
 import { couponRefused } from '../domain/coupons.js';
 import { DomainError } from '../domain/errors.js';
 import type { Quote } from '../domain/pricing.js';
@@ -105,9 +105,12 @@ function storedView(order: OrderRecord): CheckoutView {
  */
 async function orderForKey({ sql, orderIdSecret }: ApiDeps, email: string, key: string): Promise<{ orderId: string; existing?: OrderRecord }> {
   const orderId = orderIdForKey(orderIdSecret, email, key);
-  const existing = await getOrder(sql, orderId);
+  const legacyId = legacyOrderIdForKey(key);
+  // Both in one read: a new key (the usual case) costs one statement.
+  const found = await getOrders(sql, [orderId, legacyId]);
+  const existing = found.get(orderId);
   if (existing) return { orderId, existing };
-  const legacy = await getOrder(sql, legacyOrderIdForKey(key));
+  const legacy = found.get(legacyId);
   return legacy && legacy.email === email ? { orderId: legacy.orderId, existing: legacy } : { orderId };
 }
 
@@ -129,6 +132,7 @@ export function checkoutRoutes(deps: ApiDeps) {
     // A settled order answers from the database: its workflow is closed (and may be gone after retention).
     if (existing && existing.status !== 'PENDING') return c.json(storedView(existing), 201);
     let summary = existing ? orderRunSummary('checkout', existing) : undefined;
+    let quote: Quote | undefined;
     if (!existing) {
       // Only a new order counts: each starts a workflow that lives for the checkout TTL and may email the address.
       const { windowSeconds } = deps.accounts.rateLimit;
@@ -138,14 +142,15 @@ export function checkoutRoutes(deps: ApiDeps) {
       ];
       const refused = await refuseOverLimit(c, sql, limits, windowSeconds);
       if (refused) return refused;
-      // Refuse a bad cart (or a coupon that does not apply) here, before a workflow exists for it; createOrder prices it
-      // again from the catalog and reserves the coupon's use, refusing with the same code if it ran out meanwhile.
-      const { coupon, lines, total } = await priceRequest(deps, body, ownerLoggedIn ? body.email : undefined);
+      // Refuse a bad cart (or a coupon that does not apply) here, before a workflow exists for it. The run's createOrder
+      // takes this quote as priced; only the coupon is looked at again, under its lock, when its use is reserved.
+      quote = await priceRequest(deps, body, ownerLoggedIn ? body.email : undefined);
+      const { coupon, lines, total } = quote;
       if (coupon && !coupon.applied) throw couponRefused(coupon.reason!, coupon.code);
       summary = checkoutSummary({ items: lines, total, provider: body.provider });
     }
 
-    const input: OrderWorkflowInput = { orderId, ...body, fingerprint: print, ownerLoggedIn, checkoutTtlMs: deps.checkoutTtlMs, ...deps.orderSettings };
+    const input: OrderWorkflowInput = { orderId, ...body, fingerprint: print, ownerLoggedIn, ...(quote ? { quote } : {}), checkoutTtlMs: deps.checkoutTtlMs, ...deps.orderSettings };
     const start = new WithStartWorkflowOperation<typeof orderWorkflow>('orderWorkflow', {
       workflowId: orderWorkflowId(orderId),
       taskQueue: deps.taskQueue,

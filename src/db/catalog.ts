@@ -109,8 +109,12 @@ export interface CartRequest {
  */
 export async function quoteCart(db: Db, cart: CartRequest, opts: { owner?: string; lockCoupon?: boolean; now?: Date } = {}): Promise<Quote> {
   const owned = opts.owner ? await ownedPackageIds(db, opts.owner) : new Set<string>();
-  const quote = priceCart(cart.packageIds, await loadCatalogFor(db, cart.packageIds), owned);
-  if (cart.couponCode === undefined) return quote;
+  return couponQuote(db, priceCart(cart.packageIds, await loadCatalogFor(db, cart.packageIds), owned), cart, opts);
+}
+
+/** A quote priced from the catalog (no coupon yet) with the cart's coupon applied, or the reason it does not apply. */
+export async function couponQuote(db: Db, priced: Quote, cart: CartRequest, opts: { lockCoupon?: boolean; now?: Date } = {}): Promise<Quote> {
+  if (cart.couponCode === undefined) return priced;
   const found = await couponForCode(db, cart.couponCode, cart.email, opts.lockCoupon ?? false);
-  return applyCoupon(quote, cart.couponCode, found?.coupon, found?.usage ?? { total: 0, byCustomer: 0 }, opts.now ?? new Date());
+  return applyCoupon(priced, cart.couponCode, found?.coupon, found?.usage ?? { total: 0, byCustomer: 0 }, opts.now ?? new Date());
 }

@@ -83,16 +83,22 @@ const toOrderRecord = (o: OrderRow, items: OrderItemRow[]): OrderRecord => ({
 });
 
 export async function getOrder(sql: Db, orderId: string): Promise<OrderRecord | undefined> {
-  if (!isUuid(orderId)) return undefined;
-  const [o] = await sql<OrderRow[]>`
+  return (await getOrders(sql, [orderId])).get(orderId);
+}
+
+/** Those of these orders that exist, by id: one statement when none does, two otherwise (orders, then their items). */
+export async function getOrders(sql: Db, orderIds: string[]): Promise<Map<string, OrderRecord>> {
+  const ids = orderIds.filter(isUuid);
+  if (ids.length === 0) return new Map();
+  const orders = await sql<OrderRow[]>`
     SELECT o.*, c.code AS coupon_code FROM orders o
     LEFT JOIN coupon_redemptions r ON r.order_id = o.id LEFT JOIN coupons c ON c.id = r.coupon_id
-    WHERE o.id = ${orderId}`;
-  if (!o) return undefined;
-  const items = await sql<OrderItemRow[]>`
-    SELECT i.package_id, p.slug, i.title, i.unit_amount, i.discount_amount, i.currency
-    FROM order_items i JOIN packages p ON p.id = i.package_id WHERE i.order_id = ${orderId} ORDER BY i.title`;
-  return toOrderRecord(o, items);
+    WHERE o.id = ANY(${ids}::uuid[])`;
+  if (orders.length === 0) return new Map();
+  const items = await sql<(OrderItemRow & { order_id: string })[]>`
+    SELECT i.order_id, i.package_id, p.slug, i.title, i.unit_amount, i.discount_amount, i.currency
+    FROM order_items i JOIN packages p ON p.id = i.package_id WHERE i.order_id = ANY(${orders.map((o) => o.id)}::uuid[]) ORDER BY i.title`;
+  return new Map(orders.map((o) => [o.id, toOrderRecord(o, items.filter((i) => i.order_id === o.id))]));
 }
 
 /** The order, or a business error (not found) that the API answers 404 and activities do not retry. */

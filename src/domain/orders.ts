@@ -1,5 +1,6 @@
 // Order vocabulary shared by the API, the workflow and the activities.
 import type { Money } from './money.js';
+import type { Quote } from './pricing.js';
 
 export const ORDER_STATUSES = ['PENDING', 'PROCESSING', 'PAID', 'FULFILLED', 'HELD', 'FAILED', 'EXPIRED', 'CANCELLED', 'REFUNDED', 'PARTIALLY_REFUNDED'] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
@@ -96,6 +97,8 @@ export interface OrderRequest {
   fingerprint: string;
   /** Placed by the logged-in owner of `email`: only then is a cart that email owns entirely refused (already_owned). */
   ownerLoggedIn?: boolean;
+  /** The cart as the API priced it for this request (absent in runs started before): the order is created from it. */
+  quote?: Quote;
 }
 
 export interface OrderLine {

@@ -90,3 +90,9 @@ export function applyCoupon(quote: Quote, code: string, coupon: Coupon | undefin
     coupon: { couponId: coupon.id, code: coupon.code, applied: true },
   };
 }
+
+/** The quote as the catalog priced it, before any coupon: what a coupon is applied to (again, when its uses are reserved). */
+export function withoutCoupon(quote: Quote): Quote {
+  const lines = quote.lines.map((l) => ({ ...l, discountAmount: 0 }));
+  return { ...quote, lines, discount: { ...quote.discount, amount: 0 }, total: quote.subtotal, coupon: null };
+}

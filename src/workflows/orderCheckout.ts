@@ -1,11 +1,12 @@
 // Before payment: open the order and its payment session, wait for the buyer, and settle on the first decisive event.
+import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import { CancellationScope, condition, isCancellation, patched, upsertSearchAttributes } from '@temporalio/workflow';
 import { freePayment } from '../domain/freeOrders.js';
 import { sameMoney } from '../domain/money.js';
 import type { EmailKind, OrderStatus, PaymentEvent, Transition } from '../domain/orders.js';
 import { CUSTOMER_EMAIL, ORDER_NUMBER, ORDER_STATUS, type CheckoutInput, type OrderState, type ResumeInput } from './definitions.js';
 import { fulfil, hold } from './orderFulfil.js';
-import { receive, settlementMs, showDetails, showStatus, transition, type OrderRun } from './orderRun.js';
+import { LEAN_RUN_PATCH, receive, settlementMs, showDetails, showStatus, transition, type OrderRun } from './orderRun.js';
 import { businessFailure, sendEmail } from './steps.js';
 
 const UNAVAILABLE = { code: 'checkout_unavailable', message: 'The order could not be opened. Please try again.' };
@@ -34,20 +35,36 @@ export async function openCheckout(run: OrderRun, checkout: CheckoutInput): Prom
   }
 }
 
-/** createOrder (once it has answered, never again) and the payment session, whose expiry is the checkout TTL from the first attempt. */
+/**
+ * createOrder (once it has answered, never again) and the payment session, whose expiry is the checkout TTL from the
+ * first attempt. In a lean run both are local activities, so the buyer's answer leaves in the run's first workflow task,
+ * and the order number and a PROCESSING status are shown in one upsert.
+ */
 async function openOnce(run: OrderRun, checkout: CheckoutInput, openedAt: number): Promise<void> {
-  const { p, orderId, state } = run;
+  const { orderId, state } = run;
+  const lean = patched(LEAN_RUN_PATCH);
+  const acts = lean ? run.p.local.checkout : run.p.checkout;
+  const numbered: SearchAttributeUpdatePair[] = [];
   if (state.orderNumber === undefined) {
-    const order = await p.checkout.createOrder(checkout);
+    const order = await acts.createOrder(checkout);
     run.couponCode = order.couponCode ?? undefined;
     state.orderNumber = order.orderNumber;
     state.total = order.total;
-    upsertSearchAttributes([{ key: ORDER_NUMBER, value: order.orderNumber }]);
+    numbered.push({ key: ORDER_NUMBER, value: order.orderNumber });
+    if (!lean) upsertSearchAttributes(numbered.splice(0));
   }
   const expiresAt = new Date(openedAt + checkout.checkoutTtlMs).toISOString();
-  const session = await p.checkout.createPaymentSession({ orderId, expiresAt });
+  let session: { paymentUrl: string; status?: OrderStatus };
+  try {
+    session = await acts.createPaymentSession({ orderId, expiresAt });
+  } catch (err) {
+    // The order exists even if its session does not yet: searching by its number must find it meanwhile.
+    if (numbered.length > 0) upsertSearchAttributes(numbered);
+    throw err;
+  }
   // A provider that waits for money from the start (bank transfer): the buyer learns it in the checkout answer.
-  if (session.status === 'PROCESSING') showStatus(run, 'PROCESSING');
+  if (session.status === 'PROCESSING') showStatus(run, 'PROCESSING', numbered);
+  else if (numbered.length > 0) upsertSearchAttributes(numbered);
   state.paymentUrl = session.paymentUrl;
   showDetails(run);
 }

@@ -1,9 +1,9 @@
 // After payment: deliver (user, enrolment, email) with undo steps registered before each side effect, or hold, or refund in full.
-import { CancellationScope, condition, isCancellation, workflowInfo } from '@temporalio/workflow';
+import { CancellationScope, condition, isCancellation, patched, workflowInfo } from '@temporalio/workflow';
 import type { PaymentEvent } from '../domain/orders.js';
 import { REASON_OF_SOURCE, type RefundSource } from '../domain/refunds.js';
-import { showStatus, transition, type OrderRun } from './orderRun.js';
-import { completeRefund, describeFailure, sendEmail, type Acts } from './steps.js';
+import { LEAN_RUN_PATCH, showStatus, transition, type OrderRun } from './orderRun.js';
+import { completeRefund, describeFailure, sendEmail, withinBudget, type Acts } from './steps.js';
 
 type Undo = (acts: Acts) => Promise<void>;
 
@@ -45,11 +45,20 @@ export async function fulfil(run: OrderRun, payment: PaymentEvent): Promise<void
   let created: boolean;
   // A provider refund or dispute can settle the order in full while it is being fulfilled: the database says so.
   let refundedMeanwhile = false;
+  const revoke: Undo = async (acts) => void (await acts.revokeEnrollments({ orderId }));
   try {
-    const user = await p.budgeted.findOrCreateUser({ orderId });
-    created = user.created;
-    undo.unshift(async (acts) => void (await acts.revokeEnrollments({ orderId })));
-    refundedMeanwhile = (await p.budgeted.grantEnrollments({ orderId, userId: user.userId })).refundedInFull === true;
+    if (patched(LEAN_RUN_PATCH)) {
+      // One call finds the account and grants access: its undo goes first, and revokes nothing if nothing was granted.
+      undo.unshift(revoke);
+      const delivered = await withinBudget(p, (acts) => acts.deliverOrder({ orderId }));
+      created = delivered.created;
+      refundedMeanwhile = delivered.refundedInFull === true;
+    } else {
+      const user = await p.budgeted.findOrCreateUser({ orderId });
+      created = user.created;
+      undo.unshift(revoke);
+      refundedMeanwhile = (await p.budgeted.grantEnrollments({ orderId, userId: user.userId })).refundedInFull === true;
+    }
   } catch (err) {
     await compensate(run, undo, err);
     if (isCancellation(err)) throw err;

@@ -62,6 +62,7 @@ export const ACTIVITY_SUMMARIES: Record<keyof Activities, (input: Input) => stri
   lastOrderEmail: () => 'Find the order’s newest email',
   findOrCreateUser: () => 'Find or create the buyer’s account',
   grantEnrollments: () => 'Grant access to the packages',
+  deliverOrder: () => 'Find or create the buyer’s account and grant access',
   revokeEnrollments: () => 'Revoke access to the packages',
   reserveRefund: (i) => `Record the refund (${text(i.source)})`,
   refundAtProvider: () => 'Refund at the provider',

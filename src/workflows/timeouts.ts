@@ -1,5 +1,5 @@
 // How long each activity may run and how soon a dead worker is noticed: sized to the work the activity does.
-import { proxyActivities, type ActivityOptions } from '@temporalio/workflow';
+import { proxyActivities, proxyLocalActivities, type ActivityOptions, type LocalActivityOptions } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import { ACTIVITY_SUMMARIES } from './summaries.js';
 
@@ -28,6 +28,7 @@ export const ACTIVITY_SIZES: Record<keyof Activities, Sizing> = {
   lastOrderEmail: DATABASE,
   findOrCreateUser: DATABASE,
   grantEnrollments: DATABASE,
+  deliverOrder: DATABASE,
   revokeEnrollments: DATABASE,
   reserveRefund: DATABASE,
   settleRefund: DATABASE,
@@ -62,9 +63,28 @@ export function sizedActivities(options: SharedOptions): Acts {
   });
 }
 
+export type SharedLocalOptions = Omit<LocalActivityOptions, 'startToCloseTimeout'>;
+
+/**
+ * The same, run as local activities: for short database steps, which then cost a marker in the history instead of
+ * three events and a workflow task of their own. A local activity cannot heartbeat, so only the start-to-close timeout
+ * of its sizing applies (it runs in this worker, which the workflow task already depends on).
+ */
+export function sizedLocalActivities(options: SharedLocalOptions): Acts {
+  const bySizing = new Map<Sizing, Acts>();
+  const proxyFor = (sizing: Sizing) => {
+    let acts = bySizing.get(sizing);
+    if (!acts) bySizing.set(sizing, (acts = proxyLocalActivities<Activities>({ ...options, startToCloseTimeout: sizing.startToCloseTimeout })));
+    return acts;
+  };
+  return new Proxy({} as Acts, {
+    get: (_, name) => (typeof name === 'string' && name in ACTIVITY_SIZES ? summarised(proxyFor(ACTIVITY_SIZES[name as keyof Activities]), name as keyof Activities) : undefined),
+  });
+}
+
 /** Every call carries its line for the UI's timeline (ACTIVITY_SUMMARIES); the summary is metadata, not part of what replay compares. */
 function summarised<K extends keyof Activities>(acts: Acts, name: K): Acts[K] {
-  const fn = acts[name] as unknown as { executeWithOptions(options: ActivityOptions, args: unknown[]): Promise<unknown> };
+  const fn = acts[name] as unknown as { executeWithOptions(options: ActivityOptions | LocalActivityOptions, args: unknown[]): Promise<unknown> };
   const call = (...args: unknown[]) => fn.executeWithOptions({ summary: ACTIVITY_SUMMARIES[name]((args[0] ?? {}) as Record<string, unknown>) }, args);
   return Object.assign(call, { executeWithOptions: fn.executeWithOptions }) as unknown as Acts[K];
 }

@@ -175,7 +175,8 @@ describe('workflows that read well in the Temporal UI', () => {
 
     const { events } = await handle.fetchHistory();
     const summaries = (events ?? [])
-      .filter((e) => e.activityTaskScheduledEventAttributes)
+      // Activities and local activities alike: a local activity's marker carries its summary.
+      .filter((e) => e.activityTaskScheduledEventAttributes || e.markerRecordedEventAttributes?.markerName === 'core_local_activity')
       .map((e) => Buffer.from(e.userMetadata?.summary?.data ?? new Uint8Array()).toString('utf8'));
     expect(summaries).toEqual([
       '"Create the order from the priced cart"',

@@ -43,7 +43,7 @@ export interface Harness {
 }
 
 /** `relay: false`: no webhook relay for this file's task queue, so a test can run its own (against a Temporal that is down). */
-export async function startHarness(env: Record<string, string> = {}, options: { tracing?: Tracing; relay?: boolean } = {}): Promise<Harness> {
+export async function startHarness(env: Record<string, string> = {}, options: { tracing?: Tracing; relay?: boolean; onQuery?: (query: string) => void } = {}): Promise<Harness> {
   if (!runtimeInstalled) {
     Runtime.install({ logger: new DefaultLogger('WARN') });
     runtimeInstalled = true;
@@ -77,7 +77,7 @@ export async function startHarness(env: Record<string, string> = {}, options: { 
     WEBHOOK_RELAY_RETRY_MAX_MS: '2000',
     ...env,
   });
-  const sql = createSql(config.databaseUrl!, { max: 5 });
+  const sql = createSql(config.databaseUrl!, { max: 5, onQuery: options.onQuery });
   const payments = createPaymentProviders(config, sql);
   const mailer = createMailer(config.smtpUrl!, config.mailFrom);
   const metrics = createMetrics({ defaults: false, countHeldOrders: () => countOrdersWithStatus(sql, 'HELD'), undeliveredWebhooks: () => undeliveredSummary(sql) });

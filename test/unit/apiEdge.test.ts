@@ -202,8 +202,8 @@ describe('CORS for storefronts on listed origins, never for the admin API', () =
 
 describe('checkout is rate limited per email and per client address', () => {
   it('answers 429 with Retry-After when a limit is over, before the cart is looked at', async () => {
-    // getOrder finds no order (under the keyed id, nor the legacy one); the counter says this email is over its limit for 120 more seconds.
-    const sql = fakeSql([[], [], [{ key: 'checkout:email:ala@example.com', hits: 4, seconds_left: 119.2 }], []]);
+    // One read finds no order (under the keyed id, nor the legacy one); the counter says this email is over its limit for 120 more seconds.
+    const sql = fakeSql([[], [{ key: 'checkout:email:ala@example.com', hits: 4, seconds_left: 119.2 }], []]);
     const res = await createApp(fakeApiDeps({ sql })).request('/api/v1/checkout', post(JSON.stringify(cart), checkoutKey));
     expect(res.status).toBe(429);
     expect(res.headers.get('retry-after')).toBe('120');

@@ -1,4 +1,5 @@
 // orderWorkflow's decisions on a local Temporal server, with every activity replaced by a recording fake.
+import { Context } from '@temporalio/activity';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { randomUUID } from 'node:crypto';
@@ -25,7 +26,7 @@ describe('orderWorkflow', () => {
       return out;
     });
     expect(result.status).toBe('FULFILLED');
-    expect(f.names()).toEqual(['createOrder', 'createPaymentSession', 'transitionOrder:PAID', 'findOrCreateUser', 'grantEnrollments', 'sendOrderEmail:welcome', 'transitionOrder:FULFILLED']);
+    expect(f.names()).toEqual(['createOrder', 'createPaymentSession', 'transitionOrder:PAID', 'deliverOrder', 'findOrCreateUser', 'grantEnrollments', 'sendOrderEmail:welcome', 'transitionOrder:FULFILLED']);
     const paidCall = f.calls.find(([n, i]) => n === 'transitionOrder' && i.to === 'PAID')!;
     expect(paidCall[1]).toMatchObject({ payment: { paymentId: 'pay_1', amount: { amount: 6900, currency: 'PLN' } } });
   });
@@ -73,7 +74,7 @@ describe('orderWorkflow', () => {
     const f = fakes({ createOrder: async (i: { orderId: string }) => ({ orderId: i.orderId, orderNumber: 'ORD-20260101-ABCD', status: 'PENDING', total: { amount: 0, currency: 'PLN' }, items: [], couponCode: 'FREE' }) });
     const out = await withWorker(f.activities, async (tq) => (await open(tq, input({ checkoutTtlMs: 60_000 }))).handle.result());
     expect(out.status).toBe('FULFILLED');
-    expect(f.names()).toEqual(['createOrder', 'createPaymentSession', 'transitionOrder:PAID', 'findOrCreateUser', 'grantEnrollments', 'sendOrderEmail:welcome', 'transitionOrder:FULFILLED']);
+    expect(f.names()).toEqual(['createOrder', 'createPaymentSession', 'transitionOrder:PAID', 'deliverOrder', 'findOrCreateUser', 'grantEnrollments', 'sendOrderEmail:welcome', 'transitionOrder:FULFILLED']);
     expect(f.calls.find(([n, i]) => n === 'transitionOrder' && i.to === 'PAID')![1]).toMatchObject({ payment: { amount: { amount: 0, currency: 'PLN' } } });
   });
 
@@ -178,7 +179,7 @@ describe('orderWorkflow', () => {
     const after = f.names().slice(f.names().indexOf('transitionOrder:HELD') + 1);
     expect(after).toEqual(
       action === 'fulfil'
-        ? ['recordOrderEvent', 'transitionOrder:PAID', 'findOrCreateUser', 'grantEnrollments', 'sendOrderEmail:welcome', 'transitionOrder:FULFILLED']
+        ? ['recordOrderEvent', 'transitionOrder:PAID', 'deliverOrder', 'findOrCreateUser', 'grantEnrollments', 'sendOrderEmail:welcome', 'transitionOrder:FULFILLED']
         : ['recordOrderEvent', 'reserveRefund', 'revokeEnrollments', 'refundAtProvider', 'settleRefund', 'sendOrderEmail:refund_issued'],
     );
   });
@@ -197,6 +198,24 @@ describe('orderWorkflow', () => {
     ]);
     expect(f.calls.find(([n]) => n === 'reserveRefund')![1]).toMatchObject({ key: 'compensation', source: 'compensation', reason: 'fulfilment_failed' });
   });
+
+  it('compensates a delivery that hangs past the fulfilment budget, however often it was tried', async () => {
+    const attempts: number[] = [];
+    // Hangs until its timeout cancels it, as a query stuck on a lock does once activities/index.ts races it.
+    const f = fakes({ deliverOrder: async () => Promise.reject(await Context.current().cancelled.catch((e: unknown) => (attempts.push(Date.now()), e))) });
+    const args = input({ fulfilmentRetryMs: 3_000 });
+    const out = await withWorker(f.activities, async (tq) => {
+      const { handle } = await open(tq, args);
+      await handle.signal(paymentSignal, paid(args.orderId));
+      return handle.result();
+    });
+    expect(out.status).toBe('REFUNDED');
+    // The budget ends the tries: one attempt takes all of it here, and the order is compensated.
+    expect(attempts).toHaveLength(1);
+    expect(f.names().slice(f.names().indexOf('deliverOrder'))).toEqual([
+      'deliverOrder', 'recordOrderEvent', 'revokeEnrollments', 'reserveRefund', 'revokeEnrollments', 'refundAtProvider', 'settleRefund', 'sendOrderEmail:refund_issued',
+    ]);
+  }, 30_000);
 
   it('holds the order while a compensation keeps failing, and finishes it once it succeeds', async () => {
     let refundAttempts = 0;

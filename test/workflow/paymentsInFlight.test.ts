@@ -34,7 +34,7 @@ describe('a payment the provider accepted but has not settled', () => {
       return handle.result();
     });
     expect(out.status).toBe('FULFILLED');
-    expect(f.names().slice(2)).toEqual(['transitionOrder:PROCESSING', 'transitionOrder:PAID', 'findOrCreateUser', 'grantEnrollments', 'sendOrderEmail:welcome', 'transitionOrder:FULFILLED']);
+    expect(f.names().slice(2)).toEqual(['transitionOrder:PROCESSING', 'transitionOrder:PAID', 'deliverOrder', 'findOrCreateUser', 'grantEnrollments', 'sendOrderEmail:welcome', 'transitionOrder:FULFILLED']);
   });
 
   it('fails a PROCESSING order the provider declines in the end', async () => {
@@ -86,12 +86,17 @@ describe('a bank transfer', () => {
     const out = await withWorker(f.activities, async (tq) => {
       const { view, handle } = await open(tq, args);
       expect(view.status).toBe('PROCESSING');
+      // The order number and its PROCESSING status are shown together, in the checkout's one workflow task.
+      const events = (await handle.fetchHistory()).events ?? [];
+      const shown = events.filter((e) => e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields?.OrderNumber);
+      expect(shown).toHaveLength(1);
+      expect(Object.keys(shown[0]!.upsertWorkflowSearchAttributesEventAttributes!.searchAttributes!.indexedFields!).sort()).toEqual(['OrderNumber', 'OrderStatus']);
       await new Promise((r) => setTimeout(r, 600));
       await handle.signal(paymentSignal, { ...paid(args.orderId), provider: 'bank_transfer', eventId: 'manual:key-1' });
       return handle.result();
     });
     expect(out.status).toBe('FULFILLED');
-    expect(f.names().slice(2)).toEqual(['sendOrderEmail:bank_transfer_instructions', 'transitionOrder:PAID', 'findOrCreateUser', 'grantEnrollments', 'sendOrderEmail:welcome', 'transitionOrder:FULFILLED']);
+    expect(f.names().slice(2)).toEqual(['sendOrderEmail:bank_transfer_instructions', 'transitionOrder:PAID', 'deliverOrder', 'findOrCreateUser', 'grantEnrollments', 'sendOrderEmail:welcome', 'transitionOrder:FULFILLED']);
   });
 });
 

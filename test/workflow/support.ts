@@ -71,6 +71,11 @@ export function fakes(overrides: Partial<Record<keyof Activities, (input: never)
       const refundedInFull = statusOf(i.orderId) === 'REFUNDED';
       return { granted: refundedInFull ? [] : ['p1'], skipped: [], refundedInFull };
     },
+    // As the real one: the two steps above (or a test's own versions of them) in one call; each is recorded too, after it.
+    deliverOrder: async (i: { orderId: string }) => {
+      const user = (await step('findOrCreateUser')({ orderId: i.orderId })) as { userId: string; created: boolean };
+      return { ...user, ...((await step('grantEnrollments')({ orderId: i.orderId, userId: user.userId })) as object) };
+    },
     sendOrderEmail: async () => ({ status: 'sent' }),
     recordEmailFailure: async () => undefined,
     recordOrderEvent: async () => undefined,
@@ -110,6 +115,7 @@ export function fakes(overrides: Partial<Record<keyof Activities, (input: never)
     sendSetupLink: async () => ({ status: 'sent' }),
     redactExpiredData: async () => ({ webhookEvents: 0, emails: 0 }),
   };
+  const step = (name: 'findOrCreateUser' | 'grantEnrollments') => activities[name] as (input: Record<string, unknown>) => Promise<unknown>;
   const activities = Object.fromEntries(
     Object.entries({ ...base, ...overrides }).map(([name, fn]) => [
       name,

@@ -1,0 +1,76 @@
+// What one order costs Temporal and PostgreSQL: history events and workflow tasks per fulfilled order, and per checkout.
+import { temporal } from '@temporalio/proto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { orderWorkflowId } from '../../src/workflows/definitions.js';
+import { checkout, finished, packageId, sandboxAction, startHarness, uniqueEmail, type Harness } from '../support/harness.js';
+
+const EventType = temporal.api.enums.v1.EventType;
+
+let h: Harness;
+/** Every statement the harness's API and worker send, while `counting` is on (they share one pool, as in `npm start`). */
+const statements: string[] = [];
+let counting = false;
+beforeAll(async () => {
+  h = await startHarness({}, { onQuery: (q) => void (counting && statements.push(q)) });
+});
+afterAll(async () => h?.close());
+
+type Event = temporal.api.history.v1.IHistoryEvent;
+
+async function historyOf(orderId: string): Promise<Event[]> {
+  return (await h.temporal.workflow.getHandle(orderWorkflowId(orderId)).fetchHistory()).events ?? [];
+}
+
+function tally(events: Event[]) {
+  const count = (type: temporal.api.enums.v1.EventType) => events.filter((e) => e.eventType === type).length;
+  return {
+    events: events.length,
+    workflowTasks: count(EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED),
+    activities: count(EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED),
+    markers: count(EventType.EVENT_TYPE_MARKER_RECORDED),
+    upserts: count(EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES),
+  };
+}
+
+/** The events up to the one that answered the buyer's checkout: what the buyer waited on. */
+function untilCheckoutAnswered(events: Event[]): Event[] {
+  const answered = events.findIndex((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED);
+  expect(answered).toBeGreaterThan(0);
+  return events.slice(0, answered + 1);
+}
+
+describe('the shape of one order', () => {
+  it('checks out in one workflow task and fulfils in at most 30 history events', async () => {
+    const packageIds = [await packageId(h.sql, 'chatbot-rag')];
+    // Warm the pool and the catalog's plan cache outside the count: a first request prepares its statements.
+    await checkout(h, { packageIds, email: uniqueEmail('warm') });
+
+    statements.length = 0;
+    counting = true;
+    const res = await checkout(h, { packageIds, email: uniqueEmail('shape'), locale: 'en' });
+    counting = false;
+    expect(res.status).toBe(201);
+    const checkoutStatements = [...statements];
+
+    const checkoutTally = tally(untilCheckoutAnswered(await historyOf(res.body.orderId)));
+    await sandboxAction(res.body.paymentUrl, 'pay');
+    await finished(h, orderWorkflowId(res.body.orderId));
+    const orderTally = tally(await historyOf(res.body.orderId));
+    const [order] = await h.sql<{ status: string }[]>`SELECT status FROM orders WHERE id = ${res.body.orderId}`;
+    expect(order!.status).toBe('FULFILLED');
+
+    console.info(JSON.stringify({ checkout: { ...checkoutTally, sqlStatements: checkoutStatements.length }, fulfilledOrder: orderTally }));
+    // The buyer's answer leaves with the run's first workflow task: order and session are local activities.
+    expect(checkoutTally.workflowTasks).toBe(1);
+    expect(checkoutTally.activities).toBe(0);
+    // Half the events of the shape before (58 events, 9 workflow tasks, 7 activities).
+    expect(orderTally.events).toBeLessThanOrEqual(30);
+    expect(orderTally.workflowTasks).toBeLessThanOrEqual(3);
+    // The cart is priced once (by the API; createOrder takes its quote), and each step reads the order row once:
+    // the API (both key schemes in one read), createOrder's idempotency check, the payment session.
+    const listing = checkoutStatements.map((q) => q.replace(/\s+/g, ' ').trim().slice(0, 120)).join('\n');
+    expect(checkoutStatements.filter((q) => /array_agg\(b\.child_id/.test(q)), listing).toHaveLength(1);
+    expect(checkoutStatements.filter((q) => /FROM orders o\b/.test(q)), listing).toHaveLength(3);
+    expect(checkoutStatements.length, listing).toBeLessThanOrEqual(15);
+  });
+});
