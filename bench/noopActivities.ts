@@ -18,6 +18,7 @@ const ANSWERS: Record<string, Answer> = {
   transitionOrder: (i) => ({ changed: true, status: i.to }),
   findOrCreateUser: (i) => ({ userId: String(i.orderId), created: true }),
   grantEnrollments: () => ({ granted: ['noop-package'], skipped: [], refundedInFull: false }),
+  deliverOrder: (i) => ({ userId: String(i.orderId), created: true, granted: ['noop-package'], skipped: [], refundedInFull: false }),
   sendOrderEmail: () => ({ status: 'sent' }),
 };
 
