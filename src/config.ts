@@ -26,6 +26,9 @@ const envSchema = z.object({
   TEMPORAL_UI_URL: optionalUrl,
   SMTP_URL: optionalUrl,
   MAIL_FROM: z.string().default('Sklep <sklep@localhost>'),
+  // Open SMTP connections a process keeps and reuses, and how many messages one carries before it is replaced.
+  SMTP_MAX_CONNECTIONS: z.coerce.number().int().positive().default(5),
+  SMTP_MAX_MESSAGES: z.coerce.number().int().positive().default(100),
 
   STRIPE_SECRET_KEY: z.string().optional(),
   STRIPE_WEBHOOK_SECRET: z.string().optional(),
@@ -109,6 +112,7 @@ export interface Config extends PaymentConfig, ObservabilityConfig {
   databaseUrl?: string;
   temporal: { address?: string; namespace: string; taskQueue: string; uiUrl: string; security: TemporalSecurity };
   smtpUrl?: string;
+  smtpPool: { maxConnections: number; maxMessages: number };
   mailFrom: string;
   stripe?: { secretKey: string; webhookSecret: string; host?: string; port?: number; protocol?: 'http' | 'https' };
   sandbox?: { webhookSecret: string };
@@ -188,6 +192,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       security: temporalSecurity(e),
     },
     smtpUrl: e.SMTP_URL,
+    smtpPool: { maxConnections: e.SMTP_MAX_CONNECTIONS, maxMessages: e.SMTP_MAX_MESSAGES },
     mailFrom: e.MAIL_FROM,
     stripe:
       e.STRIPE_SECRET_KEY && e.STRIPE_WEBHOOK_SECRET
