@@ -5,6 +5,7 @@ import { beyondDemoChecks, demoMode, persistedDemoSecrets, productionChecks, typ
 import { observabilityConfig, observabilityCrossChecks, observabilityEnv, type ObservabilityConfig } from './config/observability.js';
 import { paymentConfig, paymentCrossChecks, paymentEnv, type PaymentConfig } from './config/payments.js';
 import { temporalCrossChecks, temporalEnv, temporalSecurity, type TemporalSecurity } from './config/temporal.js';
+import { workerConfig, workerCrossChecks, workerEnv, type WorkerConfig } from './config/worker.js';
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 const port = z.coerce.number().int().min(0).max(65535);
@@ -79,6 +80,7 @@ const envSchema = z.object({
   // How many proxies in front of the API append to X-Forwarded-For; 0 (direct) ignores the header.
   TRUSTED_PROXY_HOPS: z.coerce.number().int().nonnegative().max(10).default(0),
   WORKER_SHUTDOWN_GRACE_SECONDS: z.coerce.number().int().nonnegative().default(20),
+  ...workerEnv,
   // A workflow bundle built ahead (bundleWorkflowCode's code, written to a file): the worker starts without bundling.
   WORKFLOW_BUNDLE_PATH: z.string().optional(),
 
@@ -134,6 +136,7 @@ export interface Config extends PaymentConfig, ObservabilityConfig {
   corsOrigins: string[];
   trustedProxyHops: number;
   workerShutdownGraceMs: number;
+  worker: WorkerConfig;
   /** Built from this checkout's src/workflows by the deployment; a stale one would replay histories with other code. */
   workflowBundlePath?: string;
   stack: { dataDir: string; pgPort: number; temporalPort: number; temporalUiPort: number; smtpPort: number };
@@ -152,7 +155,7 @@ function crossChecks(env: Record<string, string>, demo: { demo: boolean; problem
   }
   if (env.NODE_ENV === 'production') problems.push(...productionChecks(env));
   if (!demo.demo) problems.push(...beyondDemoChecks(env));
-  problems.push(...paymentCrossChecks(env), ...temporalCrossChecks(env), ...observabilityCrossChecks(env));
+  problems.push(...paymentCrossChecks(env), ...temporalCrossChecks(env), ...observabilityCrossChecks(env), ...workerCrossChecks(env));
   return problems;
 }
 
@@ -230,6 +233,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     corsOrigins: e.CORS_ORIGINS,
     trustedProxyHops: e.TRUSTED_PROXY_HOPS,
     workerShutdownGraceMs: e.WORKER_SHUTDOWN_GRACE_SECONDS * 1000,
+    worker: workerConfig(e),
     workflowBundlePath: e.WORKFLOW_BUNDLE_PATH,
     stack: {
       dataDir: e.DATA_DIR,
