@@ -5,6 +5,7 @@ import { beyondDemoChecks, demoMode, persistedDemoSecrets, productionChecks, typ
 import { observabilityConfig, observabilityCrossChecks, observabilityEnv, type ObservabilityConfig } from './config/observability.js';
 import { paymentConfig, paymentCrossChecks, paymentEnv, type PaymentConfig } from './config/payments.js';
 import { temporalCrossChecks, temporalEnv, temporalSecurity, type TemporalSecurity } from './config/temporal.js';
+import { workerConfig, workerCrossChecks, workerEnv, type WorkerConfig } from './config/worker.js';
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 const port = z.coerce.number().int().min(0).max(65535);
@@ -26,6 +27,9 @@ const envSchema = z.object({
   TEMPORAL_UI_URL: optionalUrl,
   SMTP_URL: optionalUrl,
   MAIL_FROM: z.string().default('Sklep <sklep@localhost>'),
+  // Open SMTP connections a process keeps and reuses, and how many messages one carries before it is replaced.
+  SMTP_MAX_CONNECTIONS: z.coerce.number().int().positive().default(5),
+  SMTP_MAX_MESSAGES: z.coerce.number().int().positive().default(100),
 
   STRIPE_SECRET_KEY: z.string().optional(),
   STRIPE_WEBHOOK_SECRET: z.string().optional(),
@@ -80,6 +84,7 @@ const envSchema = z.object({
   // How many proxies in front of the API append to X-Forwarded-For; 0 (direct) ignores the header.
   TRUSTED_PROXY_HOPS: z.coerce.number().int().nonnegative().max(10).default(0),
   WORKER_SHUTDOWN_GRACE_SECONDS: z.coerce.number().int().nonnegative().default(20),
+  ...workerEnv,
   // A workflow bundle built ahead (bundleWorkflowCode's code, written to a file): the worker starts without bundling.
   WORKFLOW_BUNDLE_PATH: z.string().optional(),
 
@@ -113,6 +118,7 @@ export interface Config extends PaymentConfig, ObservabilityConfig {
   databaseUrl?: string;
   temporal: { address?: string; namespace: string; taskQueue: string; uiUrl: string; security: TemporalSecurity };
   smtpUrl?: string;
+  smtpPool: { maxConnections: number; maxMessages: number };
   mailFrom: string;
   stripe?: { secretKey: string; webhookSecret: string; host?: string; port?: number; protocol?: 'http' | 'https' };
   sandbox?: { webhookSecret: string };
@@ -135,6 +141,7 @@ export interface Config extends PaymentConfig, ObservabilityConfig {
   corsOrigins: string[];
   trustedProxyHops: number;
   workerShutdownGraceMs: number;
+  worker: WorkerConfig;
   /** Built from this checkout's src/workflows by the deployment; a stale one would replay histories with other code. */
   workflowBundlePath?: string;
   stack: { dataDir: string; pgPort: number; temporalPort: number; temporalUiPort: number; smtpPort: number };
@@ -153,7 +160,7 @@ function crossChecks(env: Record<string, string>, demo: { demo: boolean; problem
   }
   if (env.NODE_ENV === 'production') problems.push(...productionChecks(env));
   if (!demo.demo) problems.push(...beyondDemoChecks(env));
-  problems.push(...paymentCrossChecks(env), ...temporalCrossChecks(env), ...observabilityCrossChecks(env));
+  problems.push(...paymentCrossChecks(env), ...temporalCrossChecks(env), ...observabilityCrossChecks(env), ...workerCrossChecks(env));
   return problems;
 }
 
@@ -193,6 +200,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       security: temporalSecurity(e),
     },
     smtpUrl: e.SMTP_URL,
+    smtpPool: { maxConnections: e.SMTP_MAX_CONNECTIONS, maxMessages: e.SMTP_MAX_MESSAGES },
     mailFrom: e.MAIL_FROM,
     stripe:
       e.STRIPE_SECRET_KEY && e.STRIPE_WEBHOOK_SECRET
@@ -231,6 +239,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     corsOrigins: e.CORS_ORIGINS,
     trustedProxyHops: e.TRUSTED_PROXY_HOPS,
     workerShutdownGraceMs: e.WORKER_SHUTDOWN_GRACE_SECONDS * 1000,
+    worker: workerConfig(e),
     workflowBundlePath: e.WORKFLOW_BUNDLE_PATH,
     stack: {
       dataDir: e.DATA_DIR,

@@ -59,7 +59,7 @@ const payments = createPaymentProviders(config, sql);
 // One process, one registry: the worker's counters and the API's requests show on the same /metrics.
 const metrics = createMetrics({ countHeldOrders: () => countOrdersWithStatus(sql, 'HELD'), undeliveredWebhooks: () => undeliveredSummary(sql) });
 const metricsServer = config.metrics.port ? await startMetricsServer(metrics, config.metrics.token, config.host, config.metrics.port, log) : undefined;
-const mailer = createMailer(at.smtpUrl, config.mailFrom);
+const mailer = createMailer(at.smtpUrl, config.mailFrom, config.smtpPool);
 const workflowBundle = await bundleOrderWorkflows();
 const { worker, connection } = await waitFor('temporal', () => createOrderWorker(config, { temporalAddress: at.temporalAddress, sql, payments, mailer, metrics, tracing }, { workflowBundle }), { log });
 const running = worker.run();

@@ -70,7 +70,8 @@ export async function orderWorkflowBundle(config: Config): Promise<WorkflowBundl
   return config.workflowBundlePath ? { codePath: config.workflowBundlePath } : bundleOrderWorkflows();
 }
 
-function workerOptions(connection: NativeConnection, config: Config, p: WorkerParts, tuning: WorkerTuning): WorkerOptions {
+/** Exported for a test that reads the tuning it passes to the SDK. */
+export function workerOptions(connection: NativeConnection, config: Config, p: WorkerParts, tuning: WorkerTuning): WorkerOptions {
   const { workflowsPath, workflowInterceptorModules } = WORKFLOW_BUNDLE_OPTIONS;
   const tracingOptions = tracingWorkerOptions(p.tracing);
   return {
@@ -96,7 +97,12 @@ function workerOptions(connection: NativeConnection, config: Config, p: WorkerPa
     }),
     // Without a grace period, in-flight activities are cancelled the moment shutdown starts.
     shutdownGraceTime: config.workerShutdownGraceMs,
-    ...(tuning.stickyQueueScheduleToStartTimeoutMs ? { stickyQueueScheduleToStartTimeout: tuning.stickyQueueScheduleToStartTimeoutMs } : {}),
+    // Bounded so that many orders waiting for payment cost a fixed amount of memory (docs/decisions.md, "Worker memory").
+    maxCachedWorkflows: config.worker.maxCachedWorkflows,
+    maxConcurrentWorkflowTaskExecutions: config.worker.maxConcurrentWorkflowTaskExecutions,
+    maxConcurrentActivityTaskExecutions: config.worker.maxConcurrentActivityTaskExecutions,
+    maxConcurrentLocalActivityExecutions: config.worker.maxConcurrentLocalActivityExecutions,
+    stickyQueueScheduleToStartTimeout: tuning.stickyQueueScheduleToStartTimeoutMs ?? config.worker.stickyQueueScheduleToStartTimeoutMs,
   };
 }
 

@@ -32,7 +32,7 @@ const at = addresses(config);
 const sql = createSql(at.databaseUrl);
 // Activities need the schema: the database comes first, and the worker polls only once it is migrated.
 await waitFor('database', () => migrate(sql), { log });
-const mailer = createMailer(at.smtpUrl, config.mailFrom);
+const mailer = createMailer(at.smtpUrl, config.mailFrom, config.smtpPool);
 const workflowBundle = await orderWorkflowBundle(config);
 const parts = { temporalAddress: at.temporalAddress, sql, payments: createPaymentProviders(config, sql), mailer, metrics, tracing };
 const { worker, connection } = await waitFor('temporal', () => createOrderWorker(config, parts, { workflowBundle }), { log });

@@ -13,6 +13,9 @@ export interface MailCounter {
   readonly port: number;
   /** Messages by Message-ID; a copy sent again after a crash raises `copies`. */
   readonly received: Map<string, ReceivedMail>;
+  /** SMTP connections accepted since the counter was made, and those open now: a pooled sender reuses a few. */
+  readonly connectionsAccepted: number;
+  readonly connectionsOpen: number;
   /** Closes the port and drops every open session, as a crashed or unplugged mail server would. */
   stop(): Promise<void>;
   start(): Promise<void>;
@@ -22,6 +25,7 @@ export function mailCounter(port: number): MailCounter {
   const received = new Map<string, ReceivedMail>();
   let server: SMTPServer | undefined;
   const sockets = new Set<Socket>();
+  let accepted = 0;
 
   const create = () =>
     new SMTPServer({
@@ -44,11 +48,18 @@ export function mailCounter(port: number): MailCounter {
   return {
     port,
     received,
+    get connectionsAccepted() {
+      return accepted;
+    },
+    get connectionsOpen() {
+      return sockets.size;
+    },
     async start() {
       const next = create();
       // The raw sockets, so stop() can cut sessions mid-message rather than wait for them to finish politely.
       next.server.on('connection', (socket: Socket) => {
         sockets.add(socket);
+        accepted++;
         socket.once('close', () => sockets.delete(socket));
       });
       await new Promise<void>((resolve, reject) => {

@@ -1,6 +1,5 @@
 // Sends rendered emails over SMTP (nodemailer); the URL decides the server, the dev mailbox included.
 import nodemailer from 'nodemailer';
-import SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
 import type { RenderedEmail } from './templates.js';
 
 export interface SendOptions {
@@ -28,9 +27,24 @@ export function senderDomain(from: string): string {
  */
 export const SMTP_TIMEOUTS = { connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 20_000 } as const;
 
-export function createMailer(smtpUrl: string, from: string): Mailer {
+/** nodemailer's own defaults: a few connections per process, each replaced after a hundred messages. */
+export const SMTP_POOL_DEFAULTS: SmtpPoolSize = { maxConnections: 5, maxMessages: 100 };
+
+export interface SmtpPoolSize {
+  maxConnections: number;
+  maxMessages: number;
+}
+
+/**
+ * Connections are pooled: a new one costs a TCP (or TLS) handshake, the greeting and EHLO, about 100 ms of the
+ * ~150 ms a send took. A pooled connection the server closed is dropped from the pool when its socket ends; a message
+ * whose connection closes under it is tried again on a new connection (nodemailer's requeue, with back-off), and
+ * fails once the server refuses connections, so the activity retries it. A copy the server took before the
+ * connection died may arrive twice, under the same Message-ID, as with any retry.
+ */
+export function createMailer(smtpUrl: string, from: string, pool: SmtpPoolSize = SMTP_POOL_DEFAULTS): Mailer {
   // A URL string alone would drop every other option, so the transport is built from both.
-  const transport = nodemailer.createTransport(new SMTPTransport({ url: smtpUrl, ...SMTP_TIMEOUTS }));
+  const transport = nodemailer.createTransport({ pool: true, url: smtpUrl, ...SMTP_TIMEOUTS, ...pool });
   const domain = senderDomain(from);
   return {
     async send(to, email, headers, options) {
@@ -38,6 +52,7 @@ export function createMailer(smtpUrl: string, from: string): Mailer {
       const info = await transport.sendMail({ from, to, subject: email.subject, html: email.html, text: email.text, headers, messageId });
       return { messageId: info.messageId };
     },
+    // Idle connections close now; one still delivering finishes first. Called after the worker has drained.
     close: () => transport.close(),
   };
 }
