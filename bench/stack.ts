@@ -16,7 +16,7 @@ export interface BenchStack {
 }
 
 /**
- * `workerEnv` tunes the product's worker (and API) by env, e.g. MAX_CACHED_WORKFLOWS, so the same bench measures
+ * `workerEnv` tunes the product's worker (and API) by env, e.g. WORKER_MAX_CACHED_WORKFLOWS, so the same bench measures
  * today's code and code with new settings. The chaos stack's own in-process mail counter stays idle: mail goes to
  * the sink process, so the load generator never parses a message.
  */
