@@ -1,8 +1,8 @@
 // Order rows: reading and creating an order, and status transitions that always leave an order event behind.
 import type { Money } from '../domain/money.js';
 import { DomainError } from '../domain/errors.js';
-import { isUuid, transitionVerdict, type Locale, type OrderLine, type OrderRequest, type OrderStatus, type ProviderName, type Transition } from '../domain/orders.js';
-import type { Quote } from '../domain/pricing.js';
+import { isUuid, transitionVerdict, type Locale, type OrderRequest, type OrderStatus, type ProviderName, type Transition } from '../domain/orders.js';
+import type { OrderLine, Quote } from '../domain/pricing.js';
 import type { Db, Sql } from './client.js';
 import { consumeRedemption } from './coupons.js';
 

@@ -1,6 +1,6 @@
 // Order vocabulary shared by the API, the workflow and the activities.
 import type { Money } from './money.js';
-import type { Quote } from './pricing.js';
+import type { OrderLine, Quote } from './pricing.js';
 
 export const ORDER_STATUSES = ['PENDING', 'PROCESSING', 'PAID', 'FULFILLED', 'HELD', 'FAILED', 'EXPIRED', 'CANCELLED', 'REFUNDED', 'PARTIALLY_REFUNDED'] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
@@ -99,17 +99,6 @@ export interface OrderRequest {
   ownerLoggedIn?: boolean;
   /** The cart as the API priced it for this request (absent in runs started before): the order is created from it. */
   quote?: Quote;
-}
-
-export interface OrderLine {
-  packageId: string;
-  slug: string;
-  title: string;
-  /** The catalog price. */
-  unitAmount: number;
-  /** What a coupon took off this line: the buyer paid unitAmount − discountAmount for it. */
-  discountAmount: number;
-  currency: string;
 }
 
 export interface OrderSummary {

@@ -2,7 +2,6 @@
 import { couponDiscount, couponRefusal, type Coupon, type CouponReason, type CouponUsage } from './coupons.js';
 import { DomainError } from './errors.js';
 import type { Money } from './money.js';
-import type { OrderLine } from './orders.js';
 
 export interface CatalogPackage {
   id: string;
@@ -16,6 +15,18 @@ export interface CatalogPackage {
   originalPriceAmount?: number | null;
   /** For a bundle, the packages it enrols; for a package, itself. */
   grants: string[];
+}
+
+/** One package of an order, as priced when it was placed. */
+export interface OrderLine {
+  packageId: string;
+  slug: string;
+  title: string;
+  /** The catalog price. */
+  unitAmount: number;
+  /** What a coupon took off this line: the buyer paid unitAmount − discountAmount for it. */
+  discountAmount: number;
+  currency: string;
 }
 
 export interface QuoteLine extends OrderLine {

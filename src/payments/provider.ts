@@ -1,7 +1,8 @@
 // The one interface every payment provider adapter implements, and the errors they share.
 import { DomainError } from '../domain/errors.js';
 import type { Money } from '../domain/money.js';
-import type { Locale, OrderLine, PaymentEvent, ProviderName } from '../domain/orders.js';
+import type { Locale, PaymentEvent, ProviderName } from '../domain/orders.js';
+import type { OrderLine } from '../domain/pricing.js';
 
 /**
  * How long one request to a provider may take. An adapter call makes at most four (a token, the call, and both again
