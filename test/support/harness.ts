@@ -43,7 +43,7 @@ export interface Harness {
 }
 
 /** `relay: false`: no webhook relay for this file's task queue, so a test can run its own (against a Temporal that is down). */
-export async function startHarness(env: Record<string, string> = {}, options: { tracing?: Tracing; relay?: boolean; onQuery?: (query: string) => void } = {}): Promise<Harness> {
+export async function startHarness(env: Record<string, string> = {}, options: { tracing?: Tracing; relay?: boolean; onQuery?: (query: string, connection: number) => void } = {}): Promise<Harness> {
   if (!runtimeInstalled) {
     Runtime.install({ logger: new DefaultLogger('WARN') });
     runtimeInstalled = true;
