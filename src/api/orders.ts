@@ -3,6 +3,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { WorkflowNotFoundError } from '@temporalio/common';
 import { getOrder } from '../db/orders.js';
 import { DomainError } from '../domain/errors.js';
+import { orderLineView } from '../domain/pricing.js';
 import { cancelUpdate, orderWorkflowId, type CancelRequest, type OrderState } from '../workflows/definitions.js';
 import type { ApiDeps } from './deps.js';
 import { errorResponse } from './errors.js';
@@ -82,13 +83,7 @@ export function orderRoutes(deps: ApiDeps) {
         subtotal: order.subtotal,
         discount: order.discount,
         couponCode: order.couponCode,
-        items: order.items.map((i) => ({
-          packageId: i.packageId,
-          slug: i.slug,
-          title: i.title,
-          price: { amount: i.unitAmount, currency: i.currency },
-          discount: { amount: i.discountAmount, currency: i.currency },
-        })),
+        items: order.items.map(orderLineView),
       },
       200,
     );

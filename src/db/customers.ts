@@ -1,6 +1,7 @@
 // What a logged-in customer may see: orders placed with their email, their active enrollments, one package's access.
 import type { Money } from '../domain/money.js';
 import { isUuid, type OrderStatus } from '../domain/orders.js';
+import { orderLineView, type OrderLine, type OrderLineView } from '../domain/pricing.js';
 import type { Sql } from './client.js';
 
 /** Whose orders: linked to the user at fulfilment, or placed with the account's email (unpaid, failed, expired). */
@@ -19,7 +20,7 @@ export interface CustomerOrder {
   couponCode: string | null;
   createdAt: string;
   paidAt: string | null;
-  items: { packageId: string; slug: string; title: string; price: Money; discount: Money }[];
+  items: OrderLineView[];
 }
 
 interface OrderRow {
@@ -31,7 +32,7 @@ interface OrderRow {
   created_at: Date;
   paid_at: Date | null;
   coupon_code: string | null;
-  items: { packageId: string; slug: string; title: string; amount: number; discount: number; currency: string }[];
+  items: OrderLine[];
 }
 
 const toOrder = (r: OrderRow): CustomerOrder => ({
@@ -39,18 +40,12 @@ const toOrder = (r: OrderRow): CustomerOrder => ({
   orderNumber: r.order_number,
   status: r.status,
   total: { amount: r.total_amount, currency: r.currency },
-  subtotal: { amount: r.items.reduce((sum, i) => sum + i.amount, 0), currency: r.currency },
-  discount: { amount: r.items.reduce((sum, i) => sum + i.discount, 0), currency: r.currency },
+  subtotal: { amount: r.items.reduce((sum, i) => sum + i.unitAmount, 0), currency: r.currency },
+  discount: { amount: r.items.reduce((sum, i) => sum + i.discountAmount, 0), currency: r.currency },
   couponCode: r.coupon_code,
   createdAt: r.created_at.toISOString(),
   paidAt: r.paid_at?.toISOString() ?? null,
-  items: r.items.map((i) => ({
-    packageId: i.packageId,
-    slug: i.slug,
-    title: i.title,
-    price: { amount: i.amount, currency: i.currency },
-    discount: { amount: i.discount, currency: i.currency },
-  })),
+  items: r.items.map(orderLineView),
 });
 
 async function selectOrders(sql: Sql, who: CustomerRef, orderId?: string): Promise<OrderRow[]> {
@@ -58,7 +53,7 @@ async function selectOrders(sql: Sql, who: CustomerRef, orderId?: string): Promi
     SELECT o.id, o.order_number, o.status, o.total_amount, o.currency, o.created_at, o.paid_at,
            (SELECT c.code FROM coupon_redemptions r JOIN coupons c ON c.id = r.coupon_id WHERE r.order_id = o.id) AS coupon_code,
            coalesce((SELECT json_agg(json_build_object('packageId', i.package_id, 'slug', p.slug, 'title', i.title,
-                                                       'amount', i.unit_amount, 'discount', i.discount_amount, 'currency', i.currency) ORDER BY i.title)
+                                                       'unitAmount', i.unit_amount, 'discountAmount', i.discount_amount, 'currency', i.currency) ORDER BY i.title)
                      FROM order_items i JOIN packages p ON p.id = i.package_id WHERE i.order_id = o.id), '[]') AS items
     FROM orders o
     WHERE (o.user_id = ${who.userId} OR o.email = ${who.email}) ${orderId ? sql`AND o.id = ${orderId}` : sql``}

@@ -29,6 +29,20 @@ export interface OrderLine {
   currency: string;
 }
 
+/** How an order line is shown to its buyer: the catalog price and what a coupon took off, each as money. */
+export interface OrderLineView {
+  packageId: string;
+  slug: string;
+  title: string;
+  price: Money;
+  discount: Money;
+}
+
+export function orderLineView(line: OrderLine): OrderLineView {
+  const { packageId, slug, title, currency } = line;
+  return { packageId, slug, title, price: { amount: line.unitAmount, currency }, discount: { amount: line.discountAmount, currency } };
+}
+
 export interface QuoteLine extends OrderLine {
   /** The catalog's "was" price, or the unit price when it has none. */
   originalAmount: number;

@@ -137,8 +137,11 @@ describe('checkout with a coupon', () => {
     expect(view.items.map((i: { discount: unknown }) => i.discount)).toEqual(expect.arrayContaining([pln(1380), pln(2980)]));
     const [user] = await h.sql<{ id: string }[]>`SELECT id FROM users WHERE email = ${email}`;
     const { token } = await signAccessToken({ userId: user!.id, email }, h.config.jwt);
-    const mine = await (await fetch(`${h.baseUrl}/api/v1/me/orders/${res.body.orderId}`, { headers: { authorization: `Bearer ${token}` } })).json();
+    const mine = (await (await fetch(`${h.baseUrl}/api/v1/me/orders/${res.body.orderId}`, { headers: { authorization: `Bearer ${token}` } })).json()) as { items: { packageId: string }[] };
     expect(mine).toMatchObject({ subtotal: pln(21800), discount: pln(4360), total: pln(17440), couponCode: c.code });
+    // The account page shows each line as the order page does: catalog price and the coupon's share, as money.
+    const byPackage = (items: { packageId: string }[]) => [...items].sort((a, b) => a.packageId.localeCompare(b.packageId));
+    expect(byPackage(mine.items)).toEqual(byPackage(view.items as unknown as { packageId: string }[]));
     const [mail] = await eventually(() => emailsTo(h, email), (m) => m.length === 1, 'the welcome email');
     expect(mail!.text).toContain(`Discount (code ${c.code})`);
 
