@@ -1,5 +1,5 @@
 // `npm run bench [-- --quick | --large]`: open-loop load on the product and both baselines in one run; JSON and an SVG chart.
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -7,6 +7,7 @@ import { listPackages } from '../src/db/catalog.js';
 import { orderWorkflowId } from '../src/workflows/definitions.js';
 import { installTemporalRuntime } from '../src/wiring.js';
 import { renderChart } from './chart.js';
+import { cpuPerOrder } from './cpu.js';
 import { planFor, runOpenLoop } from './openLoop.js';
 import { checkoutSender, closedThroughput, deliveredAt, deliveryLags, fill, historyShape, noopCheckout, noopPayment, payableOrders, webhookSender, type Payable } from './phases.js';
 import { BenchReport, checkTargets } from './report.js';
@@ -27,10 +28,10 @@ interface Profile {
 
 const PROFILES: Record<'quick' | 'standard' | 'large', Profile> = {
   // For checking that the bench works (about two minutes): short phases, figures only indicative.
-  quick: { checkoutRates: [10, 25, 50], webhookRates: [25, 50, 100], phaseSeconds: 2, requestTimeoutMs: 10_000, drainMs: 60_000, waitingOrders: [200], fillMs: 60_000 },
-  standard: { checkoutRates: [10, 25, 50], webhookRates: [25, 50, 100], phaseSeconds: 20, requestTimeoutMs: 30_000, drainMs: 300_000, waitingOrders: [10_000], fillMs: 20 * 60_000 },
+  quick: { checkoutRates: [10, 25, 40, 50], webhookRates: [25, 50, 100], phaseSeconds: 2, requestTimeoutMs: 10_000, drainMs: 60_000, waitingOrders: [200], fillMs: 60_000 },
+  standard: { checkoutRates: [10, 25, 40, 50], webhookRates: [25, 50, 100], phaseSeconds: 20, requestTimeoutMs: 30_000, drainMs: 300_000, waitingOrders: [10_000], fillMs: 20 * 60_000 },
   // 100,000 waiting orders take over an hour to open at today's checkout capacity.
-  large: { checkoutRates: [10, 25, 50], webhookRates: [25, 50, 100], phaseSeconds: 20, requestTimeoutMs: 30_000, drainMs: 300_000, waitingOrders: [10_000, 100_000], fillMs: 3 * 60 * 60_000 },
+  large: { checkoutRates: [10, 25, 40, 50], webhookRates: [25, 50, 100], phaseSeconds: 20, requestTimeoutMs: 30_000, drainMs: 300_000, waitingOrders: [10_000, 100_000], fillMs: 3 * 60 * 60_000 },
 };
 /** Buyers' and the provider's concurrent requests while setting the stage (never measured). */
 const FILL_LANES = 8;
@@ -86,6 +87,7 @@ async function run(stack: BenchStack, opts: ReturnType<typeof options>, startedA
 
   const checkoutRuns = [];
   const opened: string[] = [];
+  const checkoutCpu = await stack.cpu();
   for (const rate of p.checkoutRates) {
     const result = await runOpenLoop(planFor(rate, phaseMs, 100_000), p.requestTimeoutMs, (_, signal) => newCheckout(signal));
     opened.push(...result.samples.flatMap((s) => (s.value ? [s.value] : [])));
@@ -94,6 +96,7 @@ async function run(stack: BenchStack, opts: ReturnType<typeof options>, startedA
     log(`checkout ${rate}/s: ${summary.ok}/${summary.sent} ok, p50 ${summary.p50Ms} ms, p99 ${summary.p99Ms} ms`);
   }
 
+  const checkoutCpuPerOrder = cpuPerOrder(checkoutCpu, await stack.cpu(), opened.length);
   const needed = p.webhookRates.reduce((n, rate) => n + planFor(rate, phaseMs, 100_000).count, 0);
   let pool: Payable[] = await payableOrders(product.probe, opened);
   if (pool.length < needed) {
@@ -111,13 +114,16 @@ async function run(stack: BenchStack, opts: ReturnType<typeof options>, startedA
   let lagSource = 'none';
   let fulfilment = { orders: 0, seconds: 0, perSecond: null as number | null, unfinished: 0 };
   let topOrders: string[] = [];
+  let fulfilmentCpu: Record<string, number> | null = null;
   for (const rate of p.webhookRates) {
     const plan = planFor(rate, phaseMs, pool.length);
     const orders = pool.splice(0, plan.count);
     const phaseStart = Date.now();
+    const cpuBefore = await stack.cpu();
     const acks = await runOpenLoop(plan, p.requestTimeoutMs, webhookSender(`${product.baseUrl}/api/v1/webhooks/sandbox`, product.sandboxSecret, orders, tag));
     const acked = acks.samples.flatMap((s) => (s.value ? [s.value.orderId] : []));
     const fulfilled = await closedThroughput(product.temporal, 'orders', acked.length, phaseStart, p.drainMs);
+    const cpu = cpuPerOrder(cpuBefore, await stack.cpu(), fulfilled.orders);
     const delivered = await deliveredAt(product.probe, acked);
     lagSource = delivered.source;
     const ack = summariseLoad(acks);
@@ -134,6 +140,7 @@ async function run(stack: BenchStack, opts: ReturnType<typeof options>, startedA
     webhooks.push({ ratePerSecond: rate, product: { ack, deliveryLag: lag, fulfilled }, inline: { ack: inline }, ackP50Speedup: ratio(inline.p50Ms, ack.p50Ms), ackP99Speedup: ratio(inline.p99Ms, ack.p99Ms) });
     // The highest rate saturates fulfilment: its throughput is the product's, set against the no-op ceiling below.
     fulfilment = fulfilled;
+    fulfilmentCpu = cpu;
     topOrders = acked;
   }
 
@@ -141,8 +148,10 @@ async function run(stack: BenchStack, opts: ReturnType<typeof options>, startedA
   const settings = { checkoutTtlMs: 3_600_000, fulfilmentRetryMs: 60_000, latePaymentPolicy: 'refund' as const };
   const noopOpened = await fill(topOrders.length, FILL_LANES, Date.now() + p.fillMs, noopCheckout(product.temporal, settings, tag, p.requestTimeoutMs));
   const noopStart = Date.now();
+  const noopCpuBefore = await stack.cpu();
   const payments = await runOpenLoop(planFor(topRate, phaseMs, noopOpened.values.length), p.requestTimeoutMs, noopPayment(product.temporal, noopOpened.values));
   const noop = await closedThroughput(product.temporal, NOOP_TASK_QUEUE, payments.samples.filter((s) => !s.error).length, noopStart, p.drainMs);
+  const noopCpu = cpuPerOrder(noopCpuBefore, await stack.cpu(), noop.orders);
   if (noop.unfinished > 0) failures.push(`no-op baseline: ${noop.unfinished} orders did not complete (a new activity may need a no-op answer in bench/noopActivities.ts)`);
   log(`no-op ceiling: ${noop.perSecond} orders/s (product ${fulfilment.perSecond})`);
 
@@ -184,7 +193,8 @@ async function run(stack: BenchStack, opts: ReturnType<typeof options>, startedA
     });
     log(`${running} waiting orders: worker RSS ${mem?.rssMiB} MiB (peak ${mem?.peakMiB}, before ${idle?.rssMiB})`);
   }
-  return { checkout: checkoutRuns, webhooks, fulfilment: { product: fulfilment, noop, ratioToNoop: ratio(fulfilment.perSecond, noop.perSecond) }, history, memory, lagSource };
+  const cpuPerOrderMs = { checkout: checkoutCpuPerOrder, fulfilment: { product: fulfilmentCpu, noop: noopCpu } };
+  return { checkout: checkoutRuns, webhooks, fulfilment: { product: fulfilment, noop, ratioToNoop: ratio(fulfilment.perSecond, noop.perSecond) }, cpuPerOrderMs, history, memory, lagSource };
 }
 
 /** Phases where this process sent late: there the generator, not only the system, was short of CPU. */
@@ -192,6 +202,13 @@ function generatorLag(f: Pick<Awaited<ReturnType<typeof run>>, 'checkout' | 'web
   const phases = [...f.checkout.map((c) => ['checkout', c] as const), ...f.webhooks.flatMap((w) => [['webhooks', w.product.ack] as const, ['inline webhooks', w.inline.ack] as const])];
   const late = phases.filter(([, s]) => s.maxSendDelayMs > 20).map(([name, s]) => `${name} ${s.ratePerSecond}/s by ${Math.round(s.maxSendDelayMs)} ms`);
   return late.length > 0 ? [`The load generator sent late (latency still counts from the scheduled time): ${late.join(', ')}.`] : [];
+}
+
+/** The figures are for the runtime that ships: `npm run bench` runs on the image's Node (scripts/image-node.sh). */
+async function runtimeNote(): Promise<string[]> {
+  const dockerfile = await readFile(new URL('../Dockerfile', import.meta.url), 'utf8');
+  const image = /^ARG NODE_IMAGE=node:(\d+\.\d+\.\d+)-/m.exec(dockerfile)?.[1];
+  return image && process.version !== `v${image}` ? [`Every process ran on Node ${process.version}, not the image's ${image}: the worker's figures differ between them.`] : [];
 }
 
 const opts = options();
@@ -219,6 +236,7 @@ try {
       'Open loop: sends evenly spaced at each rate, latency from the scheduled send time; a failed or timed-out request counts as slower than any answer, so a null percentile was not reached.',
       'PostgreSQL, the Temporal dev server (SQLite file), the API, the worker, the SMTP sink, the inline baseline and the no-op worker each run as their own process; this process only sends load.',
       'Inline baseline: the whole fulfilment inside the request, so its delivery lag is 0 by construction. No-op baseline: the real order workflow on the same Temporal server with activities that answer at once.',
+      ...(await runtimeNote()),
       ...generatorLag(figures),
       ...(Math.max(loadAtStart, loadAtEnd) > cpus().length ? [`The machine was busy (load average ${loadAtStart.toFixed(1)} → ${loadAtEnd.toFixed(1)} on ${cpus().length} cores): figures are indicative only.`] : []),
     ],

@@ -4,7 +4,7 @@ import { dataConverterFor } from '../src/codec/aesGcm.js';
 import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/log.js';
 import { startTracing, tracingWorkerOptions } from '../src/observability/tracing.js';
-import { installTemporalRuntime } from '../src/wiring.js';
+import { installTemporalRuntime, workerCapacity } from '../src/wiring.js';
 import { noopActivities } from './noopActivities.js';
 
 const config = loadConfig();
@@ -23,6 +23,9 @@ const worker = await Worker.create({
   sinks: tracing.sinks,
   interceptors: tracing.interceptors,
   activities: noopActivities(),
+  // The product worker's cache and slots (WORKER_* env): a bigger cache would spare the baseline the replays the
+  // product pays for evicted orders, and the ratio would compare settings instead of activities.
+  ...workerCapacity(config),
 });
 const running = worker.run();
 process.once('SIGTERM', () => worker.shutdown());

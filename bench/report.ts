@@ -22,6 +22,7 @@ const shape = z.object({
   markersPerOrder: z.number().nullable(),
   searchAttributeUpsertsPerOrder: z.number().nullable(),
 });
+const cpuParts = z.record(z.string(), z.number()).nullable();
 const target = z.object({ name: z.string(), target: z.string(), value: z.number().nullable(), met: z.boolean().nullable() });
 
 export const BenchReport = z.object({
@@ -54,6 +55,11 @@ export const BenchReport = z.object({
     }),
   ),
   fulfilment: z.object({ product: throughput, noop: throughput, ratioToNoop: z.number().nullable() }),
+  /**
+   * CPU ms per order by process (and their total): over all checkout phases, and over the top webhook rate's phase
+   * until its orders were fulfilled (the product) or over the no-op payments until those completed.
+   */
+  cpuPerOrderMs: z.object({ checkout: cpuParts, fulfilment: z.object({ product: cpuParts, noop: cpuParts }) }),
   history: z.object({ product: shape, noop: shape }),
   memory: z.array(
     z.object({

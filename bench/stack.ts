@@ -2,6 +2,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { freePort, waitForPort } from '../src/stack/process.js';
+import { cpuMs } from './cpu.js';
 import { startChaosStack, waitForPollers, type ChaosStack } from '../scripts/chaos/stack.js';
 import { supervise, type Supervised } from '../scripts/chaos/supervisor.js';
 
@@ -12,6 +13,8 @@ export interface BenchStack {
   product: ChaosStack;
   inlineUrl: string;
   noopWorker: Supervised;
+  /** CPU ms so far by part: each process of the deployment, PostgreSQL with its backends, and this load generator. */
+  cpu(): Promise<Record<string, number>>;
   close(): Promise<void>;
 }
 
@@ -50,6 +53,12 @@ export async function startBenchStack(dir: string, note: (line: string) => void,
       product: stack,
       inlineUrl: `http://127.0.0.1:${inlinePort}`,
       noopWorker,
+      async cpu() {
+        const { temporal, postgres } = await stack.pids();
+        const single = { temporal, api: stack.api.pid, worker: stack.workers[0]?.pid, noopWorker: noopWorker.pid, smtpSink: sink.pid, inline: inline.pid };
+        const usage = process.cpuUsage();
+        return { ...(await cpuMs({ single, trees: { postgres } })), loadGenerator: (usage.user + usage.system) / 1000 };
+      },
       async close() {
         await stopAll();
         await stack.close();

@@ -97,12 +97,19 @@ export function workerOptions(connection: NativeConnection, config: Config, p: W
     }),
     // Without a grace period, in-flight activities are cancelled the moment shutdown starts.
     shutdownGraceTime: config.workerShutdownGraceMs,
+    ...workerCapacity(config, tuning.stickyQueueScheduleToStartTimeoutMs),
+  };
+}
+
+/** The cache and slot settings from env; the bench's no-op worker takes the same, so its ceiling is comparable. */
+export function workerCapacity(config: Config, stickyTimeoutMs?: number) {
+  return {
     // Bounded so that many orders waiting for payment cost a fixed amount of memory (docs/decisions.md, "Worker memory").
     maxCachedWorkflows: config.worker.maxCachedWorkflows,
     maxConcurrentWorkflowTaskExecutions: config.worker.maxConcurrentWorkflowTaskExecutions,
     maxConcurrentActivityTaskExecutions: config.worker.maxConcurrentActivityTaskExecutions,
     maxConcurrentLocalActivityExecutions: config.worker.maxConcurrentLocalActivityExecutions,
-    stickyQueueScheduleToStartTimeout: tuning.stickyQueueScheduleToStartTimeoutMs ?? config.worker.stickyQueueScheduleToStartTimeoutMs,
+    stickyQueueScheduleToStartTimeout: stickyTimeoutMs ?? config.worker.stickyQueueScheduleToStartTimeoutMs,
   };
 }
 

@@ -27,6 +27,8 @@ export interface ChaosStack {
   workers: Supervised[];
   /** What the API and workers were started with, for more processes of the same deployment (the bench's baselines). */
   env: Record<string, string>;
+  /** The dev server's and the postmaster's process ids (the bench reads their CPU time). */
+  pids(): Promise<{ temporal: number; postgres: number }>;
   /** SIGKILL of the dev server, a pause, and a start on the same database file. */
   restartTemporal(downMs: number): Promise<void>;
   /** Immediate shutdown of the postmaster (what `pg_ctl stop -m immediate` sends), a pause, a start on the same data. */
@@ -106,6 +108,12 @@ export async function startChaosStack(dir: string, workerCount: number, note: (l
   await waitForPort(apiPort, '127.0.0.1', 60_000);
   await waitForPollers(temporal, workerCount);
 
+  // The postmaster's pid, from the server itself: its data folder may be a copy the postgres user can reach.
+  const postmasterPid = async () => {
+    const [row] = await probe<{ pid: string }[]>`SELECT split_part(pg_read_file('postmaster.pid'), E'\n', 1) AS pid`;
+    return Number(row!.pid);
+  };
+
   return {
     baseUrl,
     sandboxSecret,
@@ -121,10 +129,11 @@ export async function startChaosStack(dir: string, workerCount: number, note: (l
       await sleep(downMs);
       temporalServer = await startTemporal();
     },
+    async pids() {
+      return { temporal: temporalServer.pid, postgres: await postmasterPid() };
+    },
     async stopPostgres(downMs) {
-      // The postmaster's pid, from the server itself: its data folder may be a copy the postgres user can reach.
-      const [row] = await probe<{ pid: string }[]>`SELECT split_part(pg_read_file('postmaster.pid'), E'\n', 1) AS pid`;
-      const pid = Number(row!.pid);
+      const pid = await postmasterPid();
       process.kill(pid, 'SIGQUIT');
       while (isRunning(pid)) await sleep(50);
       await pg.stop();

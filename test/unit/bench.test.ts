@@ -1,6 +1,7 @@
 // The bench's pure parts: open-loop spacing and timing from the scheduled send, percentile maths, and the report's shape.
 import { describe, expect, it } from 'vitest';
 import { renderChart } from '../../bench/chart.js';
+import { cpuMs, cpuPerOrder } from '../../bench/cpu.js';
 import { planFor, runOpenLoop, sendOffsetsMs, type Clock } from '../../bench/openLoop.js';
 import { BenchReport, checkTargets } from '../../bench/report.js';
 import { percentile, ratio, summarise, summariseLoad } from '../../bench/stats.js';
@@ -115,9 +116,9 @@ function sampleReport(over: { ackP99?: number | null; inlineP99?: number; events
     seconds: 120,
     profile: 'quick',
     machine: { cpus: 2, totalMemGiB: 24, node: 'v22', loadAverage1m: { atStart: 1, atEnd: 2 } },
-    config: { checkoutRates: [10, 25, 50], webhookRates: [25, 50, 100], phaseSeconds: 2, requestTimeoutMs: 10_000, drainMs: 60_000, fillMs: 60_000, saturationOrders: 200, waitingOrders: [200], workerEnv: {}, deliveryLagSource: 'orders.paid_at' },
+    config: { checkoutRates: [10, 25, 40, 50], webhookRates: [25, 50, 100], phaseSeconds: 2, requestTimeoutMs: 10_000, drainMs: 60_000, fillMs: 60_000, saturationOrders: 200, waitingOrders: [200], workerEnv: {}, deliveryLagSource: 'orders.paid_at' },
     notes: [],
-    checkout: [load(10, 250), load(25, 280), load(50, 290)],
+    checkout: [load(10, 250), load(25, 280), load(40, 285), load(50, 290)],
     webhooks: [100].map((rate) => ({
       ratePerSecond: rate,
       product: { ack: load(rate, ackP99), deliveryLag: { p50Ms: 100, p99Ms: 800, meanMs: 200, maxMs: 900 }, fulfilled: throughput(19) },
@@ -126,12 +127,31 @@ function sampleReport(over: { ackP99?: number | null; inlineP99?: number; events
       ackP99Speedup: ratio(inlineP99, ackP99),
     })),
     fulfilment: { product: throughput(19), noop: throughput(20), ratioToNoop: ratio(19, 20) },
+    cpuPerOrderMs: { checkout: { temporal: 12, worker: 20, total: 32 }, fulfilment: { product: { temporal: 25, worker: 50, total: 75 }, noop: null } },
     history: { product: shape(over.events ?? 28), noop: shape(over.events ?? 28) },
     memory: [{ waitingOrders: 200, runningWorkflows: 200, workerRssMiB: 300, workerPeakRssMiB: 310, idleRssMiB: 250, kibPerWaitingOrder: 256, fillSeconds: 10 }],
     failures: [],
   };
   return BenchReport.parse({ ...draft, targets: checkTargets(draft) });
 }
+
+describe('CPU per order', () => {
+  it('reads the CPU time of a process from /proc, and it grows with work done', async () => {
+    const before = await cpuMs({ single: { self: process.pid, gone: 2 ** 22 + 1 }, trees: {} });
+    const until = performance.now() + 80;
+    while (performance.now() < until) Math.sqrt(Math.random());
+    const after = await cpuMs({ single: { self: process.pid }, trees: { tree: process.pid } });
+    // A pid that names no process is left out rather than read as zero.
+    expect(Object.keys(before)).toEqual(['self']);
+    expect(after.self! - before.self!).toBeGreaterThanOrEqual(50);
+    expect(after.tree).toBeGreaterThanOrEqual(after.self!);
+  });
+
+  it('divides the difference by the orders, part by part, with a total', () => {
+    expect(cpuPerOrder({ api: 100, worker: 1000, gone: 5 }, { api: 300, worker: 3000 }, 100)).toEqual({ api: 2, worker: 20, total: 22 });
+    expect(cpuPerOrder({}, { api: 1 }, 0)).toBeNull();
+  });
+});
 
 describe('bench report', () => {
   it('has every figure the issue asks for, each beside its baseline', () => {
@@ -150,7 +170,7 @@ describe('bench report', () => {
       'delivery lag p99, worst rate': true,
       'fulfilled orders/s ÷ no-op ceiling': true,
       'history events per order': true,
-      'checkout p99 at 50/s, no errors': true,
+      'checkout p99 at 40/s, no errors': true,
       // Only the large run opens 100,000 waiting orders.
       'worker RSS with 100,000 waiting orders': null,
     });
@@ -162,8 +182,8 @@ describe('bench report', () => {
   it('draws an SVG with a bar for each figure', () => {
     const svg = renderChart(sampleReport());
     expect(svg).toMatch(/^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
-    // Checkout: 3 rates × p50/p99; webhooks: 1 rate × product/inline; fulfilment: product and no-op; plus 6 legend keys.
-    expect(svg.match(/<rect x=/g)).toHaveLength(6 + 2 + 2 + 6);
+    // Checkout: 4 rates × p50/p99; webhooks: 1 rate × product/inline; fulfilment: product and no-op; plus 6 legend keys.
+    expect(svg.match(/<rect x=/g)).toHaveLength(8 + 2 + 2 + 6);
     expect(svg).toContain('inline p99: 2400 ms');
   });
 });

