@@ -1,4 +1,4 @@
-// Worker entry (`npm run worker`): runs order workflows and activities on the configured task queue.
+// Worker entry (`npm run worker`): runs order workflows and activities on the configured task queue, and the webhook relay.
 import { loadConfig } from './config.js';
 import { createSql } from './db/client.js';
 import { migrate } from './db/migrate.js';
@@ -6,7 +6,8 @@ import { createMailer } from './email/transport.js';
 import { addresses } from './addresses.js';
 import { createLogger } from './log.js';
 import { createPaymentProviders } from './payments/index.js';
-import { startMetricsServer } from './api/server.js';
+import { orderSettingsOf, startMetricsServer } from './api/server.js';
+import { startWebhookRelay, type WebhookRelay } from './api/webhookRelay.js';
 import { createMetrics } from './observability/metrics.js';
 import { startTracing } from './observability/tracing.js';
 import { temporalClient } from './temporalClient.js';
@@ -37,7 +38,10 @@ const workflowBundle = await orderWorkflowBundle(config);
 const parts = { temporalAddress: at.temporalAddress, sql, payments: createPaymentProviders(config, sql), mailer, metrics, tracing };
 const { worker, connection } = await waitFor('temporal', () => createOrderWorker(config, parts, { workflowBundle }), { log });
 const running = worker.run();
+let relay: WebhookRelay | undefined;
 onShutdown(log, [
+  // First: its pass under way finishes and is recorded while the connection and the database are still there.
+  ['webhook relay', async () => relay?.stop()],
   ['worker', async () => {
     worker.shutdown();
     await running;
@@ -52,6 +56,10 @@ running.catch((err: unknown) => {
   log.fatal({ err }, 'worker failed');
   process.exit(1);
 });
-const scheduler = temporalClient(connection, config.temporal.namespace, config.codec.keys);
-await waitFor('temporal schedules', () => Promise.all([ensureReconcileSchedule(scheduler, config), ensureRetentionSchedule(scheduler, config)]), { log });
+const client = temporalClient(connection, config.temporal.namespace, config.codec.keys);
+await waitFor('temporal schedules', () => Promise.all([ensureReconcileSchedule(client, config), ensureRetentionSchedule(client, config)]), { log });
+// Every worker runs a relay (docs/decisions.md, "Webhook relay"): SKIP LOCKED lets them share the events, and the
+// API's event loop only records them. It signals through this worker's connection (the SDK's native gRPC).
+const relayDeps = { sql, temporal: client, taskQueue: config.temporal.taskQueue, orderSettings: orderSettingsOf(config), log, metrics };
+relay = await startWebhookRelay(relayDeps, config.webhookRelay);
 log.info({ taskQueue: config.temporal.taskQueue, temporal: at.temporalAddress, metricsPort: metricsServer.port }, 'worker running');

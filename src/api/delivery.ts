@@ -7,7 +7,7 @@ import { disputeWonWorkflowId, orderWorkflowId, paymentSignal, refundOutcomeSign
 import type { disputeWonWorkflow } from '../workflows/disputeWon.js';
 import type { orderWorkflow } from '../workflows/order.js';
 import { orderRunSummary } from '../workflows/summaries.js';
-import type { ApiDeps } from './deps.js';
+import type { DeliveryDeps } from './deps.js';
 import { ServiceUnavailable } from './errors.js';
 import { recordProviderRefund } from './refunds.js';
 
@@ -15,7 +15,7 @@ import { recordProviderRefund } from './refunds.js';
  * Signal-with-start: a running order gets the event; an order whose run has closed (expired, cancelled, fulfilled,
  * or ended by an outage) gets a resumed run that handles it — a late payment is never lost nor silently kept.
  */
-export async function deliverPayment(deps: ApiDeps, event: PaymentEvent): Promise<void> {
+export async function deliverPayment(deps: DeliveryDeps, event: PaymentEvent): Promise<void> {
   const resume: ResumeInput = { orderId: event.orderId, resume: true, events: [], ...deps.orderSettings };
   await deps.temporal.workflow.signalWithStart<typeof orderWorkflow, [PaymentEvent]>('orderWorkflow', {
     workflowId: orderWorkflowId(event.orderId),
@@ -30,7 +30,7 @@ export async function deliverPayment(deps: ApiDeps, event: PaymentEvent): Promis
 }
 
 /** Money the provider moved without us asking (a refund in its dashboard, a dispute): a refund workflow records it. */
-export async function deliverProviderRefund(deps: ApiDeps, provider: ProviderName, orderId: string, notice: RefundNotice | (RefundUpdate & { kind: 'single' })): Promise<void> {
+export async function deliverProviderRefund(deps: DeliveryDeps, provider: ProviderName, orderId: string, notice: RefundNotice | (RefundUpdate & { kind: 'single' })): Promise<void> {
   const source = notice.kind === 'dispute' ? 'dispute' : 'provider';
   const amounts = notice.kind === 'refund' ? { providerTotal: notice.amount.amount } : { amount: notice.amount.amount };
   const key = notice.kind === 'single' ? `provider:${notice.providerRefundId}` : notice.key;
@@ -43,7 +43,7 @@ export async function deliverProviderRefund(deps: ApiDeps, provider: ProviderNam
 }
 
 /** A dispute closed in the shop's favour: one workflow per dispute restores what it revoked. */
-export async function deliverDisputeWon(deps: ApiDeps, orderId: string, notice: RefundNotice): Promise<void> {
+export async function deliverDisputeWon(deps: DeliveryDeps, orderId: string, notice: RefundNotice): Promise<void> {
   try {
     await deps.temporal.workflow.start<typeof disputeWonWorkflow>('disputeWonWorkflow', {
       workflowId: disputeWonWorkflowId(orderId, notice.key),
@@ -62,7 +62,7 @@ export async function deliverDisputeWon(deps: ApiDeps, orderId: string, notice: 
  * that may be about a refund of ours whose provider id we have not stored yet is not delivered yet, whatever it says:
  * the relay tries it again (refund_not_matched_yet), and by then it matches.
  */
-export async function deliverRefundUpdate(deps: ApiDeps, provider: ProviderName, orderId: string, update: RefundUpdate): Promise<'refund_updated' | 'refund_started' | 'ignored'> {
+export async function deliverRefundUpdate(deps: DeliveryDeps, provider: ProviderName, orderId: string, update: RefundUpdate): Promise<'refund_updated' | 'refund_started' | 'ignored'> {
   const found = await findRefundForNotice(deps.sql, orderId, update);
   if (found) {
     const { row: ours, attempt } = found;

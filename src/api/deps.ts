@@ -9,6 +9,9 @@ import type { Metrics } from '../observability/metrics.js';
 import type { PaymentProviders } from '../payments/index.js';
 import type { OrderSettings } from '../workflows/definitions.js';
 
+/** What handing an event to its workflow needs: the webhook relay runs in workers, which have no HTTP API. */
+export type DeliveryDeps = Pick<ApiDeps, 'sql' | 'temporal' | 'taskQueue' | 'orderSettings'>;
+
 export interface ApiDeps {
   sql: Sql;
   temporal: Client;

@@ -1,4 +1,4 @@
-// API entry (`npm run api`): the HTTP server alone, against the configured database and Temporal.
+// API entry (`npm run api`): the HTTP server alone, against the configured database and Temporal; workers deliver webhooks.
 import type { Client } from '@temporalio/client';
 import { loadConfig } from '../config.js';
 import { createSql } from '../db/client.js';
@@ -8,7 +8,6 @@ import { createLogger } from '../log.js';
 import { createPaymentProviders } from '../payments/index.js';
 import { connectTemporal } from '../temporalClient.js';
 import { createApp } from './app.js';
-import { startWebhookRelay, type WebhookRelay } from './webhookRelay.js';
 import { apiDepsFrom, listen, startMetricsServer } from './server.js';
 import { countOrdersWithStatus } from '../db/orders.js';
 import { undeliveredSummary } from '../db/webhookEvents.js';
@@ -29,11 +28,9 @@ const metricsServer = config.metrics.port ? await startMetricsServer(metrics, co
 const checks: StartupChecks = { database: 'failed', temporal: 'failed' };
 const http = await listen(startingApp(checks).fetch, config.host, config.port);
 log.info({ url: `http://${config.host}:${http.port}`, publicUrl: config.publicUrl }, 'api listening; waiting for dependencies');
-const connected: { temporal?: Client; relay?: WebhookRelay } = {};
+const connected: { temporal?: Client } = {};
 onShutdown(log, [
   ['http', () => http.close()],
-  // After the HTTP server (no new events), before the clients the relay delivers through.
-  ['webhook relay', () => connected.relay?.stop()],
   ['metrics', async () => metricsServer?.close()],
   ['tracing', () => tracing.shutdown()],
   ['temporal', () => connected.temporal?.connection.close()],
@@ -53,6 +50,4 @@ const [, temporal] = await Promise.all([
 ]);
 const deps = apiDepsFrom(config, { sql, temporal, payments: createPaymentProviders(config, sql), log, metrics });
 http.serve(createApp(deps).fetch);
-// Every API process runs a relay (docs/decisions.md, "Webhook relay"): SKIP LOCKED lets them share the events.
-connected.relay = await startWebhookRelay(deps, config.webhookRelay);
 log.info('api ready');

@@ -1,11 +1,11 @@
 // Starting refund workflows, for the admin API (waits for the refund to be accepted) and provider webhooks (fire and record).
 import { WithStartWorkflowOperation } from '@temporalio/client';
-import type { ApiDeps } from './deps.js';
+import type { ApiDeps, DeliveryDeps } from './deps.js';
 import { refundAcceptedUpdate, refundWorkflowId, type RefundView, type RefundWorkflowInput } from '../workflows/definitions.js';
 import type { refundWorkflow } from '../workflows/refund.js';
 import { orderRunSummary } from '../workflows/summaries.js';
 
-function startOptions(deps: ApiDeps, input: RefundWorkflowInput) {
+function startOptions(deps: DeliveryDeps, input: RefundWorkflowInput) {
   return {
     workflowId: refundWorkflowId(input.orderId, input.key),
     taskQueue: deps.taskQueue,
@@ -26,7 +26,7 @@ export async function requestRefund(deps: ApiDeps, input: RefundWorkflowInput): 
 }
 
 /** Money the provider already moved back: the workflow records it (retrying until the payment is known) and revokes access. */
-export async function recordProviderRefund(deps: ApiDeps, input: RefundWorkflowInput): Promise<string> {
+export async function recordProviderRefund(deps: DeliveryDeps, input: RefundWorkflowInput): Promise<string> {
   const options = startOptions(deps, input);
   await deps.temporal.workflow.start<typeof refundWorkflow>('refundWorkflow', options);
   return options.workflowId;

@@ -12,6 +12,11 @@ import { errorHandler } from './errors.js';
 import { newRouter } from './router.js';
 import type { ApiDeps } from './deps.js';
 
+/** What every order run is started with, from whichever process starts or resumes it. */
+export function orderSettingsOf(config: Config): ApiDeps['orderSettings'] {
+  return { fulfilmentRetryMs: config.fulfilmentRetryMs, latePaymentPolicy: config.latePaymentPolicy, settlementMs: config.settlementMs };
+}
+
 export function apiDepsFrom(config: Config, parts: { sql: Sql; temporal: Client; payments: PaymentProviders; log: Logger; metrics: Metrics }): ApiDeps {
   return {
     ...parts,
@@ -20,7 +25,7 @@ export function apiDepsFrom(config: Config, parts: { sql: Sql; temporal: Client;
     checkoutTtlMs: config.checkoutTtlMs,
     orderIdSecret: config.orderIdSecret,
     customerKeySecret: config.customerKeySecret,
-    orderSettings: { fulfilmentRetryMs: config.fulfilmentRetryMs, latePaymentPolicy: config.latePaymentPolicy, settlementMs: config.settlementMs },
+    orderSettings: orderSettingsOf(config),
     adminToken: config.adminToken,
     // With METRICS_PORT, /metrics lives on that listener only (startMetricsServer), never on the public port.
     metricsEndpoint: config.metrics.port ? undefined : { token: config.metrics.token },

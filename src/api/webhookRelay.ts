@@ -1,15 +1,19 @@
 // The webhook relay: hands recorded provider events to their workflows, woken by NOTIFY and sweeping as a fallback.
+// It runs in every worker process (and in `npm start`), off the API's event loop (docs/decisions.md, "Webhook relay").
 import { claimUndelivered, markDelivered, markRetry, type ClaimedEvent } from '../db/webhookEvents.js';
 import type { PaymentEvent, ProviderName } from '../domain/orders.js';
 import type { Logger } from '../log.js';
 import type { RelayOutcome } from '../observability/metrics.js';
 import type { RefundNotice, RefundUpdate } from '../payments/provider.js';
-import type { ApiDeps } from './deps.js';
+import type { ApiDeps, DeliveryDeps } from './deps.js';
 import { deliverDisputeWon, deliverPayment, deliverProviderRefund, deliverRefundUpdate } from './delivery.js';
 import { ServiceUnavailable } from './errors.js';
 
 /** What the webhook route stores for the relay (webhook_events.delivery): the verified event and the order it matched. */
 export type Delivery = { orderId: string } & ({ event: PaymentEvent } | { refund: RefundNotice } | { refundUpdate: RefundUpdate });
+
+/** The relay's parts: the database, a Temporal client, and where it logs and counts. */
+export type RelayDeps = DeliveryDeps & Pick<ApiDeps, 'log' | 'metrics'>;
 
 export interface RelaySettings {
   /** How often it looks for due events without being notified (missed notifications, retries that came due). */
@@ -34,7 +38,7 @@ const RETRY_BASE_MS = 1000;
 /** Outcomes that reached a workflow: the row's delivered_at is stamped. */
 const REACHED_WORKFLOW: readonly RelayOutcome[] = ['signalled', 'refund_started', 'refund_updated', 'dispute_won'];
 
-export async function startWebhookRelay(deps: ApiDeps, settings: RelaySettings): Promise<WebhookRelay> {
+export async function startWebhookRelay(deps: RelayDeps, settings: RelaySettings): Promise<WebhookRelay> {
   const batch = settings.batch ?? 32;
   const log = deps.log.child({ component: 'webhook-relay' });
   let stopped = false;
@@ -82,7 +86,7 @@ export async function startWebhookRelay(deps: ApiDeps, settings: RelaySettings):
 }
 
 /** Claims due events, hands each to its workflow, and records what became of it; returns how many it claimed. */
-async function relayPass(deps: ApiDeps, log: Logger, settings: RelaySettings, batch: number): Promise<number> {
+async function relayPass(deps: RelayDeps, log: Logger, settings: RelaySettings, batch: number): Promise<number> {
   const timeoutMs = settings.deliveryTimeoutMs ?? 10_000;
   return deps.sql.begin(async (tx) => {
     const claimed = await claimUndelivered(tx, deps.taskQueue, batch);
@@ -107,7 +111,7 @@ async function relayPass(deps: ApiDeps, log: Logger, settings: RelaySettings, ba
 }
 
 /** The same hand-over the request made before the relay existed; workflows ignore repeats, so at least once is enough. */
-async function deliver(deps: ApiDeps, row: ClaimedEvent): Promise<RelayOutcome> {
+async function deliver(deps: RelayDeps, row: ClaimedEvent): Promise<RelayOutcome> {
   // Written by the webhook route (src/api/webhooks.ts) from a verified event: our own shape, not outside input.
   const d = row.delivery as Delivery;
   const provider = row.provider as ProviderName;

@@ -1,13 +1,15 @@
-// The webhook relay on real parts: two relays deliver each event once, the sweep finds what no NOTIFY announced, operators see what waits.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+// The webhook relay on real parts: two relays deliver each event once, the sweep finds what no NOTIFY announced, operators see what waits,
+// and a worker process runs one.
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { temporal as proto } from '@temporalio/proto';
 import { startWebhookRelay } from '../../src/api/webhookRelay.js';
-import { apiDepsFrom } from '../../src/api/server.js';
+import { apiDepsFrom, startHttpServer } from '../../src/api/server.js';
 import { createSql, type Sql } from '../../src/db/client.js';
 import { createLogger } from '../../src/log.js';
 import { createMetrics, type Metrics } from '../../src/observability/metrics.js';
 import { createPaymentProviders } from '../../src/payments/index.js';
-import { orderWorkflowId } from '../../src/workflows/definitions.js';
+import { orderWorkflowId, reconcileScheduleId, retentionScheduleId } from '../../src/workflows/definitions.js';
+import { startEntry } from '../support/child.js';
 import { openOrder, postSandbox, relayedOutcome, sandboxSucceeded, type TestOrder } from '../support/events.js';
 import { admin, eventually, startHarness, waitForStatus, type Harness } from '../support/harness.js';
 
@@ -101,6 +103,38 @@ describe('webhook relay', () => {
     expect(done).toMatchObject([{ eventId: event.id, outcome: 'signalled', deliveredAt: expect.any(String), undelivered: null }]);
     const after = await admin(h, 'GET', '/webhook-events?undelivered=true&limit=100');
     expect(after.body.events.map((e: { eventId: string }) => e.eventId)).not.toContain(event.id);
+  });
+});
+
+describe('the webhook relay in a worker process', () => {
+  it('hands over what an API process recorded, with no relay anywhere else', async () => {
+    // A task queue of its own: only the worker process below serves it, so only its relay can claim the event.
+    const taskQueue = `relay-worker-${crypto.randomUUID()}`;
+    const config = { ...h.config, temporal: { ...h.config.temporal, taskQueue } };
+    const http = await startHttpServer(apiDepsFrom(config, { sql: h.sql, temporal: h.temporal, payments: createPaymentProviders(config, h.sql), log: createLogger('silent'), metrics: createMetrics({ defaults: false }) }), '127.0.0.1', 0);
+    const worker = startEntry('src/worker.ts', {
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'info',
+      PUBLIC_URL: h.config.publicUrl,
+      DATABASE_URL: inject('databaseUrl'),
+      TEMPORAL_ADDRESS: inject('temporalAddress'),
+      TEMPORAL_TASK_QUEUE: taskQueue,
+      SMTP_URL: inject('smtpUrl'),
+      SANDBOX_WEBHOOK_SECRET: h.config.sandbox!.webhookSecret,
+    });
+    try {
+      await worker.waitForLog('worker running', 1, 90_000);
+      // The order runs on the harness's queue; the event names this queue, as the API that recorded it serves it.
+      const o = await openOrder(h, ['chatbot-rag']);
+      const event = sandboxSucceeded(o, o.total.amount);
+      expect((await postSandbox({ ...h, baseUrl: `http://127.0.0.1:${http.port}` }, event)).body.outcome).toBe('queued');
+      expect(await relayedOutcome(h, 'sandbox', event.id)).toBe('signalled');
+      await waitForStatus(h, o.orderId, 'FULFILLED');
+    } finally {
+      await worker.stop('SIGTERM');
+      await http.close();
+      for (const id of [reconcileScheduleId(taskQueue), retentionScheduleId(taskQueue)]) await h.temporal.schedule.getHandle(id).delete().catch(() => undefined);
+    }
   });
 });
 
