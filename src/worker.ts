@@ -38,10 +38,10 @@ const workflowBundle = await orderWorkflowBundle(config);
 const parts = { temporalAddress: at.temporalAddress, sql, payments: createPaymentProviders(config, sql), mailer, metrics, tracing };
 const { worker, connection } = await waitFor('temporal', () => createOrderWorker(config, parts, { workflowBundle }), { log });
 const running = worker.run();
-let relay: WebhookRelay | undefined;
+const started: { relay?: WebhookRelay } = {};
 onShutdown(log, [
   // First: its pass under way finishes and is recorded while the connection and the database are still there.
-  ['webhook relay', async () => relay?.stop()],
+  ['webhook relay', async () => started.relay?.stop()],
   ['worker', async () => {
     worker.shutdown();
     await running;
@@ -61,5 +61,5 @@ await waitFor('temporal schedules', () => Promise.all([ensureReconcileSchedule(c
 // Every worker runs a relay (docs/decisions.md, "Webhook relay"): SKIP LOCKED lets them share the events, and the
 // API's event loop only records them. It signals through this worker's connection (the SDK's native gRPC).
 const relayDeps = { sql, temporal: client, taskQueue: config.temporal.taskQueue, orderSettings: orderSettingsOf(config), log, metrics };
-relay = await startWebhookRelay(relayDeps, config.webhookRelay);
+started.relay = await startWebhookRelay(relayDeps, config.webhookRelay);
 log.info({ taskQueue: config.temporal.taskQueue, temporal: at.temporalAddress, metricsPort: metricsServer.port }, 'worker running');
