@@ -9,10 +9,10 @@ import type { ClientInterceptors } from '@temporalio/client';
 import type { InjectedSinks, WorkerInterceptors } from '@temporalio/worker';
 import type { MiddlewareHandler } from 'hono';
 import { routePath } from 'hono/route';
-import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 
 /** The workflow-side interceptors, bundled into the workflow code; they hand workflow spans to the `exporter` sink. */
-export const WORKFLOW_TRACING_MODULE = createRequire(import.meta.url).resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors');
+export const WORKFLOW_TRACING_MODULE = fileURLToPath(new URL(`../workflows/tracing${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url));
 
 export interface Tracing {
   /** Where finished spans go: the OTLP exporter, a test's in-memory exporter, or nowhere. */

@@ -1,6 +1,6 @@
 // One purchase seen by operators: /metrics counts it, one trace spans checkout to the email, Temporal keeps only ciphertext.
 import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import type { WorkflowExecutionInfo } from '@temporalio/client';
+import { Client, type WorkflowExecutionInfo } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -119,6 +119,20 @@ describe('tracing', () => {
     const byId = new Map(trace.map((s) => [s.spanContext().spanId, s]));
     const root = (s: ReadableSpan): ReadableSpan => (s.parentSpanId && byId.has(s.parentSpanId) ? root(byId.get(s.parentSpanId)!) : s);
     expect(root(trace.find((s) => s.name === 'RunActivity:sendOrderEmail')!).name).toBe('POST /api/v1/checkout');
+  });
+
+  it('makes no workflow spans for a run whose starter sent no trace (a schedule, a client without tracing)', async () => {
+    const workflowId = `retention-untraced-${randomBytes(4).toString('hex')}`;
+    // The harness's client carries its caller's trace; a client without the tracing interceptor sends none, as the
+    // schedules do. A retention pass with nothing old enough to delete is a short run.
+    const untraced = new Client({ connection: h.temporal.connection, namespace: h.config.temporal.namespace, dataConverter: h.temporal.options.dataConverter });
+    await untraced.workflow.execute('retentionWorkflow', { workflowId, taskQueue: h.config.temporal.taskQueue, args: [{ retentionDays: 36_500 }] });
+    const traced = await h.temporal.workflow.execute('retentionWorkflow', { workflowId: `${workflowId}-traced`, taskQueue: h.config.temporal.taskQueue, args: [{ retentionDays: 36_500 }] });
+    expect(traced).toBeDefined();
+    const runSpans = (id: string) => spans.getFinishedSpans().filter((s) => s.name === 'RunWorkflow:retentionWorkflow' && s.attributes.workflowId === id);
+    // The traced one has its run span (so spans do get here), the other none.
+    await eventually(async () => runSpans(`${workflowId}-traced`).length, (n) => n === 1, 'the traced run’s span');
+    expect(runSpans(workflowId)).toEqual([]);
   });
 });
 
