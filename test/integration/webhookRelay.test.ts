@@ -1,6 +1,6 @@
 // The webhook relay on real parts: two relays deliver each event once, the sweep finds what no NOTIFY announced, operators see what waits,
 // and a worker process runs one.
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { temporal as proto } from '@temporalio/proto';
 import { startWebhookRelay } from '../../src/api/webhookRelay.js';
 import { apiDepsFrom, startHttpServer } from '../../src/api/server.js';
@@ -9,7 +9,7 @@ import { createLogger } from '../../src/log.js';
 import { createMetrics, type Metrics } from '../../src/observability/metrics.js';
 import { createPaymentProviders } from '../../src/payments/index.js';
 import { orderWorkflowId, reconcileScheduleId, retentionScheduleId } from '../../src/workflows/definitions.js';
-import { startEntry } from '../support/child.js';
+import { startWorkerProcess } from '../support/child.js';
 import { openOrder, postSandbox, relayedOutcome, sandboxSucceeded, type TestOrder } from '../support/events.js';
 import { admin, eventually, startHarness, waitForStatus, type Harness } from '../support/harness.js';
 
@@ -112,16 +112,7 @@ describe('the webhook relay in a worker process', () => {
     const taskQueue = `relay-worker-${crypto.randomUUID()}`;
     const config = { ...h.config, temporal: { ...h.config.temporal, taskQueue } };
     const http = await startHttpServer(apiDepsFrom(config, { sql: h.sql, temporal: h.temporal, payments: createPaymentProviders(config, h.sql), log: createLogger('silent'), metrics: createMetrics({ defaults: false }) }), '127.0.0.1', 0);
-    const worker = startEntry('src/worker.ts', {
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'info',
-      PUBLIC_URL: h.config.publicUrl,
-      DATABASE_URL: inject('databaseUrl'),
-      TEMPORAL_ADDRESS: inject('temporalAddress'),
-      TEMPORAL_TASK_QUEUE: taskQueue,
-      SMTP_URL: inject('smtpUrl'),
-      SANDBOX_WEBHOOK_SECRET: h.config.sandbox!.webhookSecret,
-    });
+    const worker = startWorkerProcess(h, taskQueue);
     try {
       await worker.waitForLog('worker running', 1, 90_000);
       // The order runs on the harness's queue; the event names this queue, as the API that recorded it serves it.

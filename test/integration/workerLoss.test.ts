@@ -10,7 +10,7 @@ import { createLogger } from '../../src/log.js';
 import { createPaymentProviders } from '../../src/payments/index.js';
 import { orderWorkflowId, reconcileScheduleId } from '../../src/workflows/definitions.js';
 import { createOrderWorker } from '../../src/wiring.js';
-import { startEntry, type Child } from '../support/child.js';
+import { startWorkerProcess, type Child } from '../support/child.js';
 import { checkout, emailsTo, eventually, packageId, sandboxAction, startHarness, uniqueEmail, waitForStatus, type Harness } from '../support/harness.js';
 import { hostPort, tcpProxy, type TcpProxy } from '../support/tcpProxy.js';
 
@@ -61,16 +61,7 @@ describe('a worker killed mid-activity', () => {
     cleanup.push(() => smtp.close());
     const stalledSmtp = new URL(inject('smtpUrl'));
     stalledSmtp.port = String(smtp.port);
-    const first: Child = startEntry('src/worker.ts', {
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'info',
-      PUBLIC_URL: h.config.publicUrl,
-      DATABASE_URL: inject('databaseUrl'),
-      TEMPORAL_ADDRESS: inject('temporalAddress'),
-      TEMPORAL_TASK_QUEUE: taskQueue,
-      SMTP_URL: stalledSmtp.toString(),
-      SANDBOX_WEBHOOK_SECRET: h.config.sandbox!.webhookSecret,
-    });
+    const first: Child = startWorkerProcess(h, taskQueue, stalledSmtp.toString());
     cleanup.push(() => first.stop('SIGKILL'), () => h.temporal.schedule.getHandle(reconcileScheduleId(taskQueue)).delete());
     await first.waitForLog('worker running', 1, 90_000);
 

@@ -1,7 +1,8 @@
 // Runs an entry point (src/worker.ts, src/api/main.ts) as its own process, as a deployment would, and reads its log.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { eventually } from './harness.js';
+import { inject } from 'vitest';
+import { eventually, type Harness } from './harness.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -16,6 +17,20 @@ export interface Child {
   waitForLog(msg: string, times?: number, timeoutMs?: number): Promise<void>;
   /** Sends a signal and resolves with the exit code once the process has exited. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** A worker process on its own task queue, against the test's PostgreSQL and Temporal; `smtpUrl` may be a faulty one. */
+export function startWorkerProcess(h: Harness, taskQueue: string, smtpUrl: string = inject('smtpUrl')): Child {
+  return startEntry('src/worker.ts', {
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'info',
+    PUBLIC_URL: h.config.publicUrl,
+    DATABASE_URL: inject('databaseUrl'),
+    TEMPORAL_ADDRESS: inject('temporalAddress'),
+    TEMPORAL_TASK_QUEUE: taskQueue,
+    SMTP_URL: smtpUrl,
+    SANDBOX_WEBHOOK_SECRET: h.config.sandbox!.webhookSecret,
+  });
 }
 
 export function startEntry(entry: string, env: Record<string, string>): Child {
