@@ -19,7 +19,7 @@ import { errorResponse } from './errors.js';
 import { rateLimitedResponse, refuseOverLimit, requestIp } from './limits.js';
 import { legacyOrderIdForKey, orderIdForKey } from './orderIds.js';
 import { newRouter } from './router.js';
-import { EmailSchema, IdempotencyKeyHeader, jsonBody, jsonContent, MoneySchema, OrderStatusSchema } from './schemas.js';
+import { EmailSchema, IdempotencyKeyHeader, jsonBody, jsonContent, MoneySchema, nonBlank, OrderStatusSchema } from './schemas.js';
 
 const CheckoutFields = {
   packageIds: z.array(z.string().uuid()).min(1).max(50),
@@ -27,7 +27,7 @@ const CheckoutFields = {
   name: z.string().min(1).max(200),
   provider: z.enum(PROVIDERS),
   locale: z.enum(LOCALES).default(DEFAULT_LOCALE),
-  couponCode: z.string().trim().min(1).max(64).optional().openapi({ description: 'A coupon code (any letter case); the server decides whether it applies', example: 'WIOSNA20' }),
+  couponCode: nonBlank(64).optional().openapi({ description: 'A coupon code (any letter case); the server decides whether it applies', example: 'WIOSNA20' }),
 };
 
 const CheckoutRequest = z.object(CheckoutFields).strict().openapi('CheckoutRequest');

@@ -278,3 +278,35 @@ describe('an expired order', () => {
     expect((await checkout(short, { packageIds: ids, email: uniqueEmail(), couponCode: c.code })).status).toBe(201);
   });
 });
+
+describe('what the document allows is what the API accepts', () => {
+  type Schema = { $ref?: string; properties?: Record<string, Schema>; pattern?: string; type?: string | string[] };
+  /** A request body's JSON schema in /openapi.json, its $ref followed. */
+  type Doc = { paths: Record<string, Record<string, { requestBody: { content: Record<string, { schema: Schema }> } }>>; components?: { schemas?: Record<string, Schema> } };
+  function bodySchema(doc: Doc, path: string): Schema {
+    const schema = doc.paths[path]!.post!.requestBody.content['application/json']!.schema;
+    return schema.$ref ? doc.components!.schemas![schema.$ref.split('/').pop()!]! : schema;
+  }
+
+  it('declares the pattern that refuses blank text (a form feed alone), so fuzzers and the server agree', async () => {
+    const doc = (await (await fetch(`${h.baseUrl}/openapi.json`)).json()) as Doc;
+    const confirm = bodySchema(doc, '/api/v1/admin/orders/{orderId}/refunds/{refundId}/confirm');
+    const fields = [bodySchema(doc, '/api/v1/checkout').properties!.couponCode!, confirm.properties!.operator!, confirm.properties!.note!];
+    for (const field of fields) {
+      expect(field.pattern, JSON.stringify(field)).toBeDefined();
+      const pattern = new RegExp(field.pattern!);
+      expect(pattern.test('\f'), field.pattern).toBe(false);
+      expect(pattern.test(' WIOSNA20 '), field.pattern).toBe(true);
+    }
+    // And the server refuses what the pattern refuses.
+    const blank = await checkout(h, { packageIds: [await packageId(h.sql, 'chatbot-rag')], email: uniqueEmail(), couponCode: '\f' });
+    expect(blank.status).toBe(400);
+  });
+
+  it('refuses an empty offset instead of reading it as 0', async () => {
+    const res = await admin(h, 'GET', '/coupons?offset=&limit=1');
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe('invalid_request');
+    expect((await admin(h, 'GET', '/coupons?offset=0&limit=1')).status).toBe(200);
+  });
+});

@@ -2,7 +2,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { COUPON_KINDS } from '../../domain/coupons.js';
 import { errorResponse } from '../errors.js';
-import { jsonBody, jsonContent, MoneySchema } from '../schemas.js';
+import { jsonBody, jsonContent, MoneySchema, queryInt } from '../schemas.js';
 
 const security = [{ adminBearer: [] }];
 const tags = ['admin'];
@@ -101,8 +101,8 @@ export const listCouponsRoute = createRoute({
   request: {
     query: z.object({
       active: z.enum(['true', 'false']).optional(),
-      limit: z.coerce.number().int().min(1).max(100).default(50),
-      offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
+      limit: queryInt(1, 100).default(50),
+      offset: queryInt(0, 1_000_000).default(0),
     }),
   },
   responses: {

@@ -1,7 +1,7 @@
 // The operators' money routes: record a bank transfer that arrived, confirm a refund sent by hand, retry a refused refund.
 import { createRoute, z } from '@hono/zod-openapi';
 import { errorResponse } from '../errors.js';
-import { IdempotencyKeyHeader, jsonBody, jsonContent, MoneySchema, OrderStatusSchema } from '../schemas.js';
+import { IdempotencyKeyHeader, jsonBody, jsonContent, MoneySchema, nonBlank, OrderStatusSchema } from '../schemas.js';
 
 const security = [{ adminBearer: [] }];
 const tags = ['admin'];
@@ -39,8 +39,8 @@ export const paymentRoute = createRoute({
 
 const ConfirmRefundBody = z
   .object({
-    note: z.string().trim().min(1).max(500).optional().openapi({ description: 'How the money went back (bank reference, channel)' }),
-    operator: z.string().trim().min(1).max(100).optional().openapi({ description: 'Who sent it: required for a refused refund settled outside the provider' }),
+    note: nonBlank(500).optional().openapi({ description: 'How the money went back (bank reference, channel)' }),
+    operator: nonBlank(100).optional().openapi({ description: 'Who sent it: required for a refused refund settled outside the provider' }),
   })
   .strict()
   .openapi('ConfirmRefundRequest');
