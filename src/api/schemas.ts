@@ -21,12 +21,8 @@ export const MoneySchema = z
   .openapi('Money');
 
 /**
- * An email address as the API accepts it, with the pattern it enforces in the document (a `format: email` would admit
- * addresses this pattern refuses). Stored lowercased, so the same mailbox is one customer.
- */
-/**
  * Text that must say something: at least one character that String.prototype.trim keeps, then trimmed. The set is
- * spelt out because the document's `pattern` is read by other regex engines too (schemathesis's Python reads `\\s`
+ * spelt out because the document's `pattern` is read by other regex engines too (schemathesis's Python reads `\s`
  * differently), and the length is bounded before trimming, so what the document allows is exactly what is accepted.
  */
 export const nonBlank = (max: number) =>
@@ -40,6 +36,10 @@ export const nonBlank = (max: number) =>
 /** A whole number in a query string; an empty one (`?offset=`) is refused, where coercion alone would read it as 0. */
 export const queryInt = (min: number, max: number) => z.preprocess((v) => (v === '' ? Number.NaN : v), z.coerce.number().int().min(min).max(max));
 
+/**
+ * An email address as the API accepts it, with the pattern it enforces in the document (a `format: email` would admit
+ * addresses this pattern refuses). Stored lowercased, so the same mailbox is one customer.
+ */
 export const EmailSchema = z.string().max(254).regex(z.regexes.email).toLowerCase().openapi({ example: 'ala@example.com' });
 
 /** An order's line as buyers see it: the catalog price and what a coupon took off it. */
