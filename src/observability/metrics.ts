@@ -65,24 +65,22 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     relayDeliveries: new Counter({ name: 'checkout_webhook_deliveries_total', help: 'Recorded webhook events the relay handed to a workflow, by outcome (retry: not delivered this time)', labelNames: ['outcome'], registers }),
   };
   if (undelivered) {
-    new Gauge({
-      name: 'checkout_webhooks_undelivered',
-      help: 'Recorded webhook events not yet handed to their workflow, counted in the database when scraped',
-      registers,
-      async collect() {
-        const now = await undelivered().catch(() => undefined);
-        if (now) this.set(now.count);
-      },
-    });
-    new Gauge({
-      name: 'checkout_webhook_oldest_undelivered_seconds',
-      help: 'Age of the oldest recorded webhook event not yet handed to its workflow (0 when none waits)',
-      registers,
-      async collect() {
-        const now = await undelivered().catch(() => undefined);
-        if (now) this.set(now.oldestAgeSeconds);
-      },
-    });
+    // One read serves both gauges: a scrape collects them together (prom-client awaits every metric at once), so the
+    // second shares the first one's query. A database outage keeps the last values rather than failing the scrape.
+    let reading: ReturnType<typeof undelivered> | undefined;
+    const read = () => (reading ??= undelivered().finally(() => (reading = undefined)));
+    const gauge = (name: string, help: string, pick: (s: { count: number; oldestAgeSeconds: number }) => number) =>
+      new Gauge({
+        name,
+        help,
+        registers,
+        async collect() {
+          const now = await read().catch(() => undefined);
+          if (now) this.set(pick(now));
+        },
+      });
+    gauge('checkout_webhooks_undelivered', 'Recorded webhook events not yet handed to their workflow, counted in the database when scraped', (s) => s.count);
+    gauge('checkout_webhook_oldest_undelivered_seconds', 'Age of the oldest recorded webhook event not yet handed to its workflow (0 when none waits)', (s) => s.oldestAgeSeconds);
   }
   return metrics;
 }

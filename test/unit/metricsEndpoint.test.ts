@@ -53,3 +53,16 @@ describe('GET /metrics on the API', () => {
     }
   });
 });
+
+describe('the undelivered-webhook gauges', () => {
+  it('read the database once per scrape for both figures, and again on the next scrape', async () => {
+    let reads = 0;
+    const metrics = createMetrics({ defaults: false, undeliveredWebhooks: async () => ({ count: 3 + reads++, oldestAgeSeconds: 42 }) });
+    const first = await metrics.registry.metrics();
+    expect(reads).toBe(1);
+    expect(first).toContain('checkout_webhooks_undelivered 3');
+    expect(first).toContain('checkout_webhook_oldest_undelivered_seconds 42');
+    expect(await metrics.registry.metrics()).toContain('checkout_webhooks_undelivered 4');
+    expect(reads).toBe(2);
+  });
+});
