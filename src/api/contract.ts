@@ -7,6 +7,8 @@ type Schema = Record<string, unknown>;
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
 const ERROR = { content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
 
+const NO_NUL = '^[^\\u0000]*$';
+
 /**
  * Text PostgreSQL cannot store is refused at the edge (edge.ts), so every free-text string says it holds no NUL.
  * The length goes into the pattern too: a fuzzer that generates from the pattern then meets the bounds by itself.
@@ -16,8 +18,10 @@ function storableStrings(schema: unknown): void {
   if (Array.isArray(schema)) return schema.forEach(storableStrings);
   const s = schema as Schema;
   const isString = s.type === 'string' || (Array.isArray(s.type) && s.type.includes('string'));
-  if (isString && s.pattern === undefined && s.format === undefined && s.enum === undefined && s.const === undefined) {
-    s.pattern = `^[^\\u0000]{${(s.minLength as number | undefined) ?? 0},${(s.maxLength as number | undefined) ?? ''}}$`;
+  if (isString && s.format === undefined && s.enum === undefined && s.const === undefined) {
+    if (s.pattern === undefined) s.pattern = `^[^\\u0000]{${(s.minLength as number | undefined) ?? 0},${(s.maxLength as number | undefined) ?? ''}}$`;
+    // A schema has one `pattern`; a string that already says what it must hold says "and no NUL" beside it.
+    else s.allOf = [...((s.allOf as unknown[] | undefined) ?? []), { pattern: NO_NUL }];
   }
   for (const value of Object.values(s)) storableStrings(value);
 }
