@@ -44,6 +44,8 @@ export interface ApiDeps {
   sandboxSecret?: string;
   /** Present when bank transfer is enabled: what its page shows buyers. */
   bankAccount?: { accountName: string; iban: string; bic?: string };
+  /** How long cancel and resolve wait for the order's workflow to carry them out (default UPDATE_DEADLINE_MS, updates.ts). */
+  updateDeadlineMs?: number;
   /** Present only in the embedded stack: the captured emails, shown at /dev/mailbox. */
   mailbox?: DevMailbox;
 }

@@ -1,7 +1,7 @@
 // One error body for every failure, and the one place that maps errors to HTTP statuses.
 import { z } from '@hono/zod-openapi';
 import { ApplicationFailure, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import { isGrpcServiceError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { isGrpcServiceError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
@@ -66,6 +66,8 @@ export function mapError(err: unknown): Mapped {
   if (err instanceof PasswordHashingBusy) return { status: 503, code: 'busy', message: err.message, headers: { 'Retry-After': '1' } };
   if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) return fromFailure(err.cause);
   if (err instanceof ApplicationFailure) return fromFailure(err);
+  // The update's deadline (updates.ts) passed with no worker carrying it out: a retry may find one.
+  if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) return { status: 503, code: 'order_busy', message: 'The order could not be changed in time; try again shortly.', headers: { 'Retry-After': '5' } };
   if (err instanceof WorkflowExecutionAlreadyStartedError) return { status: 409, code: 'order_closed', message: 'This order is already closed.' };
   if (isGrpcServiceError(err) || (err as Error)?.name === 'ServiceError') return { status: 503, code: 'temporal_unavailable', message: 'The order service is unavailable; try again shortly.' };
   if (isPostgresDown(err)) return { status: 503, code: 'database_unavailable', message: 'The database is unavailable; try again shortly.' };

@@ -8,6 +8,7 @@ import { cancelUpdate, orderWorkflowId, type CancelRequest, type OrderState } fr
 import type { ApiDeps } from './deps.js';
 import { errorResponse } from './errors.js';
 import { newRouter } from './router.js';
+import { withinUpdateDeadline } from './updates.js';
 import { jsonContent, MoneySchema, OrderDiscountFields, OrderItemSchema, OrderStatusSchema } from './schemas.js';
 
 const OrderStatusResponse = z
@@ -50,14 +51,15 @@ const cancelRoute = createRoute({
 });
 
 /** Cancels through the order workflow's update, whose validator refuses anything but an open unpaid order. */
-export async function cancelOrder({ sql, temporal }: ApiDeps, orderId: string, request: CancelRequest): Promise<OrderState & { orderId: string }> {
+export async function cancelOrder({ sql, temporal, updateDeadlineMs }: ApiDeps, orderId: string, request: CancelRequest): Promise<OrderState & { orderId: string }> {
   const order = await getOrder(sql, orderId);
   if (!order) throw new DomainError('order_not_found', 'No such order.', 'not_found');
   const closed = () => new DomainError('order_not_cancellable', `Order ${order.orderNumber} is ${order.status} and can no longer be cancelled.`, 'conflict', { status: order.status });
   // Only an open order has a workflow to ask; the rest are answered from the database.
   if (order.status !== 'PENDING') throw closed();
   try {
-    return { ...(await temporal.workflow.getHandle(orderWorkflowId(orderId)).executeUpdate(cancelUpdate, { args: [request] })), orderId };
+    const handle = temporal.workflow.getHandle(orderWorkflowId(orderId));
+    return { ...(await withinUpdateDeadline(temporal, updateDeadlineMs, () => handle.executeUpdate(cancelUpdate, { args: [request] }))), orderId };
   } catch (err) {
     if (!(err instanceof WorkflowNotFoundError)) throw err;
     throw closed();

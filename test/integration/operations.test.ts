@@ -1,5 +1,9 @@
 // Every paid order ends in one outcome, on real parts: compensation, undeliverable email, cancellation, refunds, held orders, admin API.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiDepsFrom, startHttpServer } from '../../src/api/server.js';
+import { createLogger } from '../../src/log.js';
+import { createMetrics } from '../../src/observability/metrics.js';
+import { createPaymentProviders } from '../../src/payments/index.js';
 import { orderWorkflowId } from '../../src/workflows/definitions.js';
 import { openOrder, postSandbox, postStripe, relayedOutcome, sandboxSucceeded, stripeEvent, stripeEventId, stripePaid, type TestOrder } from '../support/events.js';
 import {
@@ -127,6 +131,26 @@ describe('cancellation', () => {
     expect(again.status).toBe(409);
     expect(again.body.error.code).toBe('order_not_cancellable');
     await recordHistory(h, orderWorkflowId(o.orderId), 'cancelled');
+  });
+
+  it('answers 503 once its deadline passes when no worker can carry the cancel out, leaving the order as it was', async () => {
+    const o = await openOrder(h, ['content-creator']);
+    // The order's run moves to a task queue no worker polls: its updates wait for a worker that never comes.
+    const workflowId = orderWorkflowId(o.orderId);
+    await h.temporal.workflow.getHandle(workflowId).terminate('test: the order moves to a queue no worker serves');
+    const stranded = await h.temporal.workflow.start('orderWorkflow', { workflowId, taskQueue: `nobody-${crypto.randomUUID()}`, args: [{}] });
+    const deps = { ...apiDepsFrom(h.config, { sql: h.sql, temporal: h.temporal, payments: createPaymentProviders(h.config, h.sql), log: createLogger('silent'), metrics: createMetrics({ defaults: false }) }), updateDeadlineMs: 1000 };
+    const http = await startHttpServer(deps, '127.0.0.1', 0);
+    try {
+      const res = await postJson(`http://127.0.0.1:${http.port}/api/v1/orders/${o.orderId}/cancel`, {});
+      expect(res.status, JSON.stringify(res.body)).toBe(503);
+      expect(res.body.error.code).toBe('order_busy');
+      const [order] = await h.sql<{ status: string }[]>`SELECT status FROM orders WHERE id = ${o.orderId}`;
+      expect(order!.status).toBe('PENDING');
+    } finally {
+      await http.close();
+      await stranded.terminate('test over');
+    }
   });
 
   it('refuses to cancel a paid order, and answers 404 for an unknown one', async () => {

@@ -16,6 +16,7 @@ import { ServiceUnavailable } from '../errors.js';
 import { cancelOrder } from '../orders.js';
 import { requestRefund } from '../refunds.js';
 import type { AppEnv } from '../router.js';
+import { withinUpdateDeadline } from '../updates.js';
 import type { cancelRoute, detailRoute, eventsRoute, listRoute, refundRoute, resendRoute, resolveRoute } from './routes.js';
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
@@ -78,7 +79,8 @@ export function adminHandlers(deps: ApiDeps) {
     const notHeld = () => new DomainError('order_not_held', `Order ${order.orderNumber} is ${order.status}; only a held order can be resolved.`, 'conflict', { status: order.status });
     if (order.status !== 'HELD') throw notHeld();
     try {
-      const state = await temporal.workflow.getHandle(orderWorkflowId(orderId)).executeUpdate(resolveUpdate, { args: [c.req.valid('json')] });
+      const handle = temporal.workflow.getHandle(orderWorkflowId(orderId));
+      const state = await withinUpdateDeadline(temporal, deps.updateDeadlineMs, () => handle.executeUpdate(resolveUpdate, { args: [c.req.valid('json')] }));
       return c.json({ orderId, status: state.status }, 200);
     } catch (err) {
       if (!(err instanceof WorkflowNotFoundError)) throw err;
