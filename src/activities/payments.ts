@@ -16,7 +16,7 @@ export function paymentActivities({ sql, payments, publicUrl, metrics }: Activit
      * that key (Stripe refuses a key reused with others); `input.expiresAt` counts only the first time.
      * A session that waits for money with nothing for the buyer to do at a provider (bank transfer) makes the order PROCESSING.
      */
-    async createPaymentSession(input: { orderId: string; expiresAt: string }): Promise<{ sessionId: string; paymentUrl: string; status?: OrderStatus }> {
+    async createPaymentSession(input: { orderId: string; expiresAt: string; customerIp?: string }): Promise<{ sessionId: string; paymentUrl: string; status?: OrderStatus }> {
       const order = await requireOrder(sql, input.orderId);
       if (order.sessionId && order.paymentUrl) return { sessionId: order.sessionId, paymentUrl: order.paymentUrl, status: order.status };
       // Nothing to pay (a 100% coupon): no provider session; the buyer goes straight to the order page, and the workflow settles it.
@@ -36,6 +36,7 @@ export function paymentActivities({ sql, payments, publicUrl, metrics }: Activit
         lines: order.items,
         total: order.total,
         expiresAt,
+        customerIp: input.customerIp,
         idempotencyKey: `session:${order.orderId}`,
         successUrl: `${publicUrl}/orders/${order.orderId}`,
         cancelUrl: `${publicUrl}/orders/${order.orderId}?cancelled=1`,

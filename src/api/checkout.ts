@@ -3,6 +3,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { WithStartWorkflowOperation } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { createHash } from 'node:crypto';
+import { buyerIp } from '../auth/clientIp.js';
 import { customerKey } from '../auth/customerKeys.js';
 import { quoteCart } from '../db/catalog.js';
 import { getOrder, getOrders, type OrderRecord } from '../db/orders.js';
@@ -16,7 +17,7 @@ import { checkoutUpdate, customerEmailAttribute, ORDER_STATUS, orderWorkflowId, 
 import type { ApiDeps } from './deps.js';
 import { BEARER_SCHEME, optionalCustomer, type OptionalCustomerEnv } from './bearer.js';
 import { errorResponse } from './errors.js';
-import { rateLimitedResponse, refuseOverLimit, requestIp } from './limits.js';
+import { rateLimitedResponse, refuseOverLimit, requestIp, socketAddress } from './limits.js';
 import { legacyOrderIdForKey, orderIdForKey } from './orderIds.js';
 import { newRouter } from './router.js';
 import { EmailSchema, IdempotencyKeyHeader, jsonBody, jsonContent, MoneySchema, nonBlank, OrderStatusSchema } from './schemas.js';
@@ -150,7 +151,10 @@ export function checkoutRoutes(deps: ApiDeps) {
       summary = checkoutSummary({ items: lines, total, provider: body.provider });
     }
 
-    const input: OrderWorkflowInput = { orderId, ...body, fingerprint: print, ownerLoggedIn, ...(quote ? { quote } : {}), checkoutTtlMs: deps.checkoutTtlMs, ...deps.orderSettings };
+    // The buyer's address goes to providers that require it (PayU); it is not part of the fingerprint, so a retry from
+    // another network reaches the same order.
+    const customerIp = buyerIp(socketAddress(c), c.req.header('x-forwarded-for'), deps.accounts.trustedProxyHops);
+    const input: OrderWorkflowInput = { orderId, ...body, fingerprint: print, ownerLoggedIn, ...(quote ? { quote } : {}), ...(customerIp ? { customerIp } : {}), checkoutTtlMs: deps.checkoutTtlMs, ...deps.orderSettings };
     const start = new WithStartWorkflowOperation<typeof orderWorkflow>('orderWorkflow', {
       workflowId: orderWorkflowId(orderId),
       taskQueue: deps.taskQueue,

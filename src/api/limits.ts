@@ -15,13 +15,16 @@ export const rateLimitedResponse = (description: string) => ({
 
 /** The client's address (IPv6 as its /64), from the socket or as far as trusted proxies wrote X-Forwarded-For. */
 export function requestIp(c: Context, trustedProxyHops: number): string {
-  let remote: string | undefined;
+  return clientIp(socketAddress(c), c.req.header('x-forwarded-for'), trustedProxyHops);
+}
+
+/** The peer of the request's socket; undefined when not served by @hono/node-server (app.request in a test). */
+export function socketAddress(c: Context): string | undefined {
   try {
-    remote = getConnInfo(c).remote.address;
+    return getConnInfo(c).remote.address;
   } catch {
-    remote = undefined; // not served by @hono/node-server (app.request in a test): no socket to ask
+    return undefined;
   }
-  return clientIp(remote, c.req.header('x-forwarded-for'), trustedProxyHops);
 }
 
 export function tooManyRequests(c: Context, retryAfterSeconds: number) {

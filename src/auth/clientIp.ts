@@ -1,17 +1,28 @@
-// The client's address for rate limits: the socket's peer, or X-Forwarded-For only as far as trusted proxies wrote it.
-import { isIPv6 } from 'node:net';
+// The client's address (for rate limits, and for providers that ask): the socket's peer, or X-Forwarded-For only as far as trusted proxies wrote it.
+import { isIP, isIPv6 } from 'node:net';
 
 /**
  * Each trusted proxy appends the address it received the request from, so with `trustedHops` proxies the client is
  * that many entries from the right; anything further left was written by the client and is ignored.
  */
-export function clientIp(remoteAddress: string | undefined, forwardedFor: string | undefined, trustedHops: number): string {
-  let address = remoteAddress ?? 'unknown';
+export function forwardedAddress(remoteAddress: string | undefined, forwardedFor: string | undefined, trustedHops: number): string | undefined {
   if (trustedHops > 0 && forwardedFor) {
     const chain = forwardedFor.split(',').map((a) => a.trim()).filter(Boolean);
-    address = chain[Math.max(0, chain.length - trustedHops)] ?? address;
+    return chain[Math.max(0, chain.length - trustedHops)] ?? remoteAddress;
   }
-  return rateLimitSubject(address);
+  return remoteAddress;
+}
+
+/** Whom a rate limit counts: the client's address as `rateLimitSubject` groups it. */
+export function clientIp(remoteAddress: string | undefined, forwardedFor: string | undefined, trustedHops: number): string {
+  return rateLimitSubject(forwardedAddress(remoteAddress, forwardedFor, trustedHops) ?? 'unknown');
+}
+
+/** The client's address as a payment provider takes it (PayU's customerIp): IPv4-mapped IPv6 as IPv4, nothing if it is no address. */
+export function buyerIp(remoteAddress: string | undefined, forwardedFor: string | undefined, trustedHops: number): string | undefined {
+  const address = forwardedAddress(remoteAddress, forwardedFor, trustedHops);
+  const plain = address?.match(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/i)?.[1] ?? address;
+  return plain && isIP(plain) ? plain : undefined;
 }
 
 /** One IPv6 customer usually holds a whole /64, so IPv6 addresses count per /64; IPv4-mapped ones as IPv4. */

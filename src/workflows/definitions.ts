@@ -17,6 +17,8 @@ export interface OrderSettings {
 /** A new order from checkout. */
 export interface CheckoutInput extends OrderRequest, OrderSettings {
   checkoutTtlMs: number;
+  /** The buyer's address as the API saw it, for providers that require one (PayU); absent in runs started before. */
+  customerIp?: string;
 }
 
 /**

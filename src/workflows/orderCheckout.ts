@@ -56,7 +56,7 @@ async function openOnce(run: OrderRun, checkout: CheckoutInput, openedAt: number
   const expiresAt = new Date(openedAt + checkout.checkoutTtlMs).toISOString();
   let session: { paymentUrl: string; status?: OrderStatus };
   try {
-    session = await acts.createPaymentSession({ orderId, expiresAt });
+    session = await acts.createPaymentSession({ orderId, expiresAt, ...(checkout.customerIp ? { customerIp: checkout.customerIp } : {}) });
   } catch (err) {
     // The order exists even if its session does not yet: searching by its number must find it meanwhile.
     if (numbered.length > 0) upsertSearchAttributes(numbered);

@@ -1,5 +1,9 @@
 // Bank transfer through the admin API, disputes won back, a refund that settles later, PayPal's return, and which methods work.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiDepsFrom, startHttpServer } from '../../src/api/server.js';
+import { createLogger } from '../../src/log.js';
+import { createMetrics } from '../../src/observability/metrics.js';
+import { createPaymentProviders } from '../../src/payments/index.js';
 import { openOrder, postStripe, relayedOutcome, stripeEvent, stripeEventId, stripePaid } from '../support/events.js';
 import { activeEnrollments, admin, ADMIN_TOKEN, checkout, emailsTo, eventually, packageId, recordHistory, startHarness, uiLines, uniqueEmail, waitForStatus, type Harness } from '../support/harness.js';
 import { startGateways, type Gateways } from '../support/providers.js';
@@ -92,6 +96,19 @@ describe('across providers', () => {
     expect(methods.find((m) => m.provider === 'postfinance')!.currencies).toEqual(['CHF', 'EUR']);
     const res = await checkout(h, { packageIds: [await packageId(h.sql, 'biuro-autopilot')], email: uniqueEmail(), provider: 'postfinance' });
     expect(res).toMatchObject({ status: 422, body: { error: { code: 'currency_not_supported' } } });
+  });
+
+  it('sends PayU the buyer’s address as far as trusted proxies wrote it, not a placeholder', async () => {
+    const base = apiDepsFrom(h.config, { sql: h.sql, temporal: h.temporal, payments: createPaymentProviders(h.config, h.sql), log: createLogger('silent'), metrics: createMetrics({ defaults: false }) });
+    const http = await startHttpServer({ ...base, accounts: { ...base.accounts, trustedProxyHops: 1 } }, '127.0.0.1', 0);
+    try {
+      const body = { packageIds: [await packageId(h.sql, 'biuro-autopilot')], email: uniqueEmail(), locale: 'pl', provider: 'payu' };
+      const res = await checkout({ ...h, baseUrl: `http://127.0.0.1:${http.port}` }, body, undefined, { 'x-forwarded-for': 'spoofed, 203.0.113.9' });
+      expect(res.status, JSON.stringify(res.body)).toBe(201);
+      expect(gw.payu.orderFor(res.body.orderId)!.customerIp).toBe('203.0.113.9');
+    } finally {
+      await http.close();
+    }
   });
 
   it('follows a PayU refund that is pending at the provider until its notification settles it', async () => {

@@ -2,7 +2,7 @@
 import { SignJWT, UnsecuredJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { signAccessToken, verifyAccessToken } from '../../src/auth/accessTokens.js';
-import { clientIp, rateLimitSubject } from '../../src/auth/clientIp.js';
+import { buyerIp, clientIp, rateLimitSubject } from '../../src/auth/clientIp.js';
 import { verdict } from '../../src/auth/rateLimit.js';
 
 const jwt = { secret: 'unit-test-secret-that-is-long-enough-0123', ttlSeconds: 900 };
@@ -52,6 +52,14 @@ describe('the client address', () => {
     expect(rateLimitSubject('2001:db8::2')).toBe(rateLimitSubject('2001:db8:0:0:ffff::9'));
     expect(rateLimitSubject('2001:db8:0:1::1')).not.toBe(rateLimitSubject('2001:db8::1'));
     expect(rateLimitSubject('::1')).toBe('0:0:0:0::/64');
+  });
+
+  it('goes to a provider as the address itself: IPv6 whole, IPv4-mapped as IPv4, nothing when it is no address', () => {
+    expect(buyerIp('2001:db8::2', undefined, 0)).toBe('2001:db8::2');
+    expect(buyerIp('::ffff:203.0.113.7', undefined, 0)).toBe('203.0.113.7');
+    expect(buyerIp('10.0.0.2', 'spoofed, 198.51.100.9', 1)).toBe('198.51.100.9');
+    expect(buyerIp('10.0.0.2', 'not-an-address', 1)).toBeUndefined();
+    expect(buyerIp(undefined, undefined, 0)).toBeUndefined();
   });
 });
 
