@@ -8,8 +8,8 @@ import { cancelUpdate, orderWorkflowId, type CancelRequest, type OrderState } fr
 import type { ApiDeps } from './deps.js';
 import { errorResponse } from './errors.js';
 import { newRouter } from './router.js';
-import { withinUpdateDeadline } from './updates.js';
 import { jsonContent, MoneySchema, OrderDiscountFields, OrderItemSchema, OrderStatusSchema } from './schemas.js';
+import { withinUpdateDeadline } from './updates.js';
 
 const OrderStatusResponse = z
   .object({

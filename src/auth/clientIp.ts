@@ -21,14 +21,16 @@ export function clientIp(remoteAddress: string | undefined, forwardedFor: string
 /** The client's address as a payment provider takes it (PayU's customerIp): IPv4-mapped IPv6 as IPv4, nothing if it is no address. */
 export function buyerIp(remoteAddress: string | undefined, forwardedFor: string | undefined, trustedHops: number): string | undefined {
   const address = forwardedAddress(remoteAddress, forwardedFor, trustedHops);
-  const plain = address?.match(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/i)?.[1] ?? address;
+  const plain = address && unmapped(address);
   return plain && isIP(plain) ? plain : undefined;
 }
 
+/** An IPv4-mapped IPv6 address (`::ffff:203.0.113.7`, as a dual-stack socket reports IPv4 peers) as the IPv4 it is. */
+const unmapped = (address: string) => address.match(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/i)?.[1] ?? address;
+
 /** One IPv6 customer usually holds a whole /64, so IPv6 addresses count per /64; IPv4-mapped ones as IPv4. */
-export function rateLimitSubject(address: string): string {
-  const mapped = address.match(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/i);
-  if (mapped) return mapped[1]!;
+export function rateLimitSubject(given: string): string {
+  const address = unmapped(given);
   if (!isIPv6(address)) return address;
   const [head = '', tail = ''] = address.toLowerCase().split('::');
   const left = head ? head.split(':') : [];
