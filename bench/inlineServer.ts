@@ -18,7 +18,7 @@ await migrate(sql);
 const payments = createPaymentProviders(config, sql);
 const sandbox = payments.sandbox;
 if (!sandbox) throw new Error('the inline baseline needs SANDBOX_ENABLED and SANDBOX_WEBHOOK_SECRET');
-const mailer = createMailer(config.smtpUrl!, config.mailFrom);
+const mailer = createMailer(config.smtpUrl!, config.mailFrom, config.smtpPool);
 // The worker's own activity code, called directly: the same statements, MJML rendering and SMTP send, without Temporal.
 const acts = createActivities({
   sql,

@@ -27,9 +27,7 @@ export function senderDomain(from: string): string {
  */
 export const SMTP_TIMEOUTS = { connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 20_000 } as const;
 
-/** nodemailer's own defaults: a few connections per process, each replaced after a hundred messages. */
-export const SMTP_POOL_DEFAULTS: SmtpPoolSize = { maxConnections: 5, maxMessages: 100 };
-
+/** How many pooled connections a process keeps and how many messages each carries (defaults in src/config.ts). */
 export interface SmtpPoolSize {
   maxConnections: number;
   maxMessages: number;
@@ -42,7 +40,7 @@ export interface SmtpPoolSize {
  * fails once the server refuses connections, so the activity retries it. A copy the server took before the
  * connection died may arrive twice, under the same Message-ID, as with any retry.
  */
-export function createMailer(smtpUrl: string, from: string, pool: SmtpPoolSize = SMTP_POOL_DEFAULTS): Mailer {
+export function createMailer(smtpUrl: string, from: string, pool: SmtpPoolSize): Mailer {
   // A URL string alone would drop every other option, so the transport is built from both.
   const transport = nodemailer.createTransport({ pool: true, url: smtpUrl, ...SMTP_TIMEOUTS, ...pool });
   const domain = senderDomain(from);

@@ -12,7 +12,7 @@ let mailer: Mailer;
 let app: Hono;
 beforeAll(async () => {
   mailbox = await startDevMailbox({ port: 0 });
-  mailer = createMailer(`smtp://127.0.0.1:${mailbox.port}`, 'Sklep <sklep@localhost>');
+  mailer = createMailer(`smtp://127.0.0.1:${mailbox.port}`, 'Sklep <sklep@localhost>', { maxConnections: 2, maxMessages: 100 });
   app = new Hono().route('/', mailboxRoutes(mailbox));
 });
 afterAll(async () => {

@@ -15,7 +15,7 @@ let mailer: Mailer;
 let activities: ReturnType<typeof createActivities>;
 beforeAll(async () => {
   h = await startHarness();
-  mailer = createMailer(h.config.smtpUrl!, h.config.mailFrom);
+  mailer = createMailer(h.config.smtpUrl!, h.config.mailFrom, h.config.smtpPool);
   // The worker's own activities, called directly as Temporal would retry them.
   activities = createActivities({ sql: h.sql, payments: {} as PaymentProviders, mailer, publicUrl: h.config.publicUrl, shopUrl: h.config.shopUrl, tokenSecret: h.config.jwt.secret, customerKeySecret: h.config.customerKeySecret, metrics: createMetrics({ defaults: false }) });
 });

@@ -17,7 +17,7 @@ let mailer: Mailer;
 let activities: ReturnType<typeof createActivities>;
 beforeAll(() => {
   sql = postgres(inject('databaseUrl'), { max: 4, onnotice: () => {}, transform: { undefined: null }, debug: (_connection, query) => void statements.push(query) });
-  mailer = createMailer(inject('smtpUrl'), 'Sklep <sklep@localhost>');
+  mailer = createMailer(inject('smtpUrl'), 'Sklep <sklep@localhost>', { maxConnections: 2, maxMessages: 100 });
   activities = createActivities({
     sql,
     payments: {} as PaymentProviders,

@@ -26,7 +26,7 @@ beforeAll(async () => {
   h = await startHarness({ PUBLIC_URL: `http://127.0.0.1:${frontPort}` });
   const metrics = createMetrics({ defaults: false });
   const payments = createPaymentProviders(h.config, h.sql);
-  const mailer = createMailer(h.config.smtpUrl!, h.config.mailFrom);
+  const mailer = createMailer(h.config.smtpUrl!, h.config.mailFrom, h.config.smtpPool);
   const { worker, connection } = await createOrderWorker(
     h.config,
     { temporalAddress: h.config.temporal.address!, sql: h.sql, payments, mailer, metrics, tracing: startTracing('test', {}) },

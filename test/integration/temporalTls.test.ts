@@ -83,7 +83,7 @@ describe('Temporal over mTLS', () => {
     const before = handshakes.authorized;
     const client = await connectTemporal(config.temporal.address!, config.temporal.namespace, config.temporal.security, config.codec.keys);
     const sql = createSql(config.databaseUrl!, { max: 1 });
-    const mailer = createMailer(config.smtpUrl!, config.mailFrom);
+    const mailer = createMailer(config.smtpUrl!, config.mailFrom, config.smtpPool);
     try {
       expect((await client.workflowService.getSystemInfo({})).capabilities).toBeDefined();
       const { worker, connection } = await createOrderWorker(config, { temporalAddress: config.temporal.address!, sql, payments: {}, mailer, metrics: createMetrics({ defaults: false }), tracing: startTracing('test', {}) }, { workflowBundle: { code: inject('workflowCode') } });

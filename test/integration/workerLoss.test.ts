@@ -35,7 +35,7 @@ async function apiOn(config: Config) {
 
 /** A second worker, in this process, on the same task queue, with a mail server that answers. */
 async function secondWorker(config: Config) {
-  const mailer = createMailer(config.smtpUrl!, config.mailFrom);
+  const mailer = createMailer(config.smtpUrl!, config.mailFrom, config.smtpPool);
   const { worker, connection } = await createOrderWorker(
     config,
     { temporalAddress: config.temporal.address!, sql: h.sql, payments: createPaymentProviders(config, h.sql), mailer, metrics: h.metrics, tracing: startTracing('test', {}) },

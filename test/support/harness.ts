@@ -79,7 +79,7 @@ export async function startHarness(env: Record<string, string> = {}, options: { 
   });
   const sql = createSql(config.databaseUrl!, { max: 5, onQuery: options.onQuery });
   const payments = createPaymentProviders(config, sql);
-  const mailer = createMailer(config.smtpUrl!, config.mailFrom);
+  const mailer = createMailer(config.smtpUrl!, config.mailFrom, config.smtpPool);
   const metrics = createMetrics({ defaults: false, countHeldOrders: () => countOrdersWithStatus(sql, 'HELD'), undeliveredWebhooks: () => undeliveredSummary(sql) });
   const tracing = options.tracing ?? startTracing('test', {});
   const { worker, connection } = await createOrderWorker(
