@@ -123,6 +123,8 @@ export const REQUIRED_HISTORIES = [
   'encrypted-purchase',
   // The retention schedule's run (issue 13).
   'retention-redacted',
+  // A run the release before the lean order shape opened, paid and fulfilled under today's code (issue 14).
+  'crossed-into-lean-run',
 ];
 
 /**
