@@ -9,16 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { apiDepsFrom, startHttpServer } from '../../src/api/server.js';
 import type { Config } from '../../src/config.js';
-import { createMailer } from '../../src/email/transport.js';
-import { createLogger } from '../../src/log.js';
 import { startTracing, tracingWorkerOptions } from '../../src/observability/tracing.js';
-import { createPaymentProviders } from '../../src/payments/index.js';
-import { createOrderWorker } from '../../src/wiring.js';
 import { orderWorkflowId } from '../../src/workflows/definitions.js';
 import { LEAN_RUN_PATCH } from '../../src/workflows/orderRun.js';
-import { checkout, packageId, recordHistory, sandboxAction, startHarness, uniqueEmail, waitForStatus, type Harness } from '../support/harness.js';
+import { apiOn, checkout, packageId, recordHistory, sandboxAction, startHarness, uniqueEmail, waitForStatus, workerOn, type Harness } from '../support/harness.js';
 
 const { EventType } = temporal.api.enums.v1;
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -51,25 +46,6 @@ afterAll(async () => {
   if (oldSources) rmSync(oldSources, { recursive: true, force: true });
 });
 
-/** A worker on `config`'s task queue running `code`, with today's activities (which keep every name old runs call). */
-async function workerOn(config: Config, code: string) {
-  const mailer = createMailer(config.smtpUrl!, config.mailFrom, config.smtpPool);
-  const parts = { temporalAddress: config.temporal.address!, sql: h.sql, payments: createPaymentProviders(config, h.sql), mailer, metrics: h.metrics, tracing: startTracing('test', {}) };
-  const { worker, connection } = await createOrderWorker(config, parts, { workflowBundle: { code }, stickyQueueScheduleToStartTimeoutMs: 1000 });
-  const running = worker.run();
-  let stopped = false;
-  const stop = async () => {
-    if (stopped) return;
-    stopped = true;
-    worker.shutdown();
-    await running;
-    mailer.close();
-    await connection.close();
-  };
-  cleanup.push(stop);
-  return { stop };
-}
-
 /** The patch markers a history carries, by event id. */
 function patchMarkers(events: temporal.api.history.v1.IHistoryEvent[]) {
   return events
@@ -87,11 +63,11 @@ describe('a run started before the lean order shape', () => {
       logger: new DefaultLogger('WARN'),
     });
     const config: Config = { ...h.config, temporal: { ...h.config.temporal, taskQueue: `crossed-${randomUUID()}` } };
-    const http = await startHttpServer(apiDepsFrom(config, { sql: h.sql, temporal: h.temporal, payments: createPaymentProviders(config, h.sql), log: createLogger('silent'), metrics: h.metrics }), '127.0.0.1', 0);
-    cleanup.push(() => http.close());
-    const api = { ...h, baseUrl: `http://127.0.0.1:${http.port}` };
-
-    const before = await workerOn(config, old.code);
+    const { api, close } = await apiOn(h, config);
+    cleanup.push(close);
+    // Today's activities run under both: they keep every name an old run calls.
+    const before = await workerOn(h, config, old.code);
+    cleanup.push(before.stop);
     const email = uniqueEmail('crossed');
     const res = await checkout(api, { packageIds: [await packageId(h.sql, 'chatbot-rag')], email, locale: 'en' });
     expect(res.status, JSON.stringify(res.body)).toBe(201);
@@ -100,7 +76,7 @@ describe('a run started before the lean order shape', () => {
     const handle = h.temporal.workflow.getHandle(workflowId);
     // The upgrade: the old release's worker drains and stops while the run waits for payment; today's takes over.
     await before.stop();
-    await workerOn(config, inject('workflowCode'));
+    cleanup.push((await workerOn(h, config)).stop);
     await sandboxAction(paymentUrl, 'pay');
     await waitForStatus(api, orderId, 'FULFILLED', 60_000);
     await handle.result();

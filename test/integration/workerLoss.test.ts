@@ -1,17 +1,11 @@
 // A worker process killed mid-activity: the activity is retried on another worker within seconds, not its whole timeout.
-import { startTracing } from '../../src/observability/tracing.js';
 import { temporal } from '@temporalio/proto';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { apiDepsFrom, startHttpServer } from '../../src/api/server.js';
 import type { Config } from '../../src/config.js';
-import { createMailer } from '../../src/email/transport.js';
-import { createLogger } from '../../src/log.js';
-import { createPaymentProviders } from '../../src/payments/index.js';
 import { orderWorkflowId, reconcileScheduleId } from '../../src/workflows/definitions.js';
-import { createOrderWorker } from '../../src/wiring.js';
 import { startWorkerProcess, type Child } from '../support/child.js';
-import { checkout, emailsTo, eventually, packageId, sandboxAction, startHarness, uniqueEmail, waitForStatus, type Harness } from '../support/harness.js';
+import { apiOn, checkout, emailsTo, eventually, packageId, sandboxAction, startHarness, uniqueEmail, waitForStatus, workerOn, type Harness } from '../support/harness.js';
 import { hostPort, tcpProxy, type TcpProxy } from '../support/tcpProxy.js';
 
 const { EventType, TimeoutType } = temporal.api.enums.v1;
@@ -25,30 +19,6 @@ afterAll(async () => {
   for (const step of cleanup.reverse()) await step().catch(() => undefined);
   await h?.close();
 });
-
-/** An API on its own task queue with a long fulfilment budget, so a slow retry is late rather than given up. */
-async function apiOn(config: Config) {
-  const http = await startHttpServer(apiDepsFrom(config, { sql: h.sql, temporal: h.temporal, payments: createPaymentProviders(config, h.sql), log: createLogger('silent'), metrics: h.metrics }), '127.0.0.1', 0);
-  cleanup.push(() => http.close());
-  return { ...h, baseUrl: `http://127.0.0.1:${http.port}` };
-}
-
-/** A second worker, in this process, on the same task queue, with a mail server that answers. */
-async function secondWorker(config: Config) {
-  const mailer = createMailer(config.smtpUrl!, config.mailFrom, config.smtpPool);
-  const { worker, connection } = await createOrderWorker(
-    config,
-    { temporalAddress: config.temporal.address!, sql: h.sql, payments: createPaymentProviders(config, h.sql), mailer, metrics: h.metrics, tracing: startTracing('test', {}) },
-    { workflowBundle: { code: inject('workflowCode') }, stickyQueueScheduleToStartTimeoutMs: 1000 },
-  );
-  const running = worker.run();
-  cleanup.push(async () => {
-    worker.shutdown();
-    await running;
-    mailer.close();
-    await connection.close();
-  });
-}
 
 describe('a worker killed mid-activity', () => {
   it('has its email sent by another worker within seconds, on the activity’s second attempt', async () => {
@@ -65,7 +35,8 @@ describe('a worker killed mid-activity', () => {
     cleanup.push(() => first.stop('SIGKILL'), () => h.temporal.schedule.getHandle(reconcileScheduleId(taskQueue)).delete());
     await first.waitForLog('worker running', 1, 90_000);
 
-    const api = await apiOn(config);
+    const { api, close } = await apiOn(h, config);
+    cleanup.push(close);
     const email = uniqueEmail('loss');
     const res = await checkout(api, { packageIds: [await packageId(h.sql, 'chatbot-rag')], email, locale: 'en' });
     expect(res.status, JSON.stringify(res.body)).toBe(201);
@@ -82,7 +53,8 @@ describe('a worker killed mid-activity', () => {
     );
     expect(await first.stop('SIGKILL')).toBeNull();
     const killedAt = Date.now();
-    await secondWorker(config);
+    // A second worker, in this process, on the same task queue, with a mail server that answers.
+    cleanup.push((await workerOn(h, config)).stop);
 
     // Before heartbeats the activity waited out its 1 min start-to-close timeout; now 8 s without a heartbeat is enough.
     await waitForStatus(api, orderId, 'FULFILLED', 30_000);

@@ -118,6 +118,29 @@ async function stopWorker(worker: Worker, running: Promise<void>) {
   await running;
 }
 
+/** An API on `config` (a test's own task queue or budget), sharing the harness's database, Temporal client and metrics. */
+export async function apiOn(h: Harness, config: Config): Promise<{ api: Harness; close: () => Promise<void> }> {
+  const http = await startHttpServer(apiDepsFrom(config, { sql: h.sql, temporal: h.temporal, payments: createPaymentProviders(config, h.sql), log: createLogger('silent'), metrics: h.metrics }), '127.0.0.1', 0);
+  return { api: { ...h, config, baseUrl: `http://127.0.0.1:${http.port}` }, close: () => http.close() };
+}
+
+/** One more worker in this process on `config`'s task queue, running `code` (today's bundle unless another release's). */
+export async function workerOn(h: Harness, config: Config, code: string = inject('workflowCode')): Promise<{ stop: () => Promise<void> }> {
+  const mailer = createMailer(config.smtpUrl!, config.mailFrom, config.smtpPool);
+  const parts = { temporalAddress: config.temporal.address!, sql: h.sql, payments: createPaymentProviders(config, h.sql), mailer, metrics: h.metrics, tracing: startTracing('test', {}) };
+  const { worker, connection } = await createOrderWorker(config, parts, { workflowBundle: { code }, stickyQueueScheduleToStartTimeoutMs: 1000 });
+  const running = worker.run();
+  let stopping: Promise<void> | undefined;
+  return {
+    stop: () =>
+      (stopping ??= (async () => {
+        await stopWorker(worker, running);
+        mailer.close();
+        await connection.close();
+      })()),
+  };
+}
+
 /**
  * One reconciliation pass over these orders only, as the schedule would run it, and its outcome. Test files share one
  * database, so no harness runs the schedule: a pass over every order would act on other files' orders (their worker,
