@@ -2,7 +2,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { COUPON_KINDS } from '../../domain/coupons.js';
 import { errorResponse } from '../errors.js';
-import { jsonBody, jsonContent, MoneySchema, queryInt } from '../schemas.js';
+import { InstantSchema, jsonBody, jsonContent, MoneySchema, queryInt } from '../schemas.js';
 
 const security = [{ adminBearer: [] }];
 const tags = ['admin'];
@@ -35,8 +35,8 @@ export const CouponCreate = z
     maxDiscount: PositiveMoney.optional().openapi({ description: 'A cap on the discount' }),
     maxUses: z.number().int().min(1).max(2_147_483_647).optional().openapi({ description: 'Uses in total (open orders hold one until they close unpaid)' }),
     maxUsesPerCustomer: z.number().int().min(1).max(2_147_483_647).optional().openapi({ description: 'Uses per buyer email' }),
-    validFrom: z.string().datetime({ offset: true }).optional(),
-    validUntil: z.string().datetime({ offset: true }).optional(),
+    validFrom: InstantSchema.optional(),
+    validUntil: InstantSchema.optional(),
     minPurchase: PositiveMoney.optional().openapi({ description: 'The cart subtotal (before discount) must reach this' }),
     packageIds: z.array(z.string().uuid()).max(100).optional().openapi({ description: 'Only these packages are discounted (a bundle counts as itself); default all' }),
   })

@@ -1,7 +1,7 @@
 // The operators' API routes (bearer ADMIN_TOKEN), declared apart from their handlers: paths, parameters, bodies, every answer.
 import { createRoute, z } from '@hono/zod-openapi';
 import { errorResponse } from '../errors.js';
-import { IdempotencyKeyHeader, jsonBody, jsonContent, MAX_MINOR_UNITS, MoneySchema, OrderStatusSchema } from '../schemas.js';
+import { IdempotencyKeyHeader, InstantSchema, jsonBody, jsonContent, MAX_MINOR_UNITS, MoneySchema, OrderStatusSchema } from '../schemas.js';
 import { REFUND_STATUSES } from '../../domain/refunds.js';
 
 const security = [{ adminBearer: [] }];
@@ -27,8 +27,8 @@ const ListQuery = z.object({
   status: OrderStatusSchema.optional(),
   email: z.string().optional().openapi({ description: 'Exact customer email (case-insensitive)' }),
   orderNumber: z.string().optional(),
-  from: z.string().datetime({ offset: true }).optional().openapi({ description: 'Created at or after (ISO 8601)' }),
-  to: z.string().datetime({ offset: true }).optional().openapi({ description: 'Created before (ISO 8601)' }),
+  from: InstantSchema.optional().openapi({ description: 'Created at or after (ISO 8601)' }),
+  to: InstantSchema.optional().openapi({ description: 'Created before (ISO 8601)' }),
   limit: z.coerce.number().int().min(1).max(100).default(20),
   cursor: z.string().optional().openapi({ description: 'nextCursor of the previous page' }),
 });
