@@ -37,10 +37,6 @@ export const nonBlank = (max: number) =>
 export const queryInt = (min: number, max: number) => z.preprocess((v) => (v === '' ? Number.NaN : v), z.coerce.number().int().min(min).max(max));
 
 /**
- * An email address as the API accepts it, with the pattern it enforces in the document (a `format: email` would admit
- * addresses this pattern refuses). Stored lowercased, so the same mailbox is one customer.
- */
-/**
  * An ISO 8601 instant with its offset, within the years PostgreSQL and JavaScript both hold (1 to 9999 in UTC): a
  * year-1 time ahead of UTC is year 0 there, which PostgreSQL refuses, so the API refuses it first, as malformed.
  */
@@ -52,6 +48,10 @@ export const InstantSchema = z
     return year >= 1 && year <= 9999;
   }, 'must be an instant from year 1 to 9999 in UTC');
 
+/**
+ * An email address as the API accepts it, with the pattern it enforces in the document (a `format: email` would admit
+ * addresses this pattern refuses). Stored lowercased, so the same mailbox is one customer.
+ */
 export const EmailSchema = z.string().max(254).regex(z.regexes.email).toLowerCase().openapi({ example: 'ala@example.com' });
 
 /** An order's line as buyers see it: the catalog price and what a coupon took off it. */
