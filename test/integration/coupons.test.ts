@@ -309,4 +309,10 @@ describe('what the document allows is what the API accepts', () => {
     expect(res.body.error.code).toBe('invalid_request');
     expect((await admin(h, 'GET', '/coupons?offset=0&limit=1')).status).toBe(200);
   });
+
+  it('refuses a validity instant that falls in year 0 in UTC, which PostgreSQL cannot hold', async () => {
+    const res = await admin(h, 'POST', '/coupons', { code: newCode('Y0'), kind: 'percent', percent: 10, validFrom: '0001-01-01T00:00:00+01:00' });
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe('invalid_request');
+  });
 });

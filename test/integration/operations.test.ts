@@ -292,7 +292,7 @@ describe('admin API', () => {
     // Year 1 ahead of UTC is year 0 in UTC, which PostgreSQL refuses (schemathesis found it as a 500).
     const yearZero = await admin(h, 'GET', `/orders?from=${encodeURIComponent('0001-01-01T00:00:00+01:02')}`);
     expect(yearZero.status).toBe(400);
-    expect(yearZero.body.error.code).toEqual(expect.any(String));
+    expect(yearZero.body.error.code).toBe('invalid_request');
     expect((await admin(h, 'GET', `/orders?to=${encodeURIComponent('0001-01-01T00:00:00-01:00')}`)).body.orders).toEqual([]);
     expect((await admin(h, 'GET', '/orders?cursor=garbage')).status).toBe(422);
   });
