@@ -40,6 +40,8 @@ export const BenchReport = z.object({
     saturationOrders: z.number().int(),
     waitingOrders: z.array(z.number().int()),
     workerEnv: z.record(z.string(), z.string()),
+    /** The Temporal dev server's and the workers' nice value (0: the same priority as the API and PostgreSQL). */
+    backgroundNice: z.number().int().min(0).max(19),
     deliveryLagSource: z.string(),
   }),
   notes: z.array(z.string()),

@@ -1,8 +1,12 @@
 // The bench's pure parts: open-loop spacing and timing from the scheduled send, percentile maths, and the report's shape.
-import { describe, expect, it } from 'vitest';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readdir } from 'node:fs/promises';
+import { getPriority } from 'node:os';
+import { afterEach, describe, expect, it } from 'vitest';
 import { renderChart } from '../../bench/chart.js';
 import { cpuMs, cpuPerOrder } from '../../bench/cpu.js';
 import { planFor, runOpenLoop, sendOffsetsMs, type Clock } from '../../bench/openLoop.js';
+import { holdPriority, lowerThreads } from '../../bench/priority.js';
 import { BenchReport, checkTargets } from '../../bench/report.js';
 import { percentile, ratio, summarise, summariseLoad } from '../../bench/stats.js';
 
@@ -116,7 +120,7 @@ function sampleReport(over: { ackP99?: number | null; inlineP99?: number; events
     seconds: 120,
     profile: 'quick',
     machine: { cpus: 2, totalMemGiB: 24, node: 'v22', loadAverage1m: { atStart: 1, atEnd: 2 } },
-    config: { checkoutRates: [10, 25, 40, 50], webhookRates: [25, 50, 100], phaseSeconds: 2, requestTimeoutMs: 10_000, drainMs: 60_000, fillMs: 60_000, saturationOrders: 200, waitingOrders: [200], workerEnv: {}, deliveryLagSource: 'orders.paid_at' },
+    config: { checkoutRates: [10, 25, 40, 50], webhookRates: [25, 50, 100], phaseSeconds: 2, requestTimeoutMs: 10_000, drainMs: 60_000, fillMs: 60_000, saturationOrders: 200, waitingOrders: [200], workerEnv: {}, backgroundNice: 0, deliveryLagSource: 'orders.paid_at' },
     notes: [],
     checkout: [load(10, 250), load(25, 280), load(40, 285), load(50, 290)],
     webhooks: [100].map((rate) => ({
@@ -150,6 +154,47 @@ describe('CPU per order', () => {
   it('divides the difference by the orders, part by part, with a total', () => {
     expect(cpuPerOrder({ api: 100, worker: 1000, gone: 5 }, { api: 300, worker: 3000 }, 100)).toEqual({ api: 2, worker: 20, total: 22 });
     expect(cpuPerOrder({}, { api: 1 }, 0)).toBeNull();
+  });
+});
+
+describe('background priority', () => {
+  const children: ChildProcess[] = [];
+  afterEach(() => {
+    for (const child of children.splice(0)) child.kill('SIGKILL');
+  });
+  /** A Node process that stays up with several threads (a worker thread and V8's besides the main one), once it says so. */
+  const idleNode = async () => {
+    const script = "new (require('node:worker_threads').Worker)('setInterval(() => {}, 1000)', { eval: true }).on('online', () => console.log('up'))";
+    const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'ignore'] });
+    children.push(child);
+    await new Promise((resolve) => child.stdout!.once('data', resolve));
+    return child.pid!;
+  };
+  const niceOfThreads = async (pid: number) => (await readdir(`/proc/${pid}/task`)).map((tid) => getPriority(Number(tid)));
+
+  it('lowers every thread of a process, not only its main one', async () => {
+    const pid = await idleNode();
+    const threads = await niceOfThreads(pid);
+    expect(threads.length).toBeGreaterThan(1);
+    expect(await lowerThreads(pid, 7)).toBe(threads.length);
+    expect(await niceOfThreads(pid)).toEqual(threads.map(() => 7));
+    // Already there: nothing to change; a process that is gone changes nothing and does not throw.
+    expect(await lowerThreads(pid, 7)).toBe(0);
+    expect(await lowerThreads(2 ** 22 + 1, 7)).toBe(0);
+  });
+
+  it('lowers a process that takes the place of the one it held, as a restarted worker does', async () => {
+    let pid = await idleNode();
+    const hold = await holdPriority(async () => [pid, undefined], 5, 50);
+    try {
+      expect(new Set(await niceOfThreads(pid))).toEqual(new Set([5]));
+      pid = await idleNode();
+      const deadline = Date.now() + 10_000;
+      while ((await niceOfThreads(pid)).some((n) => n !== 5) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(new Set(await niceOfThreads(pid))).toEqual(new Set([5]));
+    } finally {
+      hold.stop();
+    }
   });
 });
 

@@ -28,6 +28,7 @@ interface Service {
   ports?: string[];
   volumes?: string[];
   profiles?: string[];
+  cpu_shares?: number;
 }
 interface Project {
   services: Record<string, Service>;
@@ -181,6 +182,14 @@ describe('docker-compose.yml', () => {
       expect(config.sandbox, `${name}: the sandbox stays off unless asked for`).toBeUndefined();
       expect(config.stripe, name).toBeUndefined();
     }
+  });
+
+  it('lets the API and PostgreSQL run first when the CPU is short: Temporal and the worker have a smaller share', () => {
+    expect(service(project, 'temporal').cpu_shares).toBe(128);
+    expect(service(project, 'worker').cpu_shares).toBe(128);
+    // Docker's default weight, 1024, is eight times theirs.
+    expect(service(project, 'api').cpu_shares).toBeUndefined();
+    expect(service(project, 'postgres').cpu_shares).toBeUndefined();
   });
 
   it('starts every service only after what it needs', () => {
