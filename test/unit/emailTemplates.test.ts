@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { EMAIL_KINDS, LOCALES, type EmailKind, type Locale } from '../../src/domain/orders.js';
 import type { EmailData } from '../../src/email/copy.js';
-import { renderEmail, type RenderedEmail } from '../../src/email/templates.js';
+import { forgetLayouts, keptLayouts, renderEmail, type RenderedEmail } from '../../src/email/templates.js';
 
 const SHOP = 'https://shop.example/shop';
 const SETUP = 'https://shop.example/account/setup-password#token=abc123';
@@ -141,5 +141,46 @@ describe('email facts', () => {
   it('refuses a refund email without its refund, and an order email without its order', async () => {
     await expect(renderEmail('refund_issued', 'en', order)).rejects.toThrow(/needs its refund details/);
     await expect(renderEmail('welcome', 'en', { customerName: 'Ala', shopUrl: SHOP, setupUrl: SETUP } as unknown as EmailData)).rejects.toThrow(/needs the order/);
+  });
+});
+
+describe('compiled layouts', () => {
+  // A name that looks like a slot, markup to escape, and other items: the values of one layout differ in every way.
+  const other: EmailData = {
+    ...order,
+    customerName: '@@slot@@0@@slot@@ <b>Zoë</b> & "Ola"',
+    orderNumber: 'ORD-20261205-WXYZ',
+    items: [
+      { title: 'Kurs <n8n> & więcej', amount: { amount: 990, currency: 'PLN' } },
+      { title: '$& $1 $$', amount: { amount: 123456, currency: 'PLN' } },
+    ],
+    total: { amount: 124446, currency: 'PLN' },
+    shopUrl: 'https://inny.example/sklep?a=1&b=2',
+  };
+
+  it('compiles a layout once and fills in every email of it, giving the HTML MJML makes of that email alone', async () => {
+    for (const locale of LOCALES) {
+      for (const kind of EMAIL_KINDS.filter((k) => k !== 'setup_link')) {
+        forgetLayouts();
+        const first = await renderEmail(kind, locale, dataFor(kind));
+        expect(keptLayouts(), `${kind}/${locale}`).toBe(1);
+        const filled = await renderEmail(kind, locale, { ...dataFor(kind), ...other });
+        expect(keptLayouts(), `${kind}/${locale}: same layout`).toBe(1);
+        forgetLayouts();
+        const alone = await renderEmail(kind, locale, { ...dataFor(kind), ...other });
+        expect(filled.html, `${kind}/${locale}`).toBe(alone.html);
+        expect(filled.html).toContain('@@slot@@0@@slot@@ &#60;b&#62;Zoë&#60;/b&#62; &#38; &#34;Ola&#34;');
+        expect(filled.html).not.toBe(first.html);
+      }
+    }
+  });
+
+  it('compiles a layout of its own for each shape: more items, a discount', async () => {
+    forgetLayouts();
+    await renderEmail('purchase_confirmation', 'pl', order);
+    await renderEmail('purchase_confirmation', 'pl', { ...order, items: order.items.slice(0, 1) });
+    await renderEmail('purchase_confirmation', 'pl', { ...order, discount: { code: 'WIOSNA20', amount: { amount: 4360, currency: 'PLN' } } });
+    await renderEmail('purchase_confirmation', 'pl', { ...order, customerName: 'Ola' });
+    expect(keptLayouts()).toBe(3);
   });
 });
