@@ -1,7 +1,7 @@
 // Order rows: reading and creating an order, and status transitions that always leave an order event behind.
 import type { Money } from '../domain/money.js';
 import { DomainError } from '../domain/errors.js';
-import { isUuid, transitionVerdict, type Locale, type OrderRequest, type OrderStatus, type ProviderName, type Transition } from '../domain/orders.js';
+import { appliesFrom, isUuid, transitionVerdict, type Locale, type OrderRequest, type OrderStatus, type ProviderName, type Transition } from '../domain/orders.js';
 import type { OrderLine, Quote } from '../domain/pricing.js';
 import type { Db, Sql } from './client.js';
 import { consumeRedemption } from './coupons.js';
@@ -86,19 +86,19 @@ export async function getOrder(sql: Db, orderId: string): Promise<OrderRecord | 
   return (await getOrders(sql, [orderId])).get(orderId);
 }
 
-/** Those of these orders that exist, by id: one statement when none does, two otherwise (orders, then their items). */
+/** Those of these orders that exist, by id, with their items: one statement (activities read an order in each step). */
 export async function getOrders(sql: Db, orderIds: string[]): Promise<Map<string, OrderRecord>> {
   const ids = orderIds.filter(isUuid);
   if (ids.length === 0) return new Map();
-  const orders = await sql<OrderRow[]>`
-    SELECT o.*, c.code AS coupon_code FROM orders o
+  const orders = await sql<(OrderRow & { items: OrderItemRow[] })[]>`
+    SELECT o.*, c.code AS coupon_code, coalesce((
+      SELECT json_agg(json_build_object('package_id', i.package_id, 'slug', p.slug, 'title', i.title, 'unit_amount', i.unit_amount,
+                                        'discount_amount', i.discount_amount, 'currency', i.currency) ORDER BY i.title)
+      FROM order_items i JOIN packages p ON p.id = i.package_id WHERE i.order_id = o.id), '[]') AS items
+    FROM orders o
     LEFT JOIN coupon_redemptions r ON r.order_id = o.id LEFT JOIN coupons c ON c.id = r.coupon_id
     WHERE o.id = ANY(${ids}::uuid[])`;
-  if (orders.length === 0) return new Map();
-  const items = await sql<(OrderItemRow & { order_id: string })[]>`
-    SELECT i.order_id, i.package_id, p.slug, i.title, i.unit_amount, i.discount_amount, i.currency
-    FROM order_items i JOIN packages p ON p.id = i.package_id WHERE i.order_id = ANY(${orders.map((o) => o.id)}::uuid[]) ORDER BY i.title`;
-  return new Map(orders.map((o) => [o.id, toOrderRecord(o, items.filter((i) => i.order_id === o.id))]));
+  return new Map(orders.map((o) => [o.id, toOrderRecord(o, o.items)]));
 }
 
 /** The order, or a business error (not found) that the API answers 404 and activities do not retry. */
@@ -118,6 +118,47 @@ export interface TransitionResult {
 
 /** Moves an order to `to` and records why; a repeat of the same transition changes nothing (activities retry). */
 export async function transitionOrder(sql: Sql, orderId: string, t: Transition): Promise<TransitionResult> {
+  return (await applyTransition(sql, orderId, t)) ?? decideTransition(sql, orderId, t);
+}
+
+/**
+ * The usual case, one statement (the workflow moves each order a few times, so its round trips add up): the order
+ * moves if its status is one `to` applies from, the event and a PAID order's spent coupon written with it. Undefined
+ * when it did not move; then decideTransition says why (a repeat, an illegal move, a new hold reason, no such order).
+ */
+async function applyTransition(sql: Sql, orderId: string, t: Transition): Promise<TransitionResult | undefined> {
+  // Locked first, so a transition committed meanwhile is waited for and the row it left is checked again.
+  const [row] = await sql<{ from_status: OrderStatus; created_at: Date }[]>`
+    WITH locked AS MATERIALIZED (
+      SELECT id, status FROM orders WHERE id = ${orderId} AND status = ANY(${sql.array(appliesFrom(t.to))}::text[]) FOR NO KEY UPDATE
+    ), moved AS (
+      UPDATE orders o SET ${movedColumns(sql, t)} FROM locked WHERE o.id = locked.id RETURNING locked.status AS from_status, o.created_at
+    ), logged AS (
+      INSERT INTO order_events (order_id, from_status, to_status, cause, details)
+      SELECT ${orderId}, from_status, ${t.to}, ${t.cause}, ${t.details ? sql.json(t.details as never) : null} FROM moved
+    ), spent AS (
+      -- Paid: the coupon use this order holds is spent, in the same transaction as the payment.
+      UPDATE coupon_redemptions SET status = 'consumed', updated_at = now()
+      WHERE ${t.to === 'PAID'} AND order_id = ${orderId} AND status <> 'consumed' AND EXISTS (SELECT 1 FROM moved)
+    )
+    SELECT from_status, created_at FROM moved`;
+  return row && { changed: true, from: row.from_status, status: t.to, createdAt: row.created_at };
+}
+
+/** What a transition writes on the order row. */
+function movedColumns(sql: Db, t: Transition) {
+  return sql`
+    status = ${t.to},
+    updated_at = now(),
+    held_reason = coalesce(${t.heldReason ?? null}, held_reason),
+    paid_at = CASE WHEN ${t.payment !== undefined} THEN coalesce(paid_at, now()) ELSE paid_at END,
+    provider_payment_id = coalesce(${t.payment?.paymentId ?? null}, provider_payment_id),
+    paid_amount = coalesce(${t.payment?.amount?.amount ?? null}, paid_amount),
+    paid_currency = coalesce(${t.payment?.amount?.currency ?? null}, paid_currency)`;
+}
+
+/** The rest, under the row's lock: a repeat changes nothing, an illegal move is refused, a new hold reason is recorded. */
+async function decideTransition(sql: Sql, orderId: string, t: Transition): Promise<TransitionResult> {
   return sql.begin(async (tx) => {
     // NO KEY UPDATE: an insert elsewhere that references this order (and may be stuck) holds only KEY SHARE.
     const [row] = await tx<{ status: OrderStatus; held_reason: string | null; created_at: Date }[]>`SELECT status, held_reason, created_at FROM orders WHERE id = ${orderId} FOR NO KEY UPDATE`;
@@ -135,16 +176,7 @@ export async function transitionOrder(sql: Sql, orderId: string, t: Transition):
     if (verdict === 'illegal') {
       throw new DomainError('illegal_transition', `Order ${orderId} cannot go from ${row.status} to ${t.to}.`, 'conflict', { from: row.status, to: t.to });
     }
-    await tx`
-      UPDATE orders SET
-        status = ${t.to},
-        updated_at = now(),
-        held_reason = coalesce(${t.heldReason ?? null}, held_reason),
-        paid_at = CASE WHEN ${t.payment !== undefined} THEN coalesce(paid_at, now()) ELSE paid_at END,
-        provider_payment_id = coalesce(${t.payment?.paymentId ?? null}, provider_payment_id),
-        paid_amount = coalesce(${t.payment?.amount?.amount ?? null}, paid_amount),
-        paid_currency = coalesce(${t.payment?.amount?.currency ?? null}, paid_currency)
-      WHERE id = ${orderId}`;
+    await tx`UPDATE orders SET ${movedColumns(tx, t)} WHERE id = ${orderId}`;
     await tx`
       INSERT INTO order_events (order_id, from_status, to_status, cause, details)
       VALUES (${orderId}, ${row.status}, ${t.to}, ${t.cause}, ${t.details ? tx.json(t.details as never) : null})`;
@@ -205,11 +237,6 @@ export async function fixSessionExpiry(sql: Db, orderId: string, wanted: Date): 
     UPDATE orders SET session_expires_at = coalesce(session_expires_at, ${wanted}) WHERE id = ${orderId} RETURNING session_expires_at`;
   if (!row) throw new Error(`order ${orderId} does not exist`);
   return row.session_expires_at;
-}
-
-/** Links the order to its buyer's account once; a later call changes nothing. */
-export async function linkOrderUser(sql: Db, orderId: string, userId: string): Promise<void> {
-  await sql`UPDATE orders SET user_id = ${userId}, updated_at = now() WHERE id = ${orderId} AND user_id IS NULL`;
 }
 
 /** Money that reached a closed order: recorded on it (so it can be refunded) without reopening it; once. */

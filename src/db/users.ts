@@ -1,4 +1,5 @@
 // Customer accounts: created at fulfilment with no usable password, looked up for login and tokens, and their setup tokens.
+import { isUuid } from '../domain/orders.js';
 import type { Db, Sql } from './client.js';
 
 /** A users row as stored (the columns these queries read). */
@@ -35,14 +36,26 @@ const toUser = (r: UserRow): User => ({
   createdAt: r.created_at,
 });
 
-/** The account for this email, created for this order if there was none (so `createdByOrderId` tells who made it). */
-export async function findOrCreateCustomer(sql: Sql, c: { email: string; name: string; orderId: string }): Promise<User> {
+/**
+ * The account of this order's buyer, created for the order if their email had none (so `createdByOrderId` tells who
+ * made it), and linked to the order unless it is disabled; undefined when there is no such order. Two statements
+ * instead of a read of the order and three more: fulfilment runs it for every order.
+ */
+export async function orderCustomer(sql: Sql, orderId: string): Promise<User | undefined> {
+  if (!isUuid(orderId)) return undefined;
   await sql`
     INSERT INTO users (email, name, password_hash, role, created_by_order_id)
-    VALUES (${c.email}, ${c.name}, NULL, 'customer', ${c.orderId})
+    SELECT email, customer_name, NULL, 'customer', id FROM orders WHERE id = ${orderId}
     ON CONFLICT (email) DO NOTHING`;
-  const [row] = await sql<UserRow[]>`SELECT * FROM users WHERE email = ${c.email}`;
-  return toUser(row!);
+  // A statement of its own: it sees the account another order's fulfilment created meanwhile (the insert above waited
+  // for it and did nothing), which the insert's snapshot could not.
+  const [row] = await sql<UserRow[]>`
+    WITH buyer AS (SELECT u.* FROM orders o JOIN users u ON u.email = o.email WHERE o.id = ${orderId}), linked AS (
+      UPDATE orders o SET user_id = buyer.id, updated_at = now() FROM buyer
+      WHERE o.id = ${orderId} AND o.user_id IS NULL AND buyer.disabled_at IS NULL
+    )
+    SELECT * FROM buyer`;
+  return row && toUser(row);
 }
 
 /** An account that may log in or act: disabled accounts are treated as unknown. */

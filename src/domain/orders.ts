@@ -38,6 +38,11 @@ export function transitionVerdict(from: OrderStatus, to: OrderStatus): 'apply' |
   return NEXT_STATUSES[from].includes(to) ? 'apply' : 'illegal';
 }
 
+/** The statuses an order moves to `to` from (rather than keeping its status or refusing). */
+export function appliesFrom(to: OrderStatus): OrderStatus[] {
+  return ORDER_STATUSES.filter((from) => transitionVerdict(from, to) === 'apply');
+}
+
 /** A status change as the workflow asks for it, with its cause and what it records on the order. */
 export interface Transition {
   to: OrderStatus;

@@ -82,6 +82,29 @@ describe('checkout', () => {
     expect((await h.sql`SELECT status FROM orders WHERE id = ${res.body.orderId}`)[0]!.status).toBe('FULFILLED');
   });
 
+  it('moves an order once per step when transitions race: each event starts where the one before it ended', async () => {
+    const res = await checkout(h, { packageIds: [await packageId(h.sql, 'biuro-autopilot')], email: uniqueEmail('race') });
+    const { orderId } = res.body as { orderId: string };
+    // The run is not part of this: the transitions come straight from here, as the workflow's and a refund's would.
+    await h.temporal.workflow.getHandle(orderWorkflowId(orderId)).terminate('transitions raced by hand');
+    const payment = { paymentId: `pay_${orderId}`, amount: { amount: 1, currency: 'PLN' } };
+    // Paid and expired, asked at once on the pool's connections: expired may win first (then the payment is late), never after.
+    const asks = Array.from({ length: 12 }, (_, i) =>
+      transitionOrder(h.sql, orderId, i % 2 ? { to: 'EXPIRED', cause: `race ${i}` } : { to: 'PAID', cause: `race ${i}`, payment }),
+    );
+    const answers = await Promise.allSettled(asks);
+    const events = await h.sql<{ from_status: string | null; to_status: string }[]>`SELECT from_status, to_status FROM order_events WHERE order_id = ${orderId} ORDER BY id`;
+    const path = events.map((e) => `${e.from_status}→${e.to_status}`);
+    events.forEach((e, i) => expect(e.from_status, path.join(' ')).toBe(i === 0 ? null : events[i - 1]!.to_status));
+    expect(events.at(-1)!.to_status, path.join(' ')).toBe('PAID');
+    expect(events.filter((e) => e.to_status === 'PAID'), path.join(' ')).toHaveLength(1);
+    const changed = answers.filter((a) => a.status === 'fulfilled' && a.value.changed);
+    expect(changed, path.join(' ')).toHaveLength(events.length - 1);
+    // Any refusal is the status table's (an expiry asked once the money is in), never a database error.
+    for (const a of answers) if (a.status === 'rejected') expect(a.reason).toMatchObject({ code: 'illegal_transition', details: { from: 'PAID', to: 'EXPIRED' } });
+    expect((await h.sql`SELECT status FROM orders WHERE id = ${orderId}`)[0]!.status).toBe('PAID');
+  });
+
   it.each([
     ['empty cart', { packageIds: [] }, 400, 'invalid_request'],
     ['bad email', { email: 'not-an-email' }, 400, 'invalid_request'],

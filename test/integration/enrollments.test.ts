@@ -1,4 +1,4 @@
-// grantEnrollments on real PostgreSQL: bundles, retries, concurrent grants, refunds before fulfilment, and the statements it costs.
+// grantEnrollments and findOrCreateUser on real PostgreSQL: bundles, retries, concurrent grants and accounts, refunds before fulfilment, statements.
 import { randomUUID } from 'node:crypto';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -132,5 +132,37 @@ describe('grantEnrollments', () => {
     expect(sent.at(-1)).toBe('commit');
     expect(statements.slice(1, -1)).toHaveLength(2);
     expect(statements[1]).toMatch(/pg_advisory_xact_lock/);
+  });
+});
+
+describe('findOrCreateUser', () => {
+  /** An order as checkout leaves it (the account comes after payment, but needs only the order's email and name). */
+  async function order(email: string): Promise<string> {
+    const orderId = randomUUID();
+    await activities.createOrder({ orderId, email, name: 'Ala', locale: 'en', provider: 'sandbox', packageIds: await ids(['chatbot-rag']), fingerprint: orderId });
+    return orderId;
+  }
+  const linkedUser = async (orderId: string) => (await sql<{ user_id: string | null }[]>`SELECT user_id FROM orders WHERE id = ${orderId}`)[0]!.user_id;
+
+  it('gives two orders of one new buyer, fulfilled at the same moment, one account that one of them created', async () => {
+    const email = uniqueEmail('same-buyer');
+    const [a, b] = [await order(email), await order(email.toUpperCase())];
+    // And a retry of a beside its first attempt (its worker was thought dead).
+    const [ua, ub, uaAgain] = await Promise.all([activities.findOrCreateUser({ orderId: a }), activities.findOrCreateUser({ orderId: b }), activities.findOrCreateUser({ orderId: a })]);
+    expect(new Set([ua.userId, ub.userId, uaAgain.userId]).size).toBe(1);
+    expect([ua.created, ub.created].filter(Boolean)).toHaveLength(1);
+    expect(uaAgain.created).toBe(ua.created);
+    const [account] = await sql<{ id: string; created_by_order_id: string }[]>`SELECT id, created_by_order_id FROM users WHERE email = ${email}`;
+    expect(account!.created_by_order_id).toBe(ua.created ? a : b);
+    expect([await linkedUser(a), await linkedUser(b)]).toEqual([account!.id, account!.id]);
+  });
+
+  it('refuses a disabled account without linking the order to it, and an order that does not exist', async () => {
+    const email = uniqueEmail('closed');
+    await sql`INSERT INTO users (email, name, disabled_at) VALUES (${email}, 'Closed', now())`;
+    const orderId = await order(email);
+    await expect(activities.findOrCreateUser({ orderId })).rejects.toMatchObject({ type: 'account_disabled', nonRetryable: true });
+    expect(await linkedUser(orderId)).toBeNull();
+    await expect(activities.findOrCreateUser({ orderId: randomUUID() })).rejects.toMatchObject({ type: 'order_not_found', nonRetryable: true });
   });
 });

@@ -43,7 +43,11 @@ export interface Harness {
 }
 
 /** `relay: false`: no webhook relay for this file's task queue, so a test can run its own (against a Temporal that is down). */
-export async function startHarness(env: Record<string, string> = {}, options: { tracing?: Tracing; relay?: boolean; onQuery?: (query: string, connection: number) => void } = {}): Promise<Harness> {
+/** `onWorkerQuery`: the worker gets a pool of its own that reports to it, so a test tells the worker's statements apart. */
+export async function startHarness(
+  env: Record<string, string> = {},
+  options: { tracing?: Tracing; relay?: boolean; onQuery?: (query: string, connection: number) => void; onWorkerQuery?: (query: string, connection: number) => void } = {},
+): Promise<Harness> {
   if (!runtimeInstalled) {
     Runtime.install({ logger: new DefaultLogger('WARN') });
     runtimeInstalled = true;
@@ -78,13 +82,14 @@ export async function startHarness(env: Record<string, string> = {}, options: { 
     ...env,
   });
   const sql = createSql(config.databaseUrl!, { max: 5, onQuery: options.onQuery });
+  const workerSql = options.onWorkerQuery ? createSql(config.databaseUrl!, { max: 5, onQuery: options.onWorkerQuery }) : sql;
   const payments = createPaymentProviders(config, sql);
   const mailer = createMailer(config.smtpUrl!, config.mailFrom, config.smtpPool);
   const metrics = createMetrics({ defaults: false, countHeldOrders: () => countOrdersWithStatus(sql, 'HELD'), undeliveredWebhooks: () => undeliveredSummary(sql) });
   const tracing = options.tracing ?? startTracing('test', {});
   const { worker, connection } = await createOrderWorker(
     config,
-    { temporalAddress: config.temporal.address!, sql, payments, mailer, metrics, tracing },
+    { temporalAddress: config.temporal.address!, sql: workerSql, payments, mailer, metrics, tracing },
     { workflowBundle: { code: inject('workflowCode') }, stickyQueueScheduleToStartTimeoutMs: 1000 },
   );
   const running: Promise<void> = worker.run();
@@ -108,6 +113,7 @@ export async function startHarness(env: Record<string, string> = {}, options: { 
       mailer.close();
       await temporal.connection.close();
       await connection.close();
+      if (workerSql !== sql) await workerSql.end({ timeout: 5 });
       await sql.end({ timeout: 5 });
     },
   };

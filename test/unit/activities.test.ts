@@ -25,6 +25,8 @@ const orderRow = {
   request_fingerprint: 'f',
   held_reason: null,
   created_at: new Date(),
+  // The order's items, read with it.
+  items: [],
 };
 
 /** Temporal's activity context without a worker; its logger only speaks up for errors. */
@@ -49,7 +51,7 @@ describe('business errors leave activities as non-retryable failures', () => {
   });
 
   it('an order for a provider this worker lacks is non-retryable provider_unavailable', async () => {
-    const activities = createActivities(fakeActivityDeps({ sql: fakeSql([[orderRow], []]), payments: {} as PaymentProviders }));
+    const activities = createActivities(fakeActivityDeps({ sql: fakeSql([[orderRow]]), payments: {} as PaymentProviders }));
     const err = await failureOf(mockEnv().run(activities.expirePaymentSession, { orderId: ORDER_ID }));
     expect((err as ApplicationFailure).type).toBe('provider_unavailable');
     expect((err as ApplicationFailure).nonRetryable).toBe(true);
@@ -57,8 +59,8 @@ describe('business errors leave activities as non-retryable failures', () => {
 
   it('a disabled account is a non-retryable account_disabled (the workflow compensates at once)', async () => {
     const disabled = { id: 'u1', email: 'ala@example.com', name: 'Ala', role: 'customer', password_hash: null, created_by_order_id: null, disabled_at: new Date(), created_at: new Date() };
-    // The order, its items, the insert that found the email taken, then the account.
-    const activities = createActivities(fakeActivityDeps({ sql: fakeSql([[orderRow], [], [], [disabled]]) }));
+    // The insert that found the email taken, then the account (not linked to the order, being disabled).
+    const activities = createActivities(fakeActivityDeps({ sql: fakeSql([[], [disabled]]) }));
     const err = await failureOf(mockEnv().run(activities.findOrCreateUser, { orderId: ORDER_ID }));
     expect((err as ApplicationFailure).type).toBe('account_disabled');
     expect((err as ApplicationFailure).nonRetryable).toBe(true);
@@ -76,7 +78,7 @@ describe('activities that need no database row', () => {
   it('expirePaymentSession closes the stored session at the order provider', async () => {
     const expired: string[] = [];
     const payments = { stripe: { expireSession: async (id: string) => void expired.push(id) } } as unknown as PaymentProviders;
-    const activities = createActivities(fakeActivityDeps({ sql: fakeSql([[orderRow], []]), payments }));
+    const activities = createActivities(fakeActivityDeps({ sql: fakeSql([[orderRow]]), payments }));
     await mockEnv().run(activities.expirePaymentSession, { orderId: ORDER_ID });
     expect(expired).toEqual(['cs_1']);
   });

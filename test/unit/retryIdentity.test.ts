@@ -14,6 +14,8 @@ const orderRow = {
   id: ORDER_ID, order_number: 'ORD-20260101-ABCD', status: 'FULFILLED', email: 'ala@example.com', customer_name: 'Ala', locale: 'en',
   provider: 'stripe', total_amount: 6900, currency: 'PLN', provider_session_id: 'cs_1', payment_url: null, provider_payment_id: 'pi_1',
   user_id: 'u1', request_fingerprint: 'f', held_reason: null, created_at: new Date(),
+  // The order's items, read with it.
+  items: [],
 };
 
 const env = (info: Partial<ReturnType<typeof activityInfo>> = {}) => new MockActivityEnvironment(info, { logger: new DefaultLogger('ERROR') });
@@ -23,8 +25,8 @@ const inWorkflow = (workflowId: string, activityId = '1') => env({ activityId, w
 async function sentOptions(run: MockActivityEnvironment, input: { force?: boolean } = {}): Promise<SendOptions | undefined> {
   let options: SendOptions | undefined;
   const mailer = { send: async (_to: string, _e: unknown, _h: unknown, o?: SendOptions) => ((options = o), { messageId: 'x' }) } as unknown as Mailer;
-  // The order, its items, then the ledger's answer: not sent yet.
-  const activities = createActivities(fakeActivityDeps({ sql: fakeSql([[orderRow], [], [{ status: 'sending' }]]), mailer }));
+  // The order with its items, then the ledger’s answer: not sent yet.
+  const activities = createActivities(fakeActivityDeps({ sql: fakeSql([[orderRow], [{ status: 'sending' }]]), mailer }));
   await run.run(activities.sendOrderEmail, { orderId: ORDER_ID, kind: 'purchase_confirmation' as const, ...input });
   return options;
 }
