@@ -42,8 +42,10 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-/** `relay: false`: no webhook relay for this file's task queue, so a test can run its own (against a Temporal that is down). */
-/** `onWorkerQuery`: the worker gets a pool of its own that reports to it, so a test tells the worker's statements apart. */
+/**
+ * `relay: false`: no webhook relay for this file's task queue, so a test can run its own (against a Temporal that is
+ * down). `onWorkerQuery`: the worker gets a pool of its own that reports to it, so a test tells its statements apart.
+ */
 export async function startHarness(
   env: Record<string, string> = {},
   options: { tracing?: Tracing; relay?: boolean; onQuery?: (query: string, connection: number) => void; onWorkerQuery?: (query: string, connection: number) => void } = {},
