@@ -40,6 +40,8 @@ export interface SpawnOptions {
   readyPort: number;
   readyTimeoutMs?: number;
   log?: (line: string) => void;
+  /** Told when the service exits after it was ready and before stop() asked it to: everything using it now fails. */
+  onUnexpectedExit?: (why: string) => void;
 }
 
 /**
@@ -64,13 +66,22 @@ export async function spawnService(name: string, command: string, args: string[]
     child.kill('SIGKILL');
     throw new Error(`${name} did not start: ${(err as Error).message}\n${output}`);
   }
+  let stopping = false;
+  // 'close', not 'exit': by then its pipes are drained and the output is whole.
+  child.once('close', (code, signal) => {
+    if (stopping) return;
+    process.off('exit', killOnExit);
+    // Its last output is usually the reason (a panic, a port taken late); without it a crash reads as a hang elsewhere.
+    opts.onUnexpectedExit?.(`${name} (pid ${child.pid}) exited unexpectedly with ${signal ? `signal ${signal}` : `code ${code}`}; its last output:\n${output.trimEnd() || '(none)'}`);
+  });
   return {
     name,
     pid: child.pid!,
     async stop() {
+      stopping = true;
       process.off('exit', killOnExit);
       if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
       await exited;

@@ -20,6 +20,7 @@ export interface TemporalDevServerOptions {
   uiPort?: number;
   dbFile?: string;
   log?: (line: string) => void;
+  onUnexpectedExit?: (why: string) => void;
 }
 
 export async function startTemporalDevServer(opts: TemporalDevServerOptions): Promise<Service & { pid: number; address: string }> {
@@ -30,6 +31,6 @@ export async function startTemporalDevServer(opts: TemporalDevServerOptions): Pr
   // WAL and no fsync: Temporal's own CI settings for the SQLite store; a dev server trades durability on power loss for speed.
   args.push('--sqlite-pragma', 'journal_mode=WAL', '--sqlite-pragma', 'synchronous=OFF');
   args.push('--dynamic-config-value', 'frontend.enableExecuteMultiOperation=true');
-  const service = await spawnService('temporal', opts.cliPath, args, { readyPort: opts.port, log: opts.log });
+  const service = await spawnService('temporal', opts.cliPath, args, { readyPort: opts.port, log: opts.log, onUnexpectedExit: opts.onUnexpectedExit });
   return { ...service, address: `127.0.0.1:${opts.port}` };
 }

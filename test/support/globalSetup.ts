@@ -36,11 +36,18 @@ export default async function setup(project: TestProject) {
   const root = await mkdtemp(join(tmpdir(), 'checkout-it-'));
   const [pgPort, temporalPort, stripePort] = await Promise.all([freePort(), freePort(), freePort()]);
 
+  // Every file shares these servers: one that dies takes the rest of the run with it, and the files' own errors
+  // (timeouts, refused connections) would not say which or why. Said when it happens, and again after the summary.
+  const crashes: string[] = [];
+  const onUnexpectedExit = (why: string) => {
+    crashes.push(why);
+    console.error(`\n[globalSetup] ${why}\n`);
+  };
   const [pg, temporal, stripe, mailbox, bundle] = await Promise.all([
     startEmbeddedPostgres({ dataDir: join(root, 'pg'), port: pgPort, database: 'checkout' }),
-    startTemporalDevServer({ cliPath: temporalCli, port: temporalPort }),
+    startTemporalDevServer({ cliPath: temporalCli, port: temporalPort, onUnexpectedExit }),
     // Its HTTPS side would take the fixed port 12112 and collide with any other run on the machine: let the OS pick.
-    spawnService('stripe-mock', stripeMock, ['-http-addr', `127.0.0.1:${stripePort}`, '-https-addr', '127.0.0.1:'], { readyPort: stripePort }),
+    spawnService('stripe-mock', stripeMock, ['-http-addr', `127.0.0.1:${stripePort}`, '-https-addr', '127.0.0.1:'], { readyPort: stripePort, onUnexpectedExit }),
     startDevMailbox({ port: 0 }),
     // Bundled once and shared by every test file's worker.
     bundleWorkflowCode({ ...WORKFLOW_BUNDLE_OPTIONS, logger: quietLogger }),
@@ -61,6 +68,7 @@ export default async function setup(project: TestProject) {
   project.provide('workflowCode', bundle.code);
 
   return async () => {
+    for (const why of crashes) console.error(`\n[globalSetup] during this run, ${why}`);
     http.close();
     await mailbox.close();
     await Promise.all([stripe.stop(), temporal.stop()]);
