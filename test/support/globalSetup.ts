@@ -1,5 +1,6 @@
 // Starts the real parts once per test run: embedded PostgreSQL, the Temporal dev server, stripe-mock and an SMTP mailbox.
 import { serve } from '@hono/node-server';
+import { Connection } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { Hono } from 'hono';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -8,7 +9,7 @@ import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { mailboxRoutes } from '../../src/api/pages/mailbox.js';
 import { loadToolsConfig } from '../../src/config.js';
-import { createSql } from '../../src/db/client.js';
+import { createSql, ping } from '../../src/db/client.js';
 import { migrate } from '../../src/db/migrate.js';
 import { startDevMailbox } from '../../src/email/devMailbox.js';
 import { startEmbeddedPostgres } from '../../src/stack/postgres.js';
@@ -29,6 +30,37 @@ declare module 'vitest' {
 }
 
 const quietLogger = new DefaultLogger('WARN');
+
+/** How long a check took, or why it failed within 5 s: one line for the end of a run's log. */
+async function timed(what: string, check: () => Promise<unknown>): Promise<string> {
+  const started = Date.now();
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('no answer within 5 s')), 5000)));
+  try {
+    await Promise.race([check(), deadline]);
+    return `${what} answered in ${Date.now() - started} ms`;
+  } catch (err) {
+    return `${what} FAILED: ${(err as Error).message.split('\n')[0]}`;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Whether the shared servers still answer when the run ends: a hung server does not exit, so only this shows it. */
+async function stillAnswering(databaseUrl: string, temporalAddress: string): Promise<string> {
+  const sql = createSql(databaseUrl, { max: 1 });
+  const database = await timed('PostgreSQL', () => ping(sql));
+  await sql.end({ timeout: 1 });
+  const temporal = await timed('Temporal', async () => {
+    const connection = await Connection.connect({ address: temporalAddress, connectTimeout: 5000 });
+    try {
+      await connection.workflowService.getSystemInfo({});
+    } finally {
+      await connection.close();
+    }
+  });
+  return `${database}; ${temporal}`;
+}
 
 export default async function setup(project: TestProject) {
   const tools = loadToolsConfig();
@@ -69,6 +101,7 @@ export default async function setup(project: TestProject) {
 
   return async () => {
     for (const why of crashes) console.error(`\n[globalSetup] during this run, ${why}`);
+    console.error(`[globalSetup] at the end of the run: ${await stillAnswering(pg.url, temporal.address)}`);
     http.close();
     await mailbox.close();
     await Promise.all([stripe.stop(), temporal.stop()]);
