@@ -1,5 +1,6 @@
 // Child processes of the embedded stack (Temporal dev server, stripe-mock): start, wait until ready, stop.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import { createServer, connect } from 'node:net';
 
 export interface Service {
@@ -7,16 +8,41 @@ export interface Service {
   stop(): Promise<void>;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/** Linux's ephemeral range: where connect() takes local ports from (net.ipv4.ip_local_port_range). */
+async function ephemeralRangeStart(): Promise<number> {
+  const text = await readFile('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').catch(() => '');
+  const start = Number(text.trim().split(/\s+/)[0]);
+  return Number.isInteger(start) && start > 0 ? start : 32768;
+}
+
+/** Binds and releases a port; resolves with it, or undefined if it is taken. */
+function tryPort(port: number): Promise<number | undefined> {
+  return new Promise((resolve) => {
     const server = createServer();
     server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
+    server.once('error', () => resolve(undefined));
+    server.listen(port, '127.0.0.1', () => {
+      const bound = (server.address() as { port: number }).port;
+      server.close(() => resolve(bound));
     });
   });
+}
+
+/**
+ * A port that was free a moment ago, for a service started next. Not one the OS picks for port 0: that comes from
+ * the ephemeral range, which every outgoing connection also draws from, and on a busy machine one of them took such
+ * a port before the service bound it (EADDRINUSE in CI). Below that range only an explicit bind takes a port.
+ */
+export async function freePort(): Promise<number> {
+  const below = await ephemeralRangeStart();
+  const low = Math.min(20_000, Math.floor(below / 2));
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = await tryPort(low + Math.floor(Math.random() * (below - low)));
+    if (port !== undefined) return port;
+  }
+  const any = await tryPort(0);
+  if (any === undefined) throw new Error('no free port');
+  return any;
 }
 
 export async function waitForPort(port: number, host: string, timeoutMs: number, child?: ChildProcess): Promise<void> {

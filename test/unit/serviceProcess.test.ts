@@ -1,4 +1,7 @@
-// spawnService tells whoever started a service when it dies by itself, with its last words, and not when it is stopped.
+// spawnService tells whoever started a service when it dies by itself, with its last words, and not when it is stopped;
+// freePort hands out ports that outgoing connections do not take meanwhile.
+import { readFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { freePort, spawnService } from '../../src/stack/process.js';
 
@@ -38,5 +41,16 @@ describe('spawnService', () => {
     // stop() resolves once the process has closed: any report of its exit would already have been made.
     await service.stop();
     expect(reports).toEqual([]);
+  });
+});
+
+describe('freePort', () => {
+  it('gives ports below the ephemeral range, which outgoing connections draw from, and free to bind', async () => {
+    const [start] = (await readFile('/proc/sys/net/ipv4/ip_local_port_range', 'utf8')).trim().split(/\s+/).map(Number);
+    const ports = await Promise.all(Array.from({ length: 20 }, () => freePort()));
+    for (const port of ports) expect(port).toBeLessThan(start!);
+    const server = createServer();
+    await new Promise<void>((resolve, reject) => server.once('error', reject).listen(ports[0], '127.0.0.1', resolve));
+    await new Promise((resolve) => server.close(resolve));
   });
 });
