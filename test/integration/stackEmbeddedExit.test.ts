@@ -10,9 +10,12 @@ import { eventually } from '../support/harness.js';
 
 let stack: Child | undefined;
 let dataDir: string | undefined;
+let temporalPort: number | undefined;
 
 afterAll(async () => {
   await stack?.stop('SIGKILL');
+  // A test that failed before killing it leaves the stack's dev server behind: it runs in a process group of its own.
+  if (temporalPort) await devServerPid(temporalPort).then((pid) => process.kill(pid, 'SIGKILL'), () => undefined);
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
 
@@ -29,7 +32,8 @@ async function devServerPid(port: number): Promise<number> {
 describe('npm start with its embedded Temporal', () => {
   it('exits 1 with the reason when the Temporal dev server dies under it', async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'checkout-stack-exit-'));
-    const [port, temporalPort, temporalUiPort, metricsPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+    const [port, temporalUiPort, metricsPort] = await Promise.all([freePort(), freePort(), freePort()]);
+    temporalPort = await freePort();
     const baseUrl = `http://127.0.0.1:${port}`;
     // The suite's PostgreSQL stands in for the embedded one; Temporal is the stack's own (no TEMPORAL_ADDRESS).
     stack = startEntry('src/stack.ts', {

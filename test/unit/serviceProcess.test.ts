@@ -1,7 +1,7 @@
 // spawnService tells whoever started a service when it dies by itself, with its last words, and not when it is stopped;
 // freePort hands out ports that outgoing connections do not take meanwhile.
 import { readFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { freePort, spawnService } from '../../src/stack/process.js';
 
@@ -14,7 +14,6 @@ server.listen(Number(process.argv[1]), '127.0.0.1', () => console.log('listening
 `;
 
 async function send(port: number, text: string): Promise<void> {
-  const { connect } = await import('node:net');
   await new Promise<void>((resolve, reject) => {
     const socket = connect({ port, host: '127.0.0.1' }, () => socket.end(text, () => resolve()));
     socket.on('error', reject);
