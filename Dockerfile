@@ -15,7 +15,7 @@ COPY package.json package-lock.json ./
 RUN npm ci
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
-# The build also copies the SQL migrations next to the compiled migrator, and the CommonJS failure converter.
+# The build also copies the SQL migrations next to the compiled migrator, the CommonJS failure converter and MJML's thread.
 RUN npm run build
 
 # Production dependencies in their own stage, so the build toolchain never reaches the runtime image.

@@ -1,10 +1,10 @@
 // Lays out every email as MJML (responsive HTML) and as plain text with the same facts, in the buyer's language.
-import mjml2html from 'mjml';
 import { escapeHtml } from '../domain/html.js';
 import { formatMoney, type Money } from '../domain/money.js';
 import type { EmailKind, Locale } from '../domain/orders.js';
 import { LABELS, NUMBER_LOCALE, type AccountEmailData, type Copy, type EmailData, type Labels } from './copy.js';
 import { COPY } from './messages.js';
+import { compileMjml } from './mjml.js';
 
 export interface RenderedEmail {
   subject: string;
@@ -141,8 +141,8 @@ const MAX_LAYOUTS = 256;
 const layouts = new Map<string, string | null>();
 
 async function compile(source: string, what: string): Promise<string> {
-  const { html, errors } = await mjml2html(source, { validationLevel: 'strict' });
-  if (errors.length > 0) throw new Error(`MJML template ${what} is invalid: ${errors.map((e) => e.formattedMessage).join('; ')}`);
+  const { html, errors } = await compileMjml(source);
+  if (errors.length > 0) throw new Error(`MJML template ${what} is invalid: ${errors.join('; ')}`);
   return html;
 }
 

@@ -1,7 +1,9 @@
 // Every email kind in both languages: HTML and text snapshots (a template change shows in review), and the facts each must carry.
-import { describe, expect, it } from 'vitest';
+import { createRequire } from 'node:module';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { EMAIL_KINDS, LOCALES, type EmailKind, type Locale } from '../../src/domain/orders.js';
 import type { EmailData } from '../../src/email/copy.js';
+import { endMjmlThread, mjmlThreadRunning } from '../../src/email/mjml.js';
 import { forgetLayouts, keptLayouts, renderEmail, type RenderedEmail } from '../../src/email/templates.js';
 
 const SHOP = 'https://shop.example/shop';
@@ -182,5 +184,37 @@ describe('compiled layouts', () => {
     await renderEmail('purchase_confirmation', 'pl', { ...order, discount: { code: 'WIOSNA20', amount: { amount: 4360, currency: 'PLN' } } });
     await renderEmail('purchase_confirmation', 'pl', { ...order, customerName: 'Ola' });
     expect(keptLayouts()).toBe(3);
+  });
+});
+
+describe('the MJML thread', () => {
+  afterAll(() => endMjmlThread(30_000));
+
+  it('compiles away from the main thread, which never loads MJML', async () => {
+    forgetLayouts();
+    await render('welcome', 'en');
+    expect(mjmlThreadRunning()).toBe(true);
+    const loaded = Object.keys(createRequire(import.meta.url).cache).filter((path) => /[/\\]node_modules[/\\]mjml[^/\\]*[/\\]/.test(path));
+    expect(loaded).toEqual([]);
+  });
+
+  it('ends when idle, and the next new layout starts it again and gets the same HTML', async () => {
+    await endMjmlThread(50);
+    forgetLayouts();
+    const first = await render('purchase_confirmation', 'pl');
+    await vi.waitFor(() => expect(mjmlThreadRunning()).toBe(false), { timeout: 5_000, interval: 20 });
+    forgetLayouts();
+    const again = await render('purchase_confirmation', 'pl');
+    expect(again.html).toBe(first.html);
+  });
+
+  it('fails the compile a dying thread had, and the next email starts a new one', async () => {
+    await endMjmlThread(30_000);
+    forgetLayouts();
+    const cut = render('welcome', 'pl');
+    await endMjmlThread();
+    await expect(cut).rejects.toThrow(/MJML thread exited/);
+    await expect(render('welcome', 'pl')).resolves.toMatchObject({ subject: expect.any(String) });
+    expect(mjmlThreadRunning()).toBe(true);
   });
 });
