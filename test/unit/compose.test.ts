@@ -136,7 +136,7 @@ describe('docker-compose.yml', () => {
       expect(service(project, name).build, name).toEqual({ context: ROOT, dockerfile: 'Dockerfile' });
     }
     expect(service(project, 'api').command).toEqual(['node', 'dist/api/main.js']);
-    expect(service(project, 'worker').command).toEqual(['node', '--max-old-space-size=320', 'dist/worker.js']);
+    expect(service(project, 'worker').command).toEqual(['node', '--max-old-space-size=320', '--max-semi-space-size=16', 'dist/worker.js']);
   });
 
   it('takes every secret from the host environment, none from the file', async () => {
