@@ -22,15 +22,17 @@ type Reply = { id: number; html: string; errors: string[] } | { id: number; fail
 
 function start(): Thread {
   const worker = new Worker(new URL('./mjmlThread.cjs', import.meta.url));
-  // An idle thread must not keep a stopping process alive; a pending compile keeps its caller waiting anyway.
-  worker.unref();
   const started: Thread = { worker, pending: new Map() };
   worker.on('message', (reply: Reply) => {
     const waiting = started.pending.get(reply.id);
     started.pending.delete(reply.id);
     if ('failure' in reply) waiting?.reject(new Error(reply.failure));
     else waiting?.resolve(reply);
-    if (started.pending.size === 0) started.idle = setTimeout(() => void end(started), idleMs).unref();
+    if (started.pending.size === 0) {
+      // An idle thread must not keep a stopping process alive; a busy one must, or its caller's answer is lost.
+      worker.unref();
+      started.idle = setTimeout(() => void end(started), idleMs).unref();
+    }
   });
   // A thread that crashed or was ended fails what it still had; the next compile starts a new one.
   const fail = (why: string) => {
@@ -54,6 +56,7 @@ export function compileMjml(source: string): Promise<{ html: string; errors: str
   thread ??= start();
   const current = thread;
   clearTimeout(current.idle);
+  current.worker.ref();
   const id = nextId++;
   return new Promise((resolve, reject) => {
     current.pending.set(id, { resolve, reject });

@@ -1,5 +1,10 @@
 // Every email kind in both languages: HTML and text snapshots (a template change shows in review), and the facts each must carry.
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { EMAIL_KINDS, LOCALES, type EmailKind, type Locale } from '../../src/domain/orders.js';
 import type { EmailData } from '../../src/email/copy.js';
@@ -206,6 +211,25 @@ describe('the MJML thread', () => {
     forgetLayouts();
     const again = await render('purchase_confirmation', 'pl');
     expect(again.html).toBe(first.html);
+  });
+
+  it('keeps a process alive until its email is compiled, and lets it end once idle', async () => {
+    // A separate process, because only there does it show whether the thread holds its process too long or too little.
+    const dir = await mkdtemp(join(tmpdir(), 'mjml-alive-'));
+    const script = join(dir, 'render.mts');
+    const templates = new URL('../../src/email/templates.ts', import.meta.url).href;
+    // The second layout is compiled after the thread went idle once: a thread let go while idle must be held again.
+    const render = (locale: string) => `console.log((await renderEmail('setup_link', '${locale}', { customerName: 'Ala', shopUrl: 'https://shop.example', setupUrl: 'https://shop.example/s' })).subject);`;
+    await writeFile(script, [`const { renderEmail } = await import(${JSON.stringify(templates)});`, render('en'), 'await new Promise((r) => setTimeout(r, 50));', render('pl'), ''].join('\n'));
+    try {
+      const started = Date.now();
+      const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', script], { cwd: new URL('../../', import.meta.url), timeout: 20_000 });
+      expect(stdout.trim().split('\n')).toEqual(['Set the password for your account', 'Ustaw hasło do swojego konta']);
+      // It ended on its own, well before the thread's 30 s idle timer would have ended the thread.
+      expect(Date.now() - started).toBeLessThan(20_000);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('fails the compile a dying thread had, and the next email starts a new one', async () => {
