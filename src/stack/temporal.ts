@@ -19,6 +19,8 @@ export interface TemporalDevServerOptions {
   port: number;
   uiPort?: number;
   dbFile?: string;
+  /** Where its Prometheus metrics are served; a free port of the CLI's choosing when not given. */
+  metricsPort?: number;
   log?: (line: string) => void;
   onUnexpectedExit?: (why: string) => void;
 }
@@ -27,10 +29,13 @@ export async function startTemporalDevServer(opts: TemporalDevServerOptions): Pr
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(opts.port), '--log-level', 'error'];
   args.push(...(opts.uiPort ? ['--ui-port', String(opts.uiPort)] : ['--headless']));
   if (opts.dbFile) args.push('--db-filename', opts.dbFile);
+  if (opts.metricsPort) args.push('--metrics-port', String(opts.metricsPort));
   for (const key of SEARCH_ATTRIBUTES) args.push('--search-attribute', `${key.name}=${CLI_TYPE[key.type]}`);
   // WAL and no fsync: Temporal's own CI settings for the SQLite store; a dev server trades durability on power loss for speed.
   args.push('--sqlite-pragma', 'journal_mode=WAL', '--sqlite-pragma', 'synchronous=OFF');
   args.push('--dynamic-config-value', 'frontend.enableExecuteMultiOperation=true');
+  // An activity scheduled by a workflow task comes back in that task's answer, not through a task queue round trip.
+  args.push('--dynamic-config-value', 'system.enableActivityEagerExecution=true');
   const service = await spawnService('temporal', opts.cliPath, args, { readyPort: opts.port, log: opts.log, onUnexpectedExit: opts.onUnexpectedExit });
   return { ...service, address: `127.0.0.1:${opts.port}` };
 }

@@ -23,6 +23,8 @@ declare module 'vitest' {
   export interface ProvidedContext {
     databaseUrl: string;
     temporalAddress: string;
+    /** The Temporal dev server's Prometheus endpoint. */
+    temporalMetricsUrl: string;
     stripeMockPort: number;
     smtpUrl: string;
     mailboxUrl: string;
@@ -58,7 +60,7 @@ export default async function setup(project: TestProject) {
   const tools = loadToolsConfig();
   const [temporalCli, stripeMock] = await Promise.all([resolveTool(TEMPORAL_CLI, tools), resolveTool(STRIPE_MOCK, tools)]);
   const root = await mkdtemp(join(tmpdir(), 'checkout-it-'));
-  const [pgPort, temporalPort, stripePort] = await Promise.all([freePort(), freePort(), freePort()]);
+  const [pgPort, temporalPort, temporalMetricsPort, stripePort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
 
   // Every file shares these servers: one that dies takes the rest of the run with it, and the files' own errors
   // (timeouts, refused connections) would not say which or why. Said when it happens, and again after the summary.
@@ -69,7 +71,7 @@ export default async function setup(project: TestProject) {
   };
   const [pg, temporal, stripe, mailbox, bundle] = await Promise.all([
     startEmbeddedPostgres({ dataDir: join(root, 'pg'), port: pgPort, database: 'checkout' }),
-    startTemporalDevServer({ cliPath: temporalCli, port: temporalPort, onUnexpectedExit }),
+    startTemporalDevServer({ cliPath: temporalCli, port: temporalPort, metricsPort: temporalMetricsPort, onUnexpectedExit }),
     // Its HTTPS side would take the fixed port 12112 and collide with any other run on the machine: let the OS pick.
     spawnService('stripe-mock', stripeMock, ['-http-addr', `127.0.0.1:${stripePort}`, '-https-addr', '127.0.0.1:'], { readyPort: stripePort, onUnexpectedExit }),
     startDevMailbox({ port: 0 }),
@@ -86,6 +88,7 @@ export default async function setup(project: TestProject) {
 
   project.provide('databaseUrl', pg.url);
   project.provide('temporalAddress', temporal.address);
+  project.provide('temporalMetricsUrl', `http://127.0.0.1:${temporalMetricsPort}/metrics`);
   project.provide('stripeMockPort', stripePort);
   project.provide('smtpUrl', `smtp://127.0.0.1:${mailbox.port}`);
   project.provide('mailboxUrl', `http://127.0.0.1:${viewerPort}`);

@@ -128,6 +128,8 @@ describe('docker-compose.yml', () => {
     const dynamic = parse(await readFile(join(dir, 'docker.yaml'), 'utf8')) as Record<string, { value: unknown }[]>;
     expect(dynamic['limit.maxIDLength']?.[0]?.value).toBe(255);
     expect(dynamic['system.forceSearchAttributesCacheRefreshOnRead']?.[0]?.value).toBe(true);
+    // As on the dev server that `npm start`, the tests and the bench run (eagerActivities.test.ts).
+    expect(dynamic['system.enableActivityEagerExecution']?.[0]?.value).toBe(true);
   });
 
   it('builds api and worker from the repository Dockerfile and picks their entry points', () => {
