@@ -5,7 +5,7 @@ import type { TransitionResult } from '../db/orders.js';
 import { DomainError } from '../domain/errors.js';
 import type { Mailer } from '../email/transport.js';
 import type { Metrics } from '../observability/metrics.js';
-import type { PaymentProviders } from '../payments/index.js';
+import { enabledProvider, type PaymentProviders } from '../payments/index.js';
 import type { PaymentProvider } from '../payments/provider.js';
 
 export interface ActivityDeps {
@@ -26,7 +26,7 @@ export interface ActivityDeps {
 
 /** The order's provider, or a business error: an order for a provider this worker lacks cannot be helped by retrying. */
 export function providerFor(payments: PaymentProviders, name: string): PaymentProvider {
-  const p = payments[name as keyof PaymentProviders];
+  const p = enabledProvider(payments, name);
   if (!p) throw new DomainError('provider_unavailable', `Payment provider ${name} is not configured.`, 'unprocessable');
   return p;
 }

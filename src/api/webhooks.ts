@@ -7,6 +7,7 @@ import type { Sql } from '../db/client.js';
 import { recordAndQueueWebhookEvent } from '../db/webhookEvents.js';
 import { isStaleEvent, PROVIDERS, type ProviderName } from '../domain/orders.js';
 import type { WebhookOutcome } from '../observability/metrics.js';
+import { enabledProvider } from '../payments/index.js';
 import type { VerifiedWebhook } from '../payments/provider.js';
 import { orderWorkflowId } from '../workflows/definitions.js';
 import type { ApiDeps } from './deps.js';
@@ -58,7 +59,7 @@ export function webhookRoutes(deps: ApiDeps) {
 
   router.post('/api/v1/webhooks/:provider', async (c) => {
     const name = c.req.param('provider') as ProviderName;
-    const provider = payments[name];
+    const provider = enabledProvider(payments, name);
     if (!provider) throw new DomainError('provider_not_found', `No enabled payment provider is called ${name}.`, 'not_found');
     const rawBody = await c.req.text();
     const count = (outcome: WebhookOutcome) => deps.metrics.webhooks.inc({ provider: name, outcome });

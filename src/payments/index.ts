@@ -12,6 +12,11 @@ import { createStripeProvider } from './stripe.js';
 
 export type PaymentProviders = Partial<Record<ProviderName, PaymentProvider>>;
 
+/** The enabled provider called `name`, for a name from outside (a URL, a stored row); never one of Object's own keys. */
+export function enabledProvider(payments: PaymentProviders, name: string): PaymentProvider | undefined {
+  return Object.hasOwn(payments, name) ? payments[name as ProviderName] : undefined;
+}
+
 export function createPaymentProviders(config: Pick<Config, 'stripe' | 'sandbox' | 'payu' | 'paypal' | 'postfinance' | 'bankTransfer' | 'publicUrl'>, sql: Sql): PaymentProviders {
   const providers: PaymentProviders = {};
   if (config.stripe) providers.stripe = createStripeProvider(config.stripe);

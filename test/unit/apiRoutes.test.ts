@@ -156,6 +156,12 @@ describe('webhooks are acknowledged only once they are held', () => {
     expect((await bodyOf(res)).error.code).toBe('provider_not_found');
   });
 
+  it.each(['__proto__', 'constructor', 'toString'])("a name every object has, %s, is no provider: 404, not 500 (found by schemathesis)", async (name) => {
+    const res = await createApp(fakeApiDeps({ payments: { sandbox } })).request(`/api/v1/webhooks/${name}`, json({}));
+    expect(res.status).toBe(404);
+    expect((await bodyOf(res)).error.code).toBe('provider_not_found');
+  });
+
   it('an event that cannot be recorded (database down) is 503, so the provider retries', async () => {
     const down = Object.assign(new Error('Connection terminated'), { code: 'CONNECTION_CLOSED' });
     const res = await createApp(fakeApiDeps({ payments: { sandbox }, sql: fakeSql([down]) })).request('/api/v1/webhooks/sandbox', json({}));
