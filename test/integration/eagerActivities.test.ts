@@ -3,6 +3,7 @@ import { temporal } from '@temporalio/proto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { orderWorkflowId } from '../../src/workflows/definitions.js';
 import { checkout, eventually, finished, packageId, sandboxAction, startHarness, uniqueEmail, type Harness } from '../support/harness.js';
+import { sumSamples } from '../support/prometheus.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -14,9 +15,7 @@ afterAll(async () => h?.close());
 async function eagerStarts(): Promise<number> {
   const text = await (await fetch(inject('temporalMetricsUrl'))).text();
   // Its Prometheus labels spell every character outside [A-Za-z0-9_] as '_'.
-  const queue = `taskqueue="${h.config.temporal.taskQueue.replace(/[^A-Za-z0-9_]/g, '_')}"`;
-  const lines = text.split('\n').filter((line) => line.startsWith('activity_eager_execution{') && line.includes(queue));
-  return lines.reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
+  return sumSamples(text, 'activity_eager_execution', { taskqueue: h.config.temporal.taskQueue.replace(/[^A-Za-z0-9_]/g, '_') });
 }
 
 describe('eager activity dispatch', () => {

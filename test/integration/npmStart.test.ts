@@ -9,6 +9,7 @@ import { connectTemporal } from '../../src/temporalClient.js';
 import { reconcileScheduleId, retentionScheduleId } from '../../src/workflows/definitions.js';
 import { startEntry, type Child } from '../support/child.js';
 import { eventually, postJson, sandboxAction, uniqueEmail } from '../support/harness.js';
+import { sample } from '../support/prometheus.js';
 
 // A month between runs and a ten-year retention: this stack's schedules never touch the orders of other test files.
 const MONTH = String(30 * 24 * 3600);
@@ -57,8 +58,7 @@ afterAll(async () => {
 async function metric(series: string): Promise<number> {
   const res = await fetch(`${baseUrl}/metrics`);
   expect(res.status).toBe(200);
-  const line = (await res.text()).split('\n').find((l) => l.startsWith(`${series} `));
-  return line === undefined ? 0 : Number(line.slice(series.length + 1));
+  return sample(await res.text(), series) ?? 0;
 }
 
 const SERIES = {

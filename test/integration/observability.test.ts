@@ -8,6 +8,7 @@ import { startTracing, type Tracing } from '../../src/observability/tracing.js';
 import { CUSTOMER_EMAIL, orderWorkflowId } from '../../src/workflows/definitions.js';
 import { FIXTURE_PAYLOAD_KEY, HISTORY_JSON } from '../support/histories.js';
 import { admin, ADMIN_TOKEN, checkout, eventually, recordHistory, packageId, post, postJson, sandboxAction, setRejected, startHarness, uiLines, uniqueEmail, waitForStatus, type Harness } from '../support/harness.js';
+import { sample } from '../support/prometheus.js';
 
 const BUYER_NAME = `Zofia Obserwowana ${randomBytes(3).toString('hex')}`;
 const spans = new InMemorySpanExporter();
@@ -47,12 +48,6 @@ async function scrape(): Promise<string> {
   expect(res.status).toBe(200);
   expect(res.headers.get('content-type')).toContain('text/plain');
   return res.text();
-}
-
-/** The value of one series in Prometheus text, e.g. `checkout_webhooks_total{provider="sandbox",outcome="queued"}`. */
-function sample(text: string, series: string): number | undefined {
-  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
-  return line === undefined ? undefined : Number(line.slice(series.length + 1));
 }
 
 describe('metrics after one purchase', () => {
