@@ -20,8 +20,8 @@ async function persistenceCalls(): Promise<{ created: number; metadataReads: num
 
 describe('the dev server under checkout load', () => {
   it('reads its search attributes from its store less often than it starts workflows', async () => {
-    // With the CLI's default (a refresh on every read), each start with search attributes reads the cluster metadata
-    // about three times; with the cache, each service reads it about once a minute, however many runs start.
+    // With the CLI's default (a refresh on every read), a checkout reads the cluster metadata about ten times (its
+    // start, its upsert, their visibility writes); with the cache, each service reads it once a minute at most.
     const before = await persistenceCalls();
     const starts = 8;
     const chatbot = await packageId(h.sql, 'chatbot-rag');
