@@ -11,7 +11,9 @@ ARG NODE_IMAGE=node:24.18.0-bookworm-slim@sha256:6f7b03f7c2c8e2e784dcf9295400527
 
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
+# npm ci ends with the package's postinstall, which patches dependencies (scripts/patchDependencies.js): it must be here.
 COPY package.json package-lock.json ./
+COPY scripts/patchDependencies.js ./scripts/
 RUN npm ci
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
@@ -22,6 +24,7 @@ RUN npm run build
 FROM ${NODE_IMAGE} AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
+COPY scripts/patchDependencies.js ./scripts/
 RUN npm ci --omit=dev && npm cache clean --force
 
 FROM ${NODE_IMAGE} AS runtime

@@ -1,54 +1,92 @@
-// postinstall: fixes a postgres.js 3.4.9 bug that crashes the process when PostgreSQL goes away inside a transaction.
+// postinstall: small fixes to dependencies, each carried until its upstream ships one (docs/decisions.md says why each).
 //
-// Upstream: porsager/postgres#1066, #1154, #1208 (open; unfixed in the newest release, 3.4.9). In src/connection.js a
-// small write is flushed from a setImmediate; a write after the socket closed (the ROLLBACK of a transaction whose
-// connection died) throws "Cannot read properties of null (reading 'write')" outside any promise. The guard rejects
-// that write's queries with CONNECTION_CLOSED instead, and teardown clears the flush handle it used to leave set (a
-// connection left so never flushed again). Found by `npm run chaos` (a worker crashed when PostgreSQL stopped);
-// test/integration/connectionLoss.test.ts fails without this. Plain text edits, idempotent, checked against the
-// installed version; delete this file once upstream ships the fix.
+// Plain text edits, idempotent (a marker says a file is done), each checked against the version it was written for: a
+// different installed version is left alone with a warning, so an upgrade never silently carries a stale edit. Delete
+// an entry once upstream ships the fix; delete this file with the last one.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import process from 'node:process';
 
-const MARK = '/* durable-checkout: closed-socket write fix */';
-const PATCHED_VERSION = '3.4.9';
-const EDITS = [
-  [
-    '  function nextWrite(fn) {\n    const x = socket.write(chunk, fn)',
-    `  function nextWrite(fn) {\n    if (!socket) { ${MARK}\n      nextWriteTimer !== null && clearImmediate(nextWriteTimer)\n      chunk = nextWriteTimer = null\n      error(Errors.connection('CONNECTION_CLOSED', options))\n      return false\n    }\n    const x = socket.write(chunk, fn)`,
-  ],
-  // Both teardown paths: drop the handle and the bytes meant for the dead socket, so the next connection starts clean.
-  ['    clearImmediate(nextWriteTimer)\n    if (socket) {', '    clearImmediate(nextWriteTimer)\n    chunk = nextWriteTimer = null\n    if (socket) {'],
-  ['    clearImmediate(nextWriteTimer)\n    socket.removeListener', '    clearImmediate(nextWriteTimer)\n    chunk = nextWriteTimer = null\n    socket.removeListener'],
+const PATCHES = [
+  {
+    // A postgres.js 3.4.9 bug crashed the process when PostgreSQL went away inside a transaction. Upstream:
+    // porsager/postgres#1066, #1154, #1208 (open). In src/connection.js a small write is flushed from a setImmediate; a
+    // write after the socket closed (the ROLLBACK of a transaction whose connection died) threw "Cannot read properties
+    // of null (reading 'write')" outside any promise. The guard rejects that write's queries with CONNECTION_CLOSED
+    // instead, and teardown clears the flush handle it used to leave set (a connection left so never flushed again).
+    // Found by `npm run chaos`; test/integration/connectionLoss.test.ts fails without it.
+    name: 'postgres',
+    version: '3.4.9',
+    why: 'the closed-socket write fix (porsager/postgres#1208)',
+    files: ['src/connection.js', 'cjs/src/connection.js', 'cf/src/connection.js'],
+    mark: '/* durable-checkout: closed-socket write fix */',
+    edits: (mark) => [
+      [
+        '  function nextWrite(fn) {\n    const x = socket.write(chunk, fn)',
+        `  function nextWrite(fn) {\n    if (!socket) { ${mark}\n      nextWriteTimer !== null && clearImmediate(nextWriteTimer)\n      chunk = nextWriteTimer = null\n      error(Errors.connection('CONNECTION_CLOSED', options))\n      return false\n    }\n    const x = socket.write(chunk, fn)`,
+      ],
+      // Both teardown paths: drop the handle and the bytes meant for the dead socket, so the next connection starts clean.
+      ['    clearImmediate(nextWriteTimer)\n    if (socket) {', '    clearImmediate(nextWriteTimer)\n    chunk = nextWriteTimer = null\n    if (socket) {'],
+      ['    clearImmediate(nextWriteTimer)\n    socket.removeListener', '    clearImmediate(nextWriteTimer)\n    chunk = nextWriteTimer = null\n    socket.removeListener'],
+    ],
+  },
+  {
+    // The Temporal worker's promise hook (stack traces for the UI's Stack Trace tab) runs for every promise a workflow
+    // thread creates, and each time compiled two functions with the Function constructor of the promise's realm, only
+    // to read `globalThis.__TEMPORAL_ACTIVATOR__` and `globalThis.Error` there (and once more when the promise
+    // settled). The edit compiles each getter once per realm and calls it as before: the globals are still read at
+    // each call, so what the hook records is unchanged. It was a quarter of the worker's CPU per order (docs/decisions.md,
+    // "The workflow thread compiles its realm getters once"); test/unit/dependencyPatches.test.ts fails without it.
+    name: '@temporalio/worker',
+    version: '1.24.0',
+    why: 'the promise hook compiling its realm getters once',
+    files: ['lib/workflow/vm-shared.js'],
+    mark: '/* durable-checkout: realm getters compiled once */',
+    edits: (mark) => [
+      [
+        "function getActivator(promise) {\n    // Access the global scope associated with the promise (unique per workflow - vm.context)\n    // See for reference https://github.com/patriksimek/vm2/issues/32\n    const ctor = promise.constructor.constructor;\n    return ctor('return globalThis.__TEMPORAL_ACTIVATOR__')();\n}",
+        `${mark}\nconst realmGetters = new WeakMap();\nfunction realmGetter(ctor, name) {\n    let getters = realmGetters.get(ctor);\n    if (!getters) {\n        getters = { activator: ctor('return globalThis.__TEMPORAL_ACTIVATOR__'), error: ctor('return globalThis.Error') };\n        realmGetters.set(ctor, getters);\n    }\n    return getters[name];\n}\nfunction getActivator(promise) {\n    // Access the global scope associated with the promise (unique per workflow - vm.context)\n    // See for reference https://github.com/patriksimek/vm2/issues/32\n    const ctor = promise.constructor.constructor;\n    return realmGetter(ctor, 'activator')();\n}`,
+      ],
+      ["                    const ErrorCtor = fn('return globalThis.Error')();", "                    const ErrorCtor = realmGetter(fn, 'error')();"],
+    ],
+  },
 ];
 
 const require = createRequire(import.meta.url);
-let root;
-try {
-  // Its exports map hides package.json: start from the entry point and climb to the package's folder.
-  root = dirname(require.resolve('postgres'));
-  const isPackageRoot = (dir) => existsSync(join(dir, 'package.json')) && JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).name === 'postgres';
-  while (!isPackageRoot(root)) {
-    if (root === dirname(root)) process.exit(0);
-    root = dirname(root);
+
+/** The installed package's folder, or undefined when it is not installed (a partial install: nothing to patch). */
+function packageRoot(name) {
+  try {
+    // An exports map may hide package.json: start from the entry point and climb to the package's folder.
+    let dir = dirname(require.resolve(name));
+    const isRoot = (d) => existsSync(join(d, 'package.json')) && JSON.parse(readFileSync(join(d, 'package.json'), 'utf8')).name === name;
+    while (!isRoot(dir)) {
+      if (dir === dirname(dir)) return undefined;
+      dir = dirname(dir);
+    }
+    return dir;
+  } catch {
+    return undefined;
   }
-} catch {
-  process.exit(0); // Not installed (a partial install): nothing to patch.
 }
-const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
-if (version !== PATCHED_VERSION) {
-  process.stderr.write(`patchDependencies: postgres ${version} installed; the fix was written for ${PATCHED_VERSION}. Check whether upstream fixed #1208 and drop or update scripts/patchDependencies.js.\n`);
-  process.exit(0);
-}
-for (const file of ['src/connection.js', 'cjs/src/connection.js', 'cf/src/connection.js']) {
-  const path = join(root, file);
-  let text = readFileSync(path, 'utf8');
-  if (text.includes(MARK)) continue;
-  for (const [from, to] of EDITS) {
-    if (!text.includes(from)) throw new Error(`patchDependencies: ${path} does not contain the expected code; cannot apply the postgres.js fix.`);
-    text = text.replace(from, to);
+
+for (const patch of PATCHES) {
+  const root = packageRoot(patch.name);
+  if (!root) continue;
+  const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+  if (version !== patch.version) {
+    process.stderr.write(`patchDependencies: ${patch.name} ${version} installed; ${patch.why} was written for ${patch.version}. Check whether upstream has it and drop or update its entry in scripts/patchDependencies.js.\n`);
+    continue;
   }
-  writeFileSync(path, text);
+  for (const file of patch.files) {
+    const path = join(root, file);
+    let text = readFileSync(path, 'utf8');
+    if (text.includes(patch.mark)) continue;
+    for (const [from, to] of patch.edits(patch.mark)) {
+      if (!text.includes(from)) throw new Error(`patchDependencies: ${path} does not contain the expected code; cannot apply ${patch.why}.`);
+      text = text.replace(from, to);
+    }
+    writeFileSync(path, text);
+  }
 }
