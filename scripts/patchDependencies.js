@@ -36,8 +36,8 @@ const PATCHES = [
     // thread creates, and each time compiled two functions with the Function constructor of the promise's realm, only
     // to read `globalThis.__TEMPORAL_ACTIVATOR__` and `globalThis.Error` there (and once more when the promise
     // settled). The edit compiles each getter once per realm and calls it as before: the globals are still read at
-    // each call, so what the hook records is unchanged. It was a quarter of the worker's CPU per order (docs/decisions.md,
-    // "The workflow thread compiles its realm getters once"); test/unit/dependencyPatches.test.ts fails without it.
+    // each call, so what the hook records is unchanged. Measured in docs/decisions.md ("The workflow thread compiles its
+    // realm getters once"); test/unit/dependencyPatches.test.ts fails without it.
     name: '@temporalio/worker',
     version: '1.24.0',
     why: 'the promise hook compiling its realm getters once',
