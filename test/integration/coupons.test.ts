@@ -315,4 +315,17 @@ describe('what the document allows is what the API accepts', () => {
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe('invalid_request');
   });
+
+  it('refuses validity instants written outside years 1000 to 8999, which come back from PostgreSQL as text JavaScript misreads', async () => {
+    // 0028 came back as an invalid date (500 on create, and on every later list: schemathesis found it); 0099 as 1999.
+    for (const validFrom of ['0028-08-01T00:01:02Z', '0099-08-01T00:00:00Z', '0999-12-31T23:59:59Z', '9000-01-01T00:00:00Z']) {
+      const res = await admin(h, 'POST', '/coupons', { code: newCode('Y99'), kind: 'percent', percent: 10, validFrom });
+      expect(res.status, validFrom).toBe(400);
+      expect(res.body.error.code).toBe('invalid_request');
+    }
+    const year1000 = await admin(h, 'POST', '/coupons', { code: newCode('Y1K'), kind: 'percent', percent: 10, validFrom: '1000-01-01T00:00:00Z' });
+    expect(year1000.status).toBe(201);
+    expect(year1000.body.validFrom).toBe('1000-01-01T00:00:00.000Z');
+    expect((await admin(h, 'GET', '/coupons?limit=100')).status).toBe(200);
+  });
 });
