@@ -1,8 +1,9 @@
 // postinstall: small fixes to dependencies, each carried until its upstream ships one (docs/decisions.md says why each).
 //
-// Plain text edits, idempotent (a marker says a file is done), each checked against the version it was written for: a
-// different installed version is left alone with a warning, so an upgrade never silently carries a stale edit. Delete
-// an entry once upstream ships the fix; delete this file with the last one.
+// Plain text edits, each checked against the version it was written for: a different installed version is left alone
+// with a warning, so an upgrade never silently carries a stale edit. An edit whose result is already there is skipped,
+// so the script can run again, and an edit added later reaches a tree patched before it. Delete an entry once upstream
+// ships the fix; delete this file with the last one.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -37,10 +38,14 @@ const PATCHES = [
     // to read `globalThis.__TEMPORAL_ACTIVATOR__` and `globalThis.Error` there (and once more when the promise
     // settled). The edit compiles each getter once per realm and calls it as before: the globals are still read at
     // each call, so what the hook records is unchanged. Measured in docs/decisions.md ("The workflow thread compiles its
-    // realm getters once"); test/unit/dependencyPatches.test.ts fails without it.
+    // realm getters once"). What remained of the hook's cost (the stack capture, and V8's slower promises while any hook
+    // is installed) was still a fifth of the worker's CPU per checkout, so the hook is installed only when
+    // WORKER_WORKFLOW_STACK_TRACES is true (src/config/worker.ts; docs/decisions.md, "Workflow stack traces are opt-in").
+    // Without it the stack-trace queries answer that stack traces are not enabled on this worker, as the SDK does where
+    // promise hooks do not exist. test/unit/dependencyPatches.test.ts fails without either edit.
     name: '@temporalio/worker',
     version: '1.24.0',
-    why: 'the promise hook compiling its realm getters once',
+    why: 'the promise hook compiling its realm getters once and installed only on request',
     files: ['lib/workflow/vm-shared.js'],
     mark: '/* durable-checkout: realm getters compiled once */',
     edits: (mark) => [
@@ -49,6 +54,10 @@ const PATCHES = [
         `${mark}\nconst realmGetters = new WeakMap();\nfunction realmGetter(ctor, name) {\n    let getters = realmGetters.get(ctor);\n    if (!getters) {\n        getters = { activator: ctor('return globalThis.__TEMPORAL_ACTIVATOR__'), error: ctor('return globalThis.Error') };\n        realmGetters.set(ctor, getters);\n    }\n    return getters[name];\n}\nfunction getActivator(promise) {\n    // Access the global scope associated with the promise (unique per workflow - vm.context)\n    // See for reference https://github.com/patriksimek/vm2/issues/32\n    const ctor = promise.constructor.constructor;\n    return realmGetter(ctor, 'activator')();\n}`,
       ],
       ["                    const ErrorCtor = fn('return globalThis.Error')();", "                    const ErrorCtor = realmGetter(fn, 'error')();"],
+      [
+        '            this.overridePrepareStackTrace();\n            this.setPromiseHook();',
+        "            this.overridePrepareStackTrace();\n            // durable-checkout: the promise hook only when asked for (WORKER_WORKFLOW_STACK_TRACES)\n            if (/^(true|1)$/.test(process.env.WORKER_WORKFLOW_STACK_TRACES ?? '')) this.setPromiseHook();",
+      ],
     ],
   },
 ];
@@ -81,12 +90,13 @@ for (const patch of PATCHES) {
   }
   for (const file of patch.files) {
     const path = join(root, file);
-    let text = readFileSync(path, 'utf8');
-    if (text.includes(patch.mark)) continue;
+    const before = readFileSync(path, 'utf8');
+    let text = before;
     for (const [from, to] of patch.edits(patch.mark)) {
+      if (text.includes(to)) continue;
       if (!text.includes(from)) throw new Error(`patchDependencies: ${path} does not contain the expected code; cannot apply ${patch.why}.`);
       text = text.replace(from, to);
     }
-    writeFileSync(path, text);
+    if (text !== before) writeFileSync(path, text);
   }
 }

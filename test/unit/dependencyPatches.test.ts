@@ -11,14 +11,16 @@ const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /**
- * In a process of its own (the hook is global to its thread): the worker's promise hook, installed as a workflow thread
- * installs it, watches promises made in a workflow-like realm whose Function constructor counts its calls. The hook
- * records a stack for each pending promise, as the UI's Stack Trace tab needs, and compiles its getters once per realm.
+ * In a process of its own (the hook is global to its thread): the worker's global handlers, installed as a workflow
+ * thread installs them, watch promises made in a workflow-like realm whose Function constructor counts its calls. With
+ * stack traces asked for, the hook records a stack for each pending promise (what the UI's Stack Trace tab shows) and
+ * compiles its getters once per realm; without, no hook is installed and nothing is recorded.
  */
 const HOOK_PROBE = `
 const vm = require('node:vm');
 const { GlobalHandlers } = require('@temporalio/worker/lib/workflow/vm-shared.js');
-new GlobalHandlers().install();
+const handlers = new GlobalHandlers();
+handlers.install();
 let compiles = 0;
 const context = vm.createContext({ countCompile: () => compiles++ });
 vm.runInContext(\`
@@ -29,17 +31,33 @@ vm.runInContext(\`
 compiles = 0;
 vm.runInContext('globalThis.pending = Array.from({ length: 50 }, () => new Promise(() => {}));', context, { filename: 'probe-workflow.js' });
 const stacks = [...context.__TEMPORAL_ACTIVATOR__.promiseStackStore.promiseToStack.values()];
-console.log(JSON.stringify({ compiles, recorded: stacks.length, fromProbe: stacks.filter((s) => s.formatted.includes('probe-workflow.js')).length }));
+console.log(JSON.stringify({ installed: handlers.promiseHookInstalled, compiles, recorded: stacks.length, fromProbe: stacks.filter((s) => s.formatted.includes('probe-workflow.js')).length }));
 `;
 
 describe('dependency patches', () => {
-  it("the Temporal worker's promise hook records every workflow promise's stack and compiles its realm getters once", async () => {
-    const { stdout } = await run(process.execPath, ['-e', HOOK_PROBE], { cwd: ROOT });
-    const probe = JSON.parse(stdout) as { compiles: number; recorded: number; fromProbe: number };
+  /** The probe's findings with WORKER_WORKFLOW_STACK_TRACES set to `value`, or unset. */
+  async function probeHook(value?: string) {
+    const env = { ...process.env };
+    delete env.WORKER_WORKFLOW_STACK_TRACES;
+    if (value !== undefined) env.WORKER_WORKFLOW_STACK_TRACES = value;
+    const { stdout } = await run(process.execPath, ['-e', HOOK_PROBE], { cwd: ROOT, env });
+    return JSON.parse(stdout) as { installed: boolean; compiles: number; recorded: number; fromProbe: number };
+  }
+
+  it("the Temporal worker's promise hook, when asked for, records every workflow promise's stack and compiles its realm getters once", async () => {
+    const probe = await probeHook('true');
+    expect(probe.installed).toBe(true);
     expect(probe.recorded).toBe(50);
     expect(probe.fromProbe).toBe(50);
     // Unpatched, every promise compiled two functions (the activator and Error getters): 100 here.
     expect(probe.compiles).toBeLessThanOrEqual(2);
+  });
+
+  it("the Temporal worker's promise hook is not installed unless WORKER_WORKFLOW_STACK_TRACES asks for it", async () => {
+    for (const value of [undefined, 'false', '0']) {
+      expect(await probeHook(value), String(value)).toEqual({ installed: false, compiles: 0, recorded: 0, fromProbe: 0 });
+    }
+    expect((await probeHook('1')).installed).toBe(true);
   });
 
   it('are applied in every Docker stage that installs packages: the postinstall script is there before npm ci', async () => {
