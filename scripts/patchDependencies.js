@@ -39,7 +39,7 @@ const PATCHES = [
     // settled). The edit compiles each getter once per realm and calls it as before: the globals are still read at
     // each call, so what the hook records is unchanged. Measured in docs/decisions.md ("The workflow thread compiles its
     // realm getters once"). What remained of the hook's cost (the stack capture, and V8's slower promises while any hook
-    // is installed) was still a fifth of the worker's CPU per checkout, so the hook is installed only when
+    // is installed) was still a quarter of the worker's CPU per checkout, so the hook is installed only when
     // WORKER_WORKFLOW_STACK_TRACES is true (src/config/worker.ts; docs/decisions.md, "Workflow stack traces are opt-in").
     // Without it the stack-trace queries answer that stack traces are not enabled on this worker, as the SDK does where
     // promise hooks do not exist. test/unit/dependencyPatches.test.ts fails without either edit.
