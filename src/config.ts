@@ -1,5 +1,6 @@
 // The only reader of process.env: defaults, then env overrides, then one validation that reports every error.
 import { z } from 'zod';
+import { envBool } from './config/envBool.js';
 import { createHmac } from 'node:crypto';
 import { beyondDemoChecks, demoMode, persistedDemoSecrets, productionChecks, type DemoSecretSource } from './config/demo.js';
 import { observabilityConfig, observabilityCrossChecks, observabilityEnv, type ObservabilityConfig } from './config/observability.js';
@@ -7,14 +8,13 @@ import { paymentConfig, paymentCrossChecks, paymentEnv, type PaymentConfig } fro
 import { temporalCrossChecks, temporalEnv, temporalSecurity, type TemporalSecurity } from './config/temporal.js';
 import { workerConfig, workerCrossChecks, workerEnv, type WorkerConfig } from './config/worker.js';
 
-const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 const port = z.coerce.number().int().min(0).max(65535);
 const optionalUrl = z.string().url().optional();
 
 const envSchema = z.object({
   // Unset is not development: what a process may do without settings depends on demo mode (src/config/demo.ts).
   NODE_ENV: z.enum(['development', 'production', 'test']).optional(),
-  DEMO_MODE: bool.optional(),
+  DEMO_MODE: envBool.optional(),
   HOST: z.string().default('127.0.0.1'),
   PORT: port.default(3000),
   PUBLIC_URL: z.string().url().optional(),
@@ -37,7 +37,7 @@ const envSchema = z.object({
   STRIPE_API_PORT: port.optional(),
   STRIPE_API_PROTOCOL: z.enum(['http', 'https']).optional(),
 
-  SANDBOX_ENABLED: bool.optional(),
+  SANDBOX_ENABLED: envBool.optional(),
   SANDBOX_WEBHOOK_SECRET: z.string().min(16).optional(),
   ...paymentEnv,
   ...observabilityEnv,

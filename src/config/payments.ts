@@ -1,10 +1,10 @@
 // Payment providers' settings: each provider is enabled when its settings are all present, and absent otherwise.
 import { z } from 'zod';
+import { envBool } from './envBool.js';
 import { normaliseIban } from '../domain/iban.js';
 import type { ProviderName } from '../domain/orders.js';
 
 const DAY = 24 * 60 * 60;
-const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 const seconds = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 const trimSlash = (url: string) => url.replace(/\/+$/, '');
 
@@ -27,7 +27,7 @@ export const paymentEnv = {
   POSTFINANCE_USER_ID: z.coerce.number().int().positive().optional(),
   POSTFINANCE_AUTH_KEY: z.string().optional(),
 
-  BANK_TRANSFER_ENABLED: bool.optional(),
+  BANK_TRANSFER_ENABLED: envBool.optional(),
   BANK_ACCOUNT_NAME: z.string().trim().min(1).max(140).optional(),
   BANK_ACCOUNT_IBAN: z.string().optional(),
   // Currencies the account takes transfers in, comma-separated ISO codes.

@@ -1,14 +1,14 @@
 // How processes reach Temporal: address and namespace, and TLS, mTLS or an API key for a secured cluster or Temporal Cloud.
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { envBool } from './envBool.js';
 
-const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
 export const temporalEnv = {
   TEMPORAL_ADDRESS: z.string().optional(),
   TEMPORAL_NAMESPACE: z.string().default('default'),
   // TLS with the system's trusted CAs; implied by any of the settings below.
-  TEMPORAL_TLS: bool.optional(),
+  TEMPORAL_TLS: envBool.optional(),
   // Each of these is PEM text or the path of a PEM file.
   TEMPORAL_TLS_CERT: z.string().optional(),
   TEMPORAL_TLS_KEY: z.string().optional(),

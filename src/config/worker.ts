@@ -1,8 +1,8 @@
 // How much one worker holds and runs at once: its workflow cache (memory) and its task slots (concurrency).
 import { z } from 'zod';
+import { envBool } from './envBool.js';
 
 const count = z.coerce.number().int().nonnegative();
-const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
 export const workerEnv = {
   // Workflows kept in memory between their tasks (~0.8 MiB each with today's bundle); others are replayed on their next
@@ -17,7 +17,7 @@ export const workerEnv = {
   // UI's Stack Trace tab). Off, a worker spends about a quarter less CPU per checkout. The patched SDK reads this
   // variable itself when its workflow threads start (scripts/patchDependencies.js); it is declared here so a typo is
   // refused.
-  WORKER_WORKFLOW_STACK_TRACES: bool.default(false),
+  WORKER_WORKFLOW_STACK_TRACES: envBool.default(false),
 };
 
 export interface WorkerConfig {
