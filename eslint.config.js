@@ -38,6 +38,19 @@ export default tseslint.config(
       ],
     },
   },
+  // Every run shares these modules (src/wiring.ts, PRELOADED_WORKFLOW_MODULES): module scope may define, never hold state.
+  {
+    files: ['src/workflows/**/*.ts', 'src/domain/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        ...['Program > VariableDeclaration', 'Program > ExportNamedDeclaration > VariableDeclaration'].flatMap((at) => [
+          { selector: `${at}[kind!='const']`, message: 'Workflow runs share this module: a module-level let or var would carry state from one run into another.' },
+          { selector: `${at} > VariableDeclarator > NewExpression.init`, message: 'Workflow runs share this module: a module-level object built with new (a Map, a Set) would carry state from one run into another.' },
+        ]),
+      ],
+    },
+  },
   // The layering, written down so it stays true. Patterns are regular expressions over the import specifier.
   layer('src/api/**/*.ts', [
     { regex: '(^|/)activities(/|$)', message: 'The API starts workflows; it never imports activities (they run in the worker). Shared helpers belong in db/, auth/ or domain/.' },

@@ -54,8 +54,21 @@ export async function createOrderWorker(config: Config, p: WorkerParts, tuning: 
   }
 }
 
-/** What goes into the workflow bundle besides the workflows: the failure converter and the tracing interceptors. */
-export const WORKFLOW_BUNDLE_OPTIONS = { workflowsPath: WORKFLOWS_PATH, failureConverterPath: FAILURE_CONVERTER_PATH, workflowInterceptorModules: [WORKFLOW_TRACING_MODULE] };
+/**
+ * Modules every run shares instead of evaluating its own copy (docs/decisions.md, "Workflow modules evaluated once"):
+ * the workflows with all they import, and the tracing interceptors. A workflow thread evaluates them once, when it
+ * starts, and freezes what they export. They hold no state of a run: module scope only defines functions, constants
+ * and activity proxies, and a run's state lives in its own calls.
+ */
+export const PRELOADED_WORKFLOW_MODULES = [WORKFLOWS_PATH, WORKFLOW_TRACING_MODULE];
+
+/** What goes into the workflow bundle besides the workflows: the failure converter, the tracing interceptors, the preload. */
+export const WORKFLOW_BUNDLE_OPTIONS = {
+  workflowsPath: WORKFLOWS_PATH,
+  failureConverterPath: FAILURE_CONVERTER_PATH,
+  workflowInterceptorModules: [WORKFLOW_TRACING_MODULE],
+  preloadModules: PRELOADED_WORKFLOW_MODULES,
+};
 
 /** Bundled once before start-up waits for Temporal, so a retried Worker.create does not bundle again each time. */
 export async function bundleOrderWorkflows(): Promise<WorkflowBundle> {
@@ -72,13 +85,13 @@ export async function orderWorkflowBundle(config: Config): Promise<WorkflowBundl
 
 /** Exported for a test that reads the tuning it passes to the SDK. */
 export function workerOptions(connection: NativeConnection, config: Config, p: WorkerParts, tuning: WorkerTuning): WorkerOptions {
-  const { workflowsPath, workflowInterceptorModules } = WORKFLOW_BUNDLE_OPTIONS;
+  const { workflowsPath, workflowInterceptorModules, preloadModules } = WORKFLOW_BUNDLE_OPTIONS;
   const tracingOptions = tracingWorkerOptions(p.tracing);
   return {
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
-    ...(tuning.workflowBundle ? { workflowBundle: tuning.workflowBundle } : { workflowsPath }),
+    ...(tuning.workflowBundle ? { workflowBundle: tuning.workflowBundle } : { workflowsPath, bundlerOptions: { preloadModules } }),
     // Payloads encrypted with PAYLOAD_KEYS; its failure converter is the one in the bundle (WORKFLOW_BUNDLE_OPTIONS).
     dataConverter: dataConverterFor(config.codec.keys),
     sinks: tracingOptions.sinks,

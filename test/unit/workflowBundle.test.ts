@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../../src/config.js';
-import { orderWorkflowBundle, WORKFLOWS_PATH } from '../../src/wiring.js';
+import { bundleOrderWorkflows, orderWorkflowBundle, WORKFLOWS_PATH } from '../../src/wiring.js';
 
 const ROOT = resolve(fileURLToPath(new URL('../../', import.meta.url)));
 
@@ -25,6 +25,16 @@ describe('the real workflow bundle', () => {
     expect(bundle.code.length).toBeGreaterThan(0);
     expect(bundle.code).toContain('orderWorkflow');
     expect(entries.map((e) => `${e.level} ${e.message}`)).toEqual([]);
+  });
+});
+
+describe('the modules every run shares', () => {
+  it('are evaluated once by the preload of the bundle: the workflows with what they import, and the tracing interceptors', async () => {
+    const bundle = await bundleOrderWorkflows();
+    // The SDK's entry calls preloadModules once per workflow thread, before any run; a module it requires is shared.
+    const preload = /exports\.preloadModules = function preloadModules\(\) \{([^}]*)\}/.exec(bundle.code)?.[1] ?? '';
+    expect(preload).toContain('./src/workflows/index.ts');
+    expect(preload).toContain('./src/workflows/tracing.ts');
   });
 });
 

@@ -8,7 +8,7 @@ import type { Activities } from '../../src/activities/index.js';
 import { loadToolsConfig } from '../../src/config.js';
 import { ApplicationFailure } from '@temporalio/common';
 import { transitionVerdict, type OrderStatus, type PaymentEvent } from '../../src/domain/orders.js';
-import { WORKFLOWS_PATH } from '../../src/wiring.js';
+import { PRELOADED_WORKFLOW_MODULES, WORKFLOWS_PATH } from '../../src/wiring.js';
 import { resolveTool, TEMPORAL_CLI } from '../../src/stack/tools.js';
 import { checkoutUpdate, orderWorkflowId, SEARCH_ATTRIBUTES, type CheckoutInput } from '../../src/workflows/definitions.js';
 import type { orderWorkflow } from '../../src/workflows/order.js';
@@ -23,7 +23,7 @@ export function useWorkflowEnv(): void {
     const path = await resolveTool(TEMPORAL_CLI, loadToolsConfig());
     [env, bundle] = await Promise.all([
       TestWorkflowEnvironment.createLocal({ server: { executable: { type: 'existing-path', path }, searchAttributes: [...SEARCH_ATTRIBUTES] } }),
-      bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') }),
+      bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, preloadModules: PRELOADED_WORKFLOW_MODULES, logger: new DefaultLogger('WARN') }),
     ]);
   });
   afterAll(async () => env?.teardown());
