@@ -22,6 +22,8 @@ export interface RelaySettings {
   retryMaxMs: number;
   /** Events handed over together, each in parallel, under one transaction's row locks. */
   batch?: number;
+  /** Passes that may run at once, each with its own transaction and rows: a slow hand-over holds up only its own batch. */
+  passes?: number;
   /** A Temporal call that has not answered by then counts as failed, so a row lock is never held for long. */
   deliveryTimeoutMs?: number;
 }
@@ -40,11 +42,12 @@ const REACHED_WORKFLOW: readonly RelayOutcome[] = ['signalled', 'refund_started'
 
 export async function startWebhookRelay(deps: RelayDeps, settings: RelaySettings): Promise<WebhookRelay> {
   const batch = settings.batch ?? 32;
+  const lanes = settings.passes ?? 4;
   const log = deps.log.child({ component: 'webhook-relay' });
   let stopped = false;
+  // Wakes that found every lane busy: one lane runs one more pass for them all.
   let again = false;
-  let running: Promise<void> | undefined;
-
+  const running = new Set<Promise<void>>();
   const passes = async () => {
     do {
       again = false;
@@ -53,19 +56,22 @@ export async function startWebhookRelay(deps: RelayDeps, settings: RelaySettings
         log.warn({ err }, 'webhook relay pass failed');
         return 0;
       });
-      // A full batch means more may be waiting: go on without waiting for the sweep.
-      if (claimed === batch) again = true;
+      // A full batch means more may be waiting: go on without waiting for the sweep, and open another lane for it.
+      if (claimed === batch) {
+        again = true;
+        wake();
+      }
     } while (again && !stopped);
   };
-  const wake = () => {
+  function wake(): void {
     if (stopped) return;
-    if (running) {
+    if (running.size >= lanes) {
       again = true;
       return;
     }
-    running = passes().finally(() => (running = undefined));
-  };
-
+    const lane: Promise<void> = passes().finally(() => running.delete(lane));
+    running.add(lane);
+  }
   const sweep = setInterval(wake, settings.sweepMs);
   // postgres.js keeps one connection for LISTEN and re-listens after losing it; onlisten (each time) sweeps what
   // was recorded while it was not listening.
@@ -79,7 +85,7 @@ export async function startWebhookRelay(deps: RelayDeps, settings: RelaySettings
     async stop() {
       stopped = true;
       clearInterval(sweep);
-      await running;
+      await Promise.all(running);
       await listening?.unlisten().catch(() => undefined);
     },
   };

@@ -116,9 +116,12 @@ export async function claimUndelivered(tx: Db, taskQueue: string, limit: number)
   return rows.map((r) => ({ id: r.id, provider: r.provider, eventId: r.event_id, delivery: r.delivery, attempts: r.attempts }));
 }
 
-/** Done: what became of it; `delivered` stamps when it reached a workflow (delivered_at − received_at is the relay's lag). */
+/**
+ * Done: what became of it; `delivered` stamps when it reached a workflow (delivered_at − received_at is the relay's
+ * lag). The clock at this statement, not now(), which is when the pass's transaction began, before the hand-over.
+ */
 export async function markDelivered(tx: Db, id: string, outcome: string, delivered: boolean): Promise<void> {
-  await tx`UPDATE webhook_events SET outcome = ${outcome}, delivered_at = CASE WHEN ${delivered} THEN now() END,
+  await tx`UPDATE webhook_events SET outcome = ${outcome}, delivered_at = CASE WHEN ${delivered} THEN clock_timestamp() END,
             next_attempt_at = NULL, attempts = attempts + 1, last_error = NULL WHERE id = ${id}`;
 }
 

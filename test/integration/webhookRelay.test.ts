@@ -1,5 +1,5 @@
-// The webhook relay on real parts: two relays deliver each event once, the sweep finds what no NOTIFY announced, operators see what waits,
-// and a worker process runs one.
+// The webhook relay on real parts: two relays deliver each event once, a hanging hand-over holds up no other, the sweep finds what no
+// NOTIFY announced, operators see what waits, and a worker process runs one.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { temporal as proto } from '@temporalio/proto';
 import { startWebhookRelay } from '../../src/api/webhookRelay.js';
@@ -79,6 +79,46 @@ describe('webhook relay', () => {
     }
   });
 
+  it('hands the next event over while a hand-over hangs: a slow delivery holds up only its own pass', async () => {
+    const [x, y] = [await openOrder(h, ['chatbot-rag']), await openOrder(h, ['chatbot-rag'])];
+    // A refund notice's hand-over looks its refund up; while this transaction holds the table, that read waits.
+    let release!: () => void;
+    let locked!: () => void;
+    const isLocked = new Promise<void>((resolve) => (locked = resolve));
+    const holding = h.sql.begin(async (tx) => {
+      await tx`LOCK TABLE refunds IN ACCESS EXCLUSIVE MODE`;
+      locked();
+      await new Promise<void>((resolve) => (release = resolve));
+    });
+    await isLocked;
+    const stuckId = `evt_${crypto.randomUUID()}`;
+    let r: Awaited<ReturnType<typeof relayProcess>> | undefined;
+    try {
+      await insertDue(h.sql, x, stuckId, { refundUpdate: { providerRefundId: `re_${stuckId}`, status: 'failed', amount: x.total } });
+      // One event per pass: the relay's first pass takes the notice (the oldest due) and hangs on it.
+      r = await relayProcess({ sweepMs: 50, batch: 1 });
+      await eventually(
+        () => h.sql<{ n: number }[]>`SELECT count(*)::int AS n FROM pg_locks WHERE relation = 'refunds'::regclass AND NOT granted`,
+        (rows) => rows[0]!.n > 0,
+        'the hand-over to wait on the table',
+      );
+      const event = sandboxSucceeded(y, y.total.amount);
+      expect((await postSandbox(h, event)).body.outcome).toBe('queued');
+      expect(await relayedOutcome(h, 'sandbox', event.id, 10_000)).toBe('signalled');
+      const [stuck] = await h.sql<{ outcome: string | null }[]>`SELECT outcome FROM webhook_events WHERE provider = 'sandbox' AND event_id = ${stuckId}`;
+      expect(stuck!.outcome).toBeNull();
+    } finally {
+      release();
+      await holding;
+    }
+    try {
+      // No refund of ours is waiting for it, and it says failed: nothing to hand over once it can look.
+      expect(await relayedOutcome(h, 'sandbox', stuckId)).toBe('ignored');
+    } finally {
+      await r?.stop();
+    }
+  });
+
   it('shows operators the events still waiting and their age, in the admin API and the metrics', async () => {
     const o = await openOrder(h, ['chatbot-rag']);
     const event = sandboxSucceeded(o, o.total.amount);
@@ -128,6 +168,12 @@ describe('the webhook relay in a worker process', () => {
     }
   });
 });
+
+/** An event recorded as the webhook route records one, due now: its insert notifies the relays. */
+async function insertDue(sql: Sql, o: TestOrder, eventId: string, delivery: Record<string, unknown>) {
+  await sql`INSERT INTO webhook_events (provider, event_id, event_type, order_id, raw_body, delivery, task_queue, next_attempt_at)
+            VALUES ('sandbox', ${eventId}, 'refund.updated', ${o.orderId}, '{}', ${sql.json({ orderId: o.orderId, ...delivery })}, ${h.config.temporal.taskQueue}, now())`;
+}
 
 /**
  * An event recorded as a failed delivery leaves it, due a second from now: the trigger notifies only rows due at once
