@@ -13,7 +13,7 @@ type Answer = (input: Record<string, unknown>) => unknown;
  * which the bench reports as unfinished.
  */
 const ANSWERS: Record<string, Answer> = {
-  createOrder: (i) => ({ orderId: i.orderId, orderNumber: 'ORD-20260101-NOOP', status: 'PENDING', total: NOOP_TOTAL, couponCode: null }),
+  createOrder: (i) => ({ orderId: i.orderId, orderNumber: i.orderNumber ?? 'ORD-20260101-NOOP', status: 'PENDING', total: NOOP_TOTAL, couponCode: null }),
   createPaymentSession: (i) => ({ sessionId: `noop_${String(i.orderId)}`, paymentUrl: `http://127.0.0.1/pay/${String(i.orderId)}` }),
   transitionOrder: (i) => ({ changed: true, status: i.to }),
   findOrCreateUser: (i) => ({ userId: String(i.orderId), created: true }),

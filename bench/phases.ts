@@ -2,9 +2,10 @@
 import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import type { Sql } from '../src/db/client.js';
+import { randomOrderNumber } from '../src/db/orders.js';
 import type { OrderRequest } from '../src/domain/orders.js';
 import { SANDBOX_SIGNATURE_HEADER, signSandboxPayload, type SandboxEvent } from '../src/payments/sandbox.js';
-import { checkoutUpdate, orderWorkflowId, paymentSignal, type CheckoutInput } from '../src/workflows/definitions.js';
+import { checkoutUpdate, ORDER_NUMBER, orderWorkflowId, paymentSignal, type CheckoutInput } from '../src/workflows/definitions.js';
 import { NOOP_TOTAL } from './noopActivities.js';
 import type { OpenLoopResult } from './openLoop.js';
 import { NOOP_TASK_QUEUE } from './stack.js';
@@ -127,8 +128,16 @@ export async function closedThroughput(temporal: Client, taskQueue: string, expe
 export function noopCheckout(temporal: Client, settings: Omit<CheckoutInput, keyof OrderRequest>, tag: string, timeoutMs: number) {
   return async (i: number): Promise<string> => {
     const orderId = crypto.randomUUID();
-    const input: CheckoutInput = { orderId, email: `noop-${tag}-${i}@example.com`, name: 'Bench Buyer', locale: 'pl', provider: 'sandbox', packageIds: ['noop-package'], fingerprint: orderId, ...settings };
-    const start = new WithStartWorkflowOperation('orderWorkflow', { workflowId: orderWorkflowId(orderId), taskQueue: NOOP_TASK_QUEUE, args: [input], workflowIdConflictPolicy: 'USE_EXISTING' });
+    // Numbered at the start, as the API numbers its runs.
+    const orderNumber = randomOrderNumber();
+    const input: CheckoutInput = { orderId, email: `noop-${tag}-${i}@example.com`, name: 'Bench Buyer', locale: 'pl', provider: 'sandbox', packageIds: ['noop-package'], fingerprint: orderId, orderNumber, ...settings };
+    const start = new WithStartWorkflowOperation('orderWorkflow', {
+      workflowId: orderWorkflowId(orderId),
+      taskQueue: NOOP_TASK_QUEUE,
+      args: [input],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      typedSearchAttributes: [{ key: ORDER_NUMBER, value: orderNumber }],
+    });
     // Bounded like a buyer's request: a no-op worker that cannot run the workflow must not hang the bench.
     await temporal.withAbortSignal(AbortSignal.timeout(timeoutMs), () => temporal.workflow.executeUpdateWithStart(checkoutUpdate, { args: [{ fingerprint: orderId }], startWorkflowOperation: start }));
     return orderId;

@@ -1,5 +1,4 @@
 // Order activities: create the order row from the catalog, and record status transitions.
-import { randomInt } from 'node:crypto';
 import { couponQuote, quoteCart } from '../db/catalog.js';
 import { releaseRedemption, reserveRedemption } from '../db/coupons.js';
 import { lastOrderEmail } from '../db/emails.js';
@@ -7,7 +6,7 @@ import { appendOrderEvent, getOrder, insertOrder, recordLatePayment, requireOrde
 import { couponRefused } from '../domain/coupons.js';
 import type { Money } from '../domain/money.js';
 import { withoutCoupon } from '../domain/pricing.js';
-import { formatOrderNumber, type EmailKind, type OrderRequest, type OrderSummary, type ProviderName, type Transition } from '../domain/orders.js';
+import { type EmailKind, type OrderRequest, type OrderSummary, type ProviderName, type Transition } from '../domain/orders.js';
 import { customerKey } from '../auth/customerKeys.js';
 import { activityCallKey, countTransition, type ActivityDeps } from './deps.js';
 
@@ -29,7 +28,7 @@ export function orderActivities({ sql, metrics, customerKeySecret }: ActivityDep
           ? await couponQuote(tx, withoutCoupon(input.quote), input, { lockCoupon: true })
           : await quoteCart(tx, input, { owner: input.ownerLoggedIn ? input.email : undefined, lockCoupon: true });
         if (quote.coupon && !quote.coupon.applied) throw couponRefused(quote.coupon.reason!, quote.coupon.code);
-        const orderNumber = await insertOrder(tx, input, quote, () => formatOrderNumber(new Date(), () => randomInt(1_000_000) / 1_000_000), ORDER_NUMBER_ATTEMPTS);
+        const orderNumber = await insertOrder(tx, input, quote, ORDER_NUMBER_ATTEMPTS);
         if (quote.coupon) await reserveRedemption(tx, { couponId: quote.coupon.couponId!, orderId: input.orderId, email: input.email, discount: quote.discount });
         return { quote, orderNumber };
       });

@@ -6,14 +6,14 @@ import { createHash } from 'node:crypto';
 import { buyerIp } from '../auth/clientIp.js';
 import { customerKey } from '../auth/customerKeys.js';
 import { quoteCart } from '../db/catalog.js';
-import { getOrder, getOrders, type OrderRecord } from '../db/orders.js';
+import { getOrder, getOrders, randomOrderNumber, type OrderRecord } from '../db/orders.js';
 import { couponRefused } from '../domain/coupons.js';
 import { DomainError } from '../domain/errors.js';
 import type { Quote } from '../domain/pricing.js';
 import { DEFAULT_LOCALE, LOCALES, PROVIDERS } from '../domain/orders.js';
 import type { orderWorkflow } from '../workflows/order.js';
 import { checkoutSummary, orderRunSummary } from '../workflows/summaries.js';
-import { checkoutUpdate, customerEmailAttribute, ORDER_STATUS, orderWorkflowId, type CheckoutView, type OrderWorkflowInput } from '../workflows/definitions.js';
+import { checkoutUpdate, customerEmailAttribute, ORDER_NUMBER, ORDER_STATUS, orderWorkflowId, type CheckoutView, type OrderWorkflowInput } from '../workflows/definitions.js';
 import type { ApiDeps } from './deps.js';
 import { BEARER_SCHEME, optionalCustomer, type OptionalCustomerEnv } from './bearer.js';
 import { errorResponse } from './errors.js';
@@ -154,7 +154,10 @@ export function checkoutRoutes(deps: ApiDeps) {
     // The buyer's address goes to providers that require it (PayU); it is not part of the fingerprint, so a retry from
     // another network reaches the same order.
     const customerIp = buyerIp(socketAddress(c), c.req.header('x-forwarded-for'), deps.accounts.trustedProxyHops);
-    const input: OrderWorkflowInput = { orderId, ...body, fingerprint: print, ownerLoggedIn, ...(quote ? { quote } : {}), ...(customerIp ? { customerIp } : {}), checkoutTtlMs: deps.checkoutTtlMs, ...deps.orderSettings };
+    // The run starts with its order's number searchable, so it need not record the number again (an order that already
+    // exists keeps its own; another order holding this one makes the run show the number its order got instead).
+    const orderNumber = existing?.orderNumber ?? randomOrderNumber();
+    const input: OrderWorkflowInput = { orderId, ...body, fingerprint: print, ownerLoggedIn, orderNumber, ...(quote ? { quote } : {}), ...(customerIp ? { customerIp } : {}), checkoutTtlMs: deps.checkoutTtlMs, ...deps.orderSettings };
     const start = new WithStartWorkflowOperation<typeof orderWorkflow>('orderWorkflow', {
       workflowId: orderWorkflowId(orderId),
       taskQueue: deps.taskQueue,
@@ -166,6 +169,7 @@ export function checkoutRoutes(deps: ApiDeps) {
       typedSearchAttributes: [
         // The keyed hash, never the address: visibility stores search attributes in clear.
         customerEmailAttribute(customerKey(deps.customerKeySecret, body.email)),
+        { key: ORDER_NUMBER, value: orderNumber },
         { key: ORDER_STATUS, value: 'PENDING' },
       ],
     });

@@ -1,7 +1,8 @@
 // Order rows: reading and creating an order, and status transitions that always leave an order event behind.
+import { randomInt } from 'node:crypto';
 import type { Money } from '../domain/money.js';
 import { DomainError } from '../domain/errors.js';
-import { appliesFrom, isUuid, transitionVerdict, type Locale, type OrderRequest, type OrderStatus, type ProviderName, type Transition } from '../domain/orders.js';
+import { appliesFrom, formatOrderNumber, isUuid, transitionVerdict, type Locale, type OrderRequest, type OrderStatus, type ProviderName, type Transition } from '../domain/orders.js';
 import type { OrderLine, Quote } from '../domain/pricing.js';
 import type { Db, Sql } from './client.js';
 import { consumeRedemption } from './coupons.js';
@@ -206,11 +207,19 @@ export async function appendOrderEvent(sql: Db, orderId: string, cause: string, 
     ON CONFLICT (order_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING`;
 }
 
-/** Inserts the order, its items and its first event under a fresh order number (retried on collision); in the caller's transaction. */
-export async function insertOrder(tx: Db, input: OrderRequest, quote: Quote, nextNumber: () => string, attempts: number): Promise<string> {
+/** A fresh order number for today, from the system's CSPRNG: the API proposes one at the start, insertOrder draws more. */
+export function randomOrderNumber(now = new Date()): string {
+  return formatOrderNumber(now, () => randomInt(1_000_000) / 1_000_000);
+}
+
+/**
+ * Inserts the order, its items and its first event under the number the request proposes, or a fresh one when another
+ * order has that (retried on collision); in the caller's transaction.
+ */
+export async function insertOrder(tx: Db, input: OrderRequest, quote: Quote, attempts: number): Promise<string> {
   let orderNumber: string | undefined;
   for (let attempt = 0; attempt < attempts && !orderNumber; attempt++) {
-    const candidate = nextNumber();
+    const candidate = attempt === 0 && input.orderNumber ? input.orderNumber : randomOrderNumber();
     const inserted = await tx`
       INSERT INTO orders (id, order_number, status, email, customer_name, locale, provider, total_amount, currency, request_fingerprint)
       VALUES (${input.orderId}, ${candidate}, 'PENDING', ${input.email.toLowerCase()}, ${input.name}, ${input.locale},

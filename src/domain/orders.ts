@@ -104,6 +104,11 @@ export interface OrderRequest {
   ownerLoggedIn?: boolean;
   /** The cart as the API priced it for this request (absent in runs started before): the order is created from it. */
   quote?: Quote;
+  /**
+   * The number the API gave the run as its OrderNumber search attribute at the start (absent in runs started before):
+   * the order takes it unless another order already has it.
+   */
+  orderNumber?: string;
 }
 
 export interface OrderSummary {

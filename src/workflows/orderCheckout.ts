@@ -6,7 +6,7 @@ import { sameMoney } from '../domain/money.js';
 import type { EmailKind, OrderStatus, PaymentEvent, Transition } from '../domain/orders.js';
 import { CUSTOMER_EMAIL, ORDER_NUMBER, ORDER_STATUS, type CheckoutInput, type OrderState, type ResumeInput } from './definitions.js';
 import { fulfil, hold } from './orderFulfil.js';
-import { LEAN_RUN_PATCH, receive, settlementMs, showDetails, showStatus, transition, type OrderRun } from './orderRun.js';
+import { leanRun, receive, settlementMs, showDetails, showStatus, transition, type OrderRun } from './orderRun.js';
 import { businessFailure, sendEmail } from './steps.js';
 
 const UNAVAILABLE = { code: 'checkout_unavailable', message: 'The order could not be opened. Please try again.' };
@@ -38,11 +38,12 @@ export async function openCheckout(run: OrderRun, checkout: CheckoutInput): Prom
 /**
  * createOrder (once it has answered, never again) and the payment session, whose expiry is the checkout TTL from the
  * first attempt. In a lean run both are local activities, so the buyer's answer leaves in the run's first workflow task,
- * and the order number and a PROCESSING status are shown in one upsert.
+ * and the order number and a PROCESSING status are shown in one upsert. A run numbered at its start shows its number
+ * already: only an order that got another number (the proposed one was taken) shows it again.
  */
 async function openOnce(run: OrderRun, checkout: CheckoutInput, openedAt: number): Promise<void> {
   const { orderId, state } = run;
-  const lean = patched(LEAN_RUN_PATCH);
+  const lean = leanRun(run);
   const acts = lean ? run.p.local.checkout : run.p.checkout;
   const numbered: SearchAttributeUpdatePair[] = [];
   if (state.orderNumber === undefined) {
@@ -50,7 +51,7 @@ async function openOnce(run: OrderRun, checkout: CheckoutInput, openedAt: number
     run.couponCode = order.couponCode ?? undefined;
     state.orderNumber = order.orderNumber;
     state.total = order.total;
-    numbered.push({ key: ORDER_NUMBER, value: order.orderNumber });
+    if (!run.numberedAtStart || order.orderNumber !== checkout.orderNumber) numbered.push({ key: ORDER_NUMBER, value: order.orderNumber });
     if (!lean) upsertSearchAttributes(numbered.splice(0));
   }
   const expiresAt = new Date(openedAt + checkout.checkoutTtlMs).toISOString();
@@ -73,7 +74,13 @@ async function openOnce(run: OrderRun, checkout: CheckoutInput, openedAt: number
 async function refuse(run: OrderRun, failure: NonNullable<OrderState['failure']>): Promise<false> {
   run.state.failure = failure;
   if (run.state.orderNumber) await closeWithoutPayment(run, 'FAILED', 'checkout_failed', { details: { ...failure } });
+  else unnumber(run);
   return false;
+}
+
+/** A run numbered at its start that ends without an order: no order has that number, so a search must not find one. */
+function unnumber(run: OrderRun): void {
+  if (run.numberedAtStart) upsertSearchAttributes([{ key: ORDER_NUMBER, value: null }]);
 }
 
 /**
@@ -116,6 +123,7 @@ async function keepTrying(run: OrderRun, checkout: CheckoutInput, openedAt: numb
   }
   state.failure = EXPIRED;
   if (state.orderNumber) await closeUnpaid(run, 'EXPIRED', 'checkout_unavailable');
+  else unnumber(run);
   return false;
 }
 

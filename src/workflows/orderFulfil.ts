@@ -1,8 +1,8 @@
 // After payment: deliver (user, enrolment, email) with undo steps registered before each side effect, or hold, or refund in full.
-import { CancellationScope, condition, isCancellation, patched, workflowInfo } from '@temporalio/workflow';
+import { CancellationScope, condition, isCancellation, workflowInfo } from '@temporalio/workflow';
 import type { PaymentEvent } from '../domain/orders.js';
 import { REASON_OF_SOURCE, type RefundSource } from '../domain/refunds.js';
-import { LEAN_RUN_PATCH, showStatus, transition, type OrderRun } from './orderRun.js';
+import { leanRun, showStatus, transition, type OrderRun } from './orderRun.js';
 import { completeRefund, describeFailure, sendEmail, withinBudget, type Acts } from './steps.js';
 
 type Undo = (acts: Acts) => Promise<void>;
@@ -47,7 +47,7 @@ export async function fulfil(run: OrderRun, payment: PaymentEvent): Promise<void
   let refundedMeanwhile = false;
   const revoke: Undo = async (acts) => void (await acts.revokeEnrollments({ orderId }));
   try {
-    if (patched(LEAN_RUN_PATCH)) {
+    if (leanRun(run)) {
       // One call finds the account and grants access: its undo goes first, and revokes nothing if nothing was granted.
       undo.unshift(revoke);
       const delivered = await withinBudget(p, (acts) => acts.deliverOrder({ orderId }));

@@ -30,11 +30,22 @@ export interface OrderRun {
   opening?: { attempts: number; busy: boolean; now: boolean; waiting: boolean };
   /** Set when a refund workflow (provider refund, dispute, operator) settled this order meanwhile. */
   refundedTo?: 'REFUNDED' | 'PARTIALLY_REFUNDED';
+  /** Started with its order number as a search attribute (NUMBERED_AT_START_PATCH): a lean run that need not show it again. */
+  readonly numberedAtStart: boolean;
 }
+
+/**
+ * Runs whose start carries the order number the API proposed (and set as their OrderNumber search attribute) from this
+ * patch on: they are lean runs (LEAN_RUN_PATCH) without asking that patch, and upsert the number only when the order
+ * got another one. Decided once, at the start; a run an earlier worker began records LEAN_RUN_PATCH instead, and
+ * replays as it ran.
+ */
+export const NUMBERED_AT_START_PATCH = 'order-numbered-at-start';
 
 export function newOrderRun(input: OrderWorkflowInput): OrderRun {
   setCurrentDetails('resume' in input ? 'loading the order' : 'opening checkout');
   return {
+    numberedAtStart: !('resume' in input) && input.orderNumber !== undefined && patched(NUMBERED_AT_START_PATCH),
     input,
     orderId: input.orderId,
     p: activityProxies(input.fulfilmentRetryMs),
@@ -60,11 +71,16 @@ export function receive(run: OrderRun, event: PaymentEvent): void {
 }
 
 /**
- * Runs from this patch on take their short database steps (create the order, open its session, transitions, delivery)
+ * Runs from this patch (or NUMBERED_AT_START_PATCH) on take their short database steps (create the order, open its session, transitions, delivery)
  * as local activities, find the account and grant access in one call, and upsert search attributes once per change:
  * about half the history events per order. Runs recorded before replay as they ran.
  */
 export const LEAN_RUN_PATCH = 'order-local-steps';
+
+/** Whether this run takes the lean steps; a run numbered at its start does without asking LEAN_RUN_PATCH. */
+export function leanRun(run: OrderRun): boolean {
+  return run.numberedAtStart || patched(LEAN_RUN_PATCH);
+}
 
 export function showStatus(run: OrderRun, status: OrderStatus, alongside: SearchAttributeUpdatePair[] = []): void {
   run.state.status = status;
@@ -79,7 +95,7 @@ export function showDetails(run: OrderRun): void {
 
 export async function transition(run: OrderRun, to: OrderStatus, cause: string, extra: Omit<Transition, 'to' | 'cause'> = {}): Promise<void> {
   // The database may say otherwise (a refund settled first): it is the truth the run reports.
-  const acts = patched(LEAN_RUN_PATCH) ? run.p.local.durable : run.p.durable;
+  const acts = leanRun(run) ? run.p.local.durable : run.p.durable;
   const { status } = await acts.transitionOrder({ orderId: run.orderId, to, cause, ...extra });
   run.state.heldReason = status === 'HELD' ? extra.heldReason : undefined;
   showStatus(run, status);

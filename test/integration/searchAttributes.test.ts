@@ -1,9 +1,14 @@
-// What the Temporal UI shows of an order stays true: runs resumed by a webhook or by reconciliation, and refunds after the run closed.
+// What the Temporal UI shows of an order stays true: its number from the run's start, runs resumed by a webhook or by reconciliation,
+// and refunds after the run closed.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { orderActivities } from '../../src/activities/orders.js';
 import { customerKey } from '../../src/auth/customerKeys.js';
+import { randomOrderNumber } from '../../src/db/orders.js';
+import { ORDER_NUMBER_PATTERN } from '../../src/domain/orders.js';
 import { CUSTOMER_EMAIL, ORDER_NUMBER, ORDER_STATUS, orderWorkflowId } from '../../src/workflows/definitions.js';
 import { openOrder, postSandbox, sandboxSucceeded } from '../support/events.js';
-import { admin, ADMIN_TOKEN, finished, reconcile, recordHistory, sandboxAction, startHarness, uniqueEmail, waitForStatus, type Harness } from '../support/harness.js';
+import { fakeActivityDeps } from '../support/fakeDeps.js';
+import { admin, ADMIN_TOKEN, finished, packageId, reconcile, recordHistory, sandboxAction, startHarness, uniqueEmail, waitForStatus, type Harness } from '../support/harness.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -22,6 +27,28 @@ async function attributes(orderId: string) {
 }
 
 describe('search attributes', () => {
+  it('a checkout run starts with its order number searchable and never records it again; a taken number gives way', async () => {
+    const o = await openOrder(h, ['chatbot-rag']);
+    const handle = h.temporal.workflow.getHandle(orderWorkflowId(o.orderId));
+    // Still waiting for payment: the number came with the run's start, as the API proposed it and the order took it.
+    expect((await handle.describe()).typedSearchAttributes.get(ORDER_NUMBER)).toBe(o.orderNumber);
+    const upserted = ((await handle.fetchHistory()).events ?? []).filter((e) => e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields?.OrderNumber);
+    expect(upserted).toEqual([]);
+    const found = await h.temporal.workflow.count(`OrderNumber = "${o.orderNumber}"`);
+    expect(found.count).toBe(1);
+
+    // Another order proposing the same number (two APIs drew it on the same day) gets a fresh one.
+    const request = { name: 'Collision', locale: 'en' as const, provider: 'sandbox' as const, packageIds: [await packageId(h.sql, 'chatbot-rag')] };
+    const activities = orderActivities(fakeActivityDeps({ sql: h.sql }));
+    const other = crypto.randomUUID();
+    const taken = await activities.createOrder({ ...request, orderId: other, email: uniqueEmail('collision'), fingerprint: `fp-${other}`, orderNumber: o.orderNumber });
+    expect(taken.orderNumber).toMatch(ORDER_NUMBER_PATTERN);
+    expect(taken.orderNumber).not.toBe(o.orderNumber);
+    const fresh = crypto.randomUUID();
+    const proposed = randomOrderNumber();
+    expect((await activities.createOrder({ ...request, orderId: fresh, email: uniqueEmail('proposed'), fingerprint: `fp-${fresh}`, orderNumber: proposed })).orderNumber).toBe(proposed);
+  });
+
   it('a run resumed by a webhook (a payment after the order was cancelled) carries the buyer and the status', async () => {
     const email = uniqueEmail('Late-Payer');
     const o = await openOrder(h, ['sales-automation'], { email });

@@ -125,6 +125,10 @@ export const REQUIRED_HISTORIES = [
   'retention-redacted',
   // A run the release before the lean order shape opened, paid and fulfilled under today's code (issue 14).
   'crossed-into-lean-run',
+  // Runs numbered at their start (issue 14): the order got another number; no order at all (refused, or never created).
+  'numbered-at-start-number-taken',
+  'numbered-at-start-refused',
+  'numbered-at-start-expired-without-order',
 ];
 
 /**

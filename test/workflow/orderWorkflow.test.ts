@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { PaymentEvent } from '../../src/domain/orders.js';
 import { cancelUpdate, resolveUpdate, ORDER_NUMBER, ORDER_STATUS, orderWorkflowId, paymentSignal, statusQuery } from '../../src/workflows/definitions.js';
 import type { orderWorkflow } from '../../src/workflows/order.js';
+import { recordHistory } from '../support/harness.js';
 import { env, fakes, input, open, paid, useWorkflowEnv, withWorker } from './support.js';
 
 useWorkflowEnv();
@@ -23,12 +24,39 @@ describe('orderWorkflow', () => {
       const described = await handle.describe();
       expect(described.typedSearchAttributes.get(ORDER_STATUS)).toBe('FULFILLED');
       expect(described.typedSearchAttributes.get(ORDER_NUMBER)).toBe('ORD-20260101-ABCD');
+      // Numbered at its start: the run never upserts the number, only its patch and each status.
+      const upserts = ((await handle.fetchHistory()).events ?? []).flatMap((e) => (e.upsertWorkflowSearchAttributesEventAttributes ? [Object.keys(e.upsertWorkflowSearchAttributesEventAttributes.searchAttributes!.indexedFields!).sort()] : []));
+      expect(upserts).toEqual([['TemporalChangeVersion'], ['OrderStatus'], ['OrderStatus']]);
       return out;
     });
     expect(result.status).toBe('FULFILLED');
     expect(f.names()).toEqual(['createOrder', 'createPaymentSession', 'transitionOrder:PAID', 'deliverOrder', 'findOrCreateUser', 'grantEnrollments', 'sendOrderEmail:welcome', 'transitionOrder:FULFILLED']);
     const paidCall = f.calls.find(([n, i]) => n === 'transitionOrder' && i.to === 'PAID')!;
     expect(paidCall[1]).toMatchObject({ payment: { paymentId: 'pay_1', amount: { amount: 6900, currency: 'PLN' } } });
+  });
+
+  it('shows the number the order got when another order had taken the one the run started with', async () => {
+    const f = fakes({ createOrder: async (i: { orderId: string }) => ({ orderId: i.orderId, orderNumber: 'ORD-20260101-WXYZ', status: 'PENDING', total: { amount: 6900, currency: 'PLN' }, items: [] }) });
+    const args = input();
+    await withWorker(f.activities, async (tq) => {
+      const { view, handle } = await open(tq, args);
+      expect(view.orderNumber).toBe('ORD-20260101-WXYZ');
+      expect((await handle.describe()).typedSearchAttributes.get(ORDER_NUMBER)).toBe('ORD-20260101-WXYZ');
+      await recordHistory({ temporal: env.client }, handle.workflowId, 'numbered-at-start-number-taken', { open: true });
+    });
+  });
+
+  it('records the number its order got when the run started without one (an API of an earlier release)', async () => {
+    const f = fakes();
+    const args = input({ orderNumber: undefined });
+    await withWorker(f.activities, async (tq) => {
+      const { view, handle } = await open(tq, args);
+      expect(view.orderNumber).toBe('ORD-20260101-ABCD');
+      expect((await handle.describe()).typedSearchAttributes.get(ORDER_NUMBER)).toBe('ORD-20260101-ABCD');
+      const events = (await handle.fetchHistory()).events ?? [];
+      const patches = events.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch').map((e) => Buffer.from(e.markerRecordedEventAttributes!.details!['patch-data']!.payloads![0]!.data!).toString());
+      expect(patches).toEqual([expect.stringContaining('order-local-steps')]);
+    });
   });
 
   it('sends a returning customer a purchase confirmation', async () => {
@@ -138,7 +166,11 @@ describe('orderWorkflow', () => {
     const out = await withWorker(f.activities, async (tq) => {
       const err = await open(tq, args).catch((e: unknown) => e);
       expect(((err as WorkflowUpdateFailedError).cause as ApplicationFailure).type).toBe('checkout_unavailable');
-      return env.client.workflow.getHandle<typeof orderWorkflow>(orderWorkflowId(args.orderId)).result();
+      const handle = env.client.workflow.getHandle<typeof orderWorkflow>(orderWorkflowId(args.orderId));
+      const result = await handle.result();
+      expect((await handle.describe()).typedSearchAttributes.get(ORDER_NUMBER)).toBeUndefined();
+      await recordHistory({ temporal: env.client }, handle.workflowId, 'numbered-at-start-expired-without-order');
+      return result;
     });
     expect(out).toMatchObject({ status: 'PENDING', failure: { code: 'checkout_expired' } });
     expect(new Set(f.names())).toEqual(new Set(['createOrder']));
@@ -331,8 +363,12 @@ describe('orderWorkflow', () => {
       const failure = (err as WorkflowUpdateFailedError).cause as ApplicationFailure;
       expect(failure.type).toBe('package_unavailable');
       expect(failure.details?.[0]).toEqual({ kind: 'unprocessable' });
-      const out = await env.client.workflow.getHandle(orderWorkflowId(args.orderId)).result();
+      const handle = env.client.workflow.getHandle(orderWorkflowId(args.orderId));
+      const out = await handle.result();
       expect(out.failure).toEqual({ code: 'package_unavailable', message: 'Some packages do not exist or are not for sale.', kind: 'unprocessable' });
+      // Started with a number no order got: a search by it finds nothing.
+      expect((await handle.describe()).typedSearchAttributes.get(ORDER_NUMBER)).toBeUndefined();
+      await recordHistory({ temporal: env.client }, handle.workflowId, 'numbered-at-start-refused');
     });
     expect(f.names()).toEqual(['createOrder']);
   });

@@ -10,7 +10,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { transitionVerdict, type OrderStatus, type PaymentEvent } from '../../src/domain/orders.js';
 import { PRELOADED_WORKFLOW_MODULES, WORKFLOWS_PATH } from '../../src/wiring.js';
 import { resolveTool, TEMPORAL_CLI } from '../../src/stack/tools.js';
-import { checkoutUpdate, orderWorkflowId, SEARCH_ATTRIBUTES, type CheckoutInput } from '../../src/workflows/definitions.js';
+import { checkoutUpdate, ORDER_NUMBER, orderWorkflowId, SEARCH_ATTRIBUTES, type CheckoutInput } from '../../src/workflows/definitions.js';
 import type { orderWorkflow } from '../../src/workflows/order.js';
 
 export let env: TestWorkflowEnvironment;
@@ -50,9 +50,9 @@ export function fakes(overrides: Partial<Record<keyof Activities, (input: never)
   const db: FakeDb = { status: new Map(), paid: new Set(), refunds: new Map() };
   const statusOf = (orderId: string) => db.status.get(orderId) ?? 'PENDING';
   const base: Record<keyof Activities, (input: never) => Promise<unknown>> = {
-    createOrder: async (i: { orderId: string }) => {
+    createOrder: async (i: { orderId: string; orderNumber?: string }) => {
       db.status.set(i.orderId, statusOf(i.orderId));
-      return { orderId: i.orderId, orderNumber: 'ORD-20260101-ABCD', status: statusOf(i.orderId), total: { amount: 6900, currency: 'PLN' }, items: [] };
+      return { orderId: i.orderId, orderNumber: i.orderNumber ?? 'ORD-20260101-ABCD', status: statusOf(i.orderId), total: { amount: 6900, currency: 'PLN' }, items: [] };
     },
     createPaymentSession: async () => ({ sessionId: 'sess_1', paymentUrl: 'https://pay.example/sess_1' }),
     expirePaymentSession: async () => undefined,
@@ -130,7 +130,7 @@ export function fakes(overrides: Partial<Record<keyof Activities, (input: never)
 
 export function input(overrides: Partial<CheckoutInput> = {}): CheckoutInput {
   return {
-    orderId: randomUUID(), email: 'a@example.com', name: 'A', locale: 'pl', provider: 'sandbox', packageIds: ['p1'], fingerprint: 'fp-1',
+    orderId: randomUUID(), email: 'a@example.com', name: 'A', locale: 'pl', provider: 'sandbox', packageIds: ['p1'], fingerprint: 'fp-1', orderNumber: 'ORD-20260101-ABCD',
     checkoutTtlMs: 60_000, fulfilmentRetryMs: 3_000, latePaymentPolicy: 'refund', ...overrides,
   };
 }
@@ -145,6 +145,8 @@ export async function open(taskQueue: string, args: CheckoutInput, fingerprint =
     args: [args],
     workflowIdConflictPolicy: 'USE_EXISTING',
     workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+    // As the API does: the run starts with its order number searchable (runs started before had none).
+    ...(args.orderNumber ? { typedSearchAttributes: [{ key: ORDER_NUMBER, value: args.orderNumber }] } : {}),
   });
   const view = await env.client.workflow.executeUpdateWithStart(checkoutUpdate, { args: [{ fingerprint }], startWorkflowOperation: start });
   return { view, handle: await start.workflowHandle() };
