@@ -160,15 +160,19 @@ export function noopPayment(temporal: Client, orderIds: readonly string[]) {
 
 const EventType = proto.temporal.api.enums.v1.EventType;
 
-/** Means over a few closed workflows' histories: events, workflow tasks, activities markers (local activities, patches), upserts. */
+/** Means over a few closed workflows' histories: events, workflow tasks, activities markers (local activities, patches), upserts, each event type. */
 export async function historyShape(temporal: Client, workflowIds: readonly string[]) {
-  const counts = await Promise.all(
-    workflowIds.map(async (id) => {
-      const events = (await temporal.workflow.getHandle(id).fetchHistory()).events ?? [];
-      const of = (type: number) => events.filter((e) => e.eventType === type).length;
-      return [events.length, of(EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED), of(EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED), of(EventType.EVENT_TYPE_MARKER_RECORDED), of(EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES)];
-    }),
-  );
+  const histories = await Promise.all(workflowIds.map(async (id) => (await temporal.workflow.getHandle(id).fetchHistory()).events ?? []));
+  const counts = histories.map((events) => {
+    const of = (type: number) => events.filter((e) => e.eventType === type).length;
+    return [events.length, of(EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED), of(EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED), of(EventType.EVENT_TYPE_MARKER_RECORDED), of(EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES)];
+  });
   const mean = (k: number) => (counts.length === 0 ? null : Math.round((counts.reduce((a, c) => a + c[k]!, 0) / counts.length) * 10) / 10);
-  return { sampled: counts.length, eventsPerOrder: mean(0), workflowTasksPerOrder: mean(1), activitiesPerOrder: mean(2), markersPerOrder: mean(3), searchAttributeUpsertsPerOrder: mean(4) };
+  const types: Record<string, number> = {};
+  for (const h of histories) for (const e of h) {
+    const name = (EventType[e.eventType ?? 0] ?? String(e.eventType)).replace('EVENT_TYPE_', '');
+    types[name] = (types[name] ?? 0) + 1;
+  }
+  const eventTypesPerOrder = Object.fromEntries(Object.entries(types).sort().map(([name, n]) => [name, Math.round((n / histories.length) * 10) / 10]));
+  return { sampled: counts.length, eventsPerOrder: mean(0), workflowTasksPerOrder: mean(1), activitiesPerOrder: mean(2), markersPerOrder: mean(3), searchAttributeUpsertsPerOrder: mean(4), eventTypesPerOrder };
 }

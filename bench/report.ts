@@ -21,6 +21,8 @@ const shape = z.object({
   /** Local activities and patch markers. */
   markersPerOrder: z.number().nullable(),
   searchAttributeUpsertsPerOrder: z.number().nullable(),
+  /** Every event type's mean count per order, so a figure above the workflow's shape says which events added to it (absent in earlier reports). */
+  eventTypesPerOrder: z.record(z.string(), z.number()).optional(),
 });
 const cpuParts = z.record(z.string(), z.number()).nullable();
 const target = z.object({ name: z.string(), target: z.string(), value: z.number().nullable(), met: z.boolean().nullable() });

@@ -71,9 +71,9 @@ export function receive(run: OrderRun, event: PaymentEvent): void {
 }
 
 /**
- * Runs from this patch (or NUMBERED_AT_START_PATCH) on take their short database steps (create the order, open its session, transitions, delivery)
- * as local activities, find the account and grant access in one call, and upsert search attributes once per change:
- * about half the history events per order. Runs recorded before replay as they ran.
+ * Runs from this patch (or NUMBERED_AT_START_PATCH) on take their short database steps (create the order, open its
+ * session, transitions, delivery) as local activities, find the account and grant access in one call, and upsert search
+ * attributes once per change: about half the history events per order. Runs recorded before replay as they ran.
  */
 export const LEAN_RUN_PATCH = 'order-local-steps';
 
