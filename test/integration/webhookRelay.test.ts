@@ -94,7 +94,7 @@ describe('webhook relay', () => {
     const stuckId = `evt_${crypto.randomUUID()}`;
     let r: Awaited<ReturnType<typeof relayProcess>> | undefined;
     try {
-      await insertDue(h.sql, x, stuckId, { refundUpdate: { providerRefundId: `re_${stuckId}`, status: 'failed', amount: x.total } });
+      await insertEvent(h.sql, x, stuckId, 'refund.updated', { refundUpdate: { providerRefundId: `re_${stuckId}`, status: 'failed', amount: x.total } });
       // One event per pass: the relay's first pass takes the notice (the oldest due) and hangs on it.
       r = await relayProcess({ sweepMs: 50, batch: 1 });
       await eventually(
@@ -169,18 +169,19 @@ describe('the webhook relay in a worker process', () => {
   });
 });
 
-/** An event recorded as the webhook route records one, due now: its insert notifies the relays. */
-async function insertDue(sql: Sql, o: TestOrder, eventId: string, delivery: Record<string, unknown>) {
+/**
+ * An event row as the webhook route records it, due `dueInSeconds` from now. The trigger notifies the relays only of
+ * rows due at once (0017_webhook_relay.sql): one due later is found by a relay's sweep alone (the retry path, and a
+ * lost NOTIFY alike).
+ */
+async function insertEvent(sql: Sql, o: TestOrder, eventId: string, eventType: string, delivery: Record<string, unknown>, dueInSeconds = 0) {
   await sql`INSERT INTO webhook_events (provider, event_id, event_type, order_id, raw_body, delivery, task_queue, next_attempt_at)
-            VALUES ('sandbox', ${eventId}, 'refund.updated', ${o.orderId}, '{}', ${sql.json({ orderId: o.orderId, ...delivery })}, ${h.config.temporal.taskQueue}, now())`;
+            VALUES ('sandbox', ${eventId}, ${eventType}, ${o.orderId}, '{}', ${sql.json({ orderId: o.orderId, ...delivery })}, ${h.config.temporal.taskQueue},
+                    now() + make_interval(secs => ${dueInSeconds}))`;
 }
 
-/**
- * An event recorded as a failed delivery leaves it, due a second from now: the trigger notifies only rows due at once
- * (0017_webhook_relay.sql), so only the relay's sweep can find it (the retry path, and a lost NOTIFY alike).
- */
+/** A payment recorded as a failed delivery leaves it, due a second from now: no NOTIFY announces it. */
 async function insertWithoutNotify(sql: Sql, o: TestOrder, eventId: string) {
-  const delivery = { orderId: o.orderId, event: { provider: 'sandbox', eventId, kind: 'succeeded', orderId: o.orderId, sessionId: o.sessionId, paymentId: `pay_${eventId}`, amount: o.total } };
-  await sql`INSERT INTO webhook_events (provider, event_id, event_type, order_id, raw_body, delivery, task_queue, next_attempt_at)
-            VALUES ('sandbox', ${eventId}, 'payment.succeeded', ${o.orderId}, '{}', ${sql.json(delivery)}, ${h.config.temporal.taskQueue}, now() + interval '1 second')`;
+  const event = { provider: 'sandbox', eventId, kind: 'succeeded', orderId: o.orderId, sessionId: o.sessionId, paymentId: `pay_${eventId}`, amount: o.total };
+  await insertEvent(sql, o, eventId, 'payment.succeeded', { event }, 1);
 }
