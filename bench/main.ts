@@ -8,10 +8,12 @@ import { orderWorkflowId } from '../src/workflows/definitions.js';
 import { installTemporalRuntime } from '../src/wiring.js';
 import { renderChart } from './chart.js';
 import { cpuPerOrder } from './cpu.js';
+import { runInLoadThread } from './loadThread.js';
 import { planFor, runOpenLoop } from './openLoop.js';
-import { checkoutSender, closedThroughput, deliveredAt, deliveryLags, fill, historyShape, noopCheckout, noopPayment, payableOrders, webhookSender, type Payable } from './phases.js';
+import { closedThroughput, deliveredAt, deliveryLags, fill, historyShape, noopCheckout, noopPayment, payableOrders } from './phases.js';
 import { holdPriority, type PriorityHold } from './priority.js';
 import { BenchReport, checkTargets } from './report.js';
+import { checkoutSender, webhookSender, type Payable } from './senders.js';
 import { NOOP_TASK_QUEUE, processMemoryMiB, startBenchStack, type BenchStack } from './stack.js';
 import { ratio, summarise, summariseLoad } from './stats.js';
 
@@ -94,7 +96,9 @@ async function run(stack: BenchStack, opts: ReturnType<typeof options>, startedA
   const opened: string[] = [];
   const checkoutCpu = await stack.cpu();
   for (const rate of p.checkoutRates) {
-    const result = await runOpenLoop(planFor(rate, phaseMs, 100_000), p.requestTimeoutMs, (_, signal) => newCheckout(signal));
+    const plan = planFor(rate, phaseMs, 100_000);
+    const result = await runInLoadThread({ kind: 'checkout', baseUrl: product.baseUrl, packageId: pkg.id, tag, firstIndex: next }, plan, p.requestTimeoutMs);
+    next += plan.count;
     opened.push(...result.samples.flatMap((s) => (s.value ? [s.value] : [])));
     const summary = summariseLoad(result);
     checkoutRuns.push(summary);
@@ -125,7 +129,7 @@ async function run(stack: BenchStack, opts: ReturnType<typeof options>, startedA
     const orders = pool.splice(0, plan.count);
     const phaseStart = Date.now();
     const cpuBefore = await stack.cpu();
-    const acks = await runOpenLoop(plan, p.requestTimeoutMs, webhookSender(`${product.baseUrl}/api/v1/webhooks/sandbox`, product.sandboxSecret, orders, tag));
+    const acks = await runInLoadThread({ kind: 'webhook', url: `${product.baseUrl}/api/v1/webhooks/sandbox`, secret: product.sandboxSecret, orders, tag }, plan, p.requestTimeoutMs);
     const acked = acks.samples.flatMap((s) => (s.value ? [s.value.orderId] : []));
     const fulfilled = await closedThroughput(product.temporal, 'orders', acked.length, phaseStart, p.drainMs);
     const cpu = cpuPerOrder(cpuBefore, await stack.cpu(), fulfilled.orders);
@@ -139,7 +143,7 @@ async function run(stack: BenchStack, opts: ReturnType<typeof options>, startedA
     const setup = await fetch(`${stack.inlineUrl}/bench/orders`, { method: 'POST', body: JSON.stringify({ count: plan.count, runId: `${tag}-${rate}` }), signal: AbortSignal.timeout(p.fillMs) });
     if (setup.status !== 201) throw new Error(`the inline baseline could not open orders: HTTP ${setup.status} ${await setup.text()}`);
     const inlineOrders = (await setup.json()) as Payable[];
-    const inlineAcks = await runOpenLoop(planFor(rate, phaseMs, inlineOrders.length), p.requestTimeoutMs, webhookSender(`${stack.inlineUrl}/api/v1/webhooks/sandbox`, product.sandboxSecret, inlineOrders, tag));
+    const inlineAcks = await runInLoadThread({ kind: 'webhook', url: `${stack.inlineUrl}/api/v1/webhooks/sandbox`, secret: product.sandboxSecret, orders: inlineOrders, tag }, planFor(rate, phaseMs, inlineOrders.length), p.requestTimeoutMs);
     const inline = summariseLoad(inlineAcks);
     log(`inline ${rate}/s: p50 ${inline.p50Ms} p99 ${inline.p99Ms} ms (${inline.errors} errors)`);
     webhooks.push({ ratePerSecond: rate, product: { ack, deliveryLag: lag, fulfilled }, inline: { ack: inline }, ackP50Speedup: ratio(inline.p50Ms, ack.p50Ms), ackP99Speedup: ratio(inline.p99Ms, ack.p99Ms) });
