@@ -8,10 +8,10 @@ import { orderWorkflowId } from '../src/workflows/definitions.js';
 import { installTemporalRuntime } from '../src/wiring.js';
 import { renderChart } from './chart.js';
 import { cpuPerOrder } from './cpu.js';
+import { composeShares, holdShares, type Shares, type SharesHold } from './cpuShares.js';
 import { runInLoadThread } from './loadThread.js';
 import { planFor, runOpenLoop } from './openLoop.js';
 import { closedThroughput, deliveredAt, deliveryLags, fill, historyShape, noopCheckout, noopPayment, payableOrders } from './phases.js';
-import { holdPriority, type PriorityHold } from './priority.js';
 import { BenchReport, checkTargets } from './report.js';
 import { checkoutSender, webhookSender, type Payable } from './senders.js';
 import { NOOP_TASK_QUEUE, processMemoryMiB, startBenchStack, type BenchStack } from './stack.js';
@@ -54,8 +54,8 @@ function options() {
       'phase-seconds': { type: 'string' },
       waiting: { type: 'string' },
       'worker-env': { type: 'string', multiple: true, default: [] },
-      // Runs the Temporal dev server and the workers at this nice value, below the API and PostgreSQL (compose's cpu_shares).
-      'background-nice': { type: 'string', default: '0' },
+      // Each part in a CPU cgroup with its compose service's cpu_shares (cgroup v1, root); without it they share equally.
+      'compose-shares': { type: 'boolean', default: false },
       keep: { type: 'boolean', default: false },
     },
     strict: true,
@@ -74,9 +74,7 @@ function options() {
       return [kv.slice(0, at), kv.slice(at + 1)];
     }),
   );
-  const backgroundNice = Number(values['background-nice']);
-  if (!Number.isInteger(backgroundNice) || backgroundNice < 0 || backgroundNice > 19) throw new Error('--background-nice takes a nice value from 0 to 19');
-  return { name, profile: p, workerEnv, backgroundNice, keep: values.keep };
+  return { name, profile: p, workerEnv, composeShares: values['compose-shares'], keep: values.keep };
 }
 
 async function run(stack: BenchStack, opts: ReturnType<typeof options>, startedAt: Date, failures: string[]) {
@@ -227,15 +225,20 @@ const loadAtStart = loadavg()[0]!;
 const dir = await mkdtemp(join(tmpdir(), 'checkout-bench-'));
 const failures: string[] = [];
 let exitCode = 1;
-log(`profile ${opts.name}: ${JSON.stringify(opts.profile)}; worker env ${JSON.stringify(opts.workerEnv)}; background nice ${opts.backgroundNice}; data in ${dir}`);
+log(`profile ${opts.name}: ${JSON.stringify(opts.profile)}; worker env ${JSON.stringify(opts.workerEnv)}; compose shares ${opts.composeShares}; data in ${dir}`);
 let stack: BenchStack | undefined;
-let priority: PriorityHold | undefined;
+let shares: SharesHold | undefined;
+let cpuShares: Shares | null = null;
 try {
   stack = await startBenchStack(dir, log, opts.workerEnv);
   log(`stack up in ${Math.round((Date.now() - startedAt.getTime()) / 1000)} s`);
-  if (opts.backgroundNice > 0) {
-    const { product, noopWorker } = stack;
-    priority = await holdPriority(async () => [(await product.pids()).temporal, ...product.workers.map((w) => w.pid), noopWorker.pid], opts.backgroundNice);
+  if (opts.composeShares) {
+    const { product, noopWorker, inline, smtpSink } = stack;
+    cpuShares = await composeShares();
+    shares = await holdShares(async () => {
+      const { temporal, postgres } = await product.pids();
+      return { api: [product.api.pid], worker: product.workers.map((w) => w.pid), temporal: [temporal], postgres: [postgres], smtpSink: [smtpSink.pid], inline: [inline.pid], noopWorker: [noopWorker.pid], loadGenerator: [process.pid] };
+    }, cpuShares);
   }
   const measured = await run(stack, opts, startedAt, failures);
   const { lagSource, ...figures } = measured;
@@ -245,7 +248,7 @@ try {
     seconds: Math.round((Date.now() - startedAt.getTime()) / 1000),
     profile: opts.name,
     machine: { cpus: cpus().length, totalMemGiB: Math.round((totalmem() / 1024 ** 3) * 10) / 10, node: process.version, loadAverage1m: { atStart: Math.round(loadAtStart * 10) / 10, atEnd: Math.round(loadAtEnd * 10) / 10 } },
-    config: { ...opts.profile, saturationOrders: figures.fulfilment.product.orders + figures.fulfilment.product.unfinished, workerEnv: opts.workerEnv, backgroundNice: opts.backgroundNice, deliveryLagSource: lagSource },
+    config: { ...opts.profile, saturationOrders: figures.fulfilment.product.orders + figures.fulfilment.product.unfinished, workerEnv: opts.workerEnv, cpuShares, deliveryLagSource: lagSource },
     notes: [
       'Open loop: sends evenly spaced at each rate, latency from the scheduled send time; a failed or timed-out request counts as slower than any answer, so a null percentile was not reached.',
       'PostgreSQL, the Temporal dev server (SQLite file), the API, the worker, the SMTP sink, the inline baseline and the no-op worker each run as their own process; this process only sends load.',
@@ -270,9 +273,9 @@ try {
 } catch (err) {
   log(`run failed: ${(err as Error).stack ?? String(err)} (logs in ${dir}/logs)`);
 } finally {
-  priority?.stop();
   log('stopping the stack');
   await stack?.close().catch((err: unknown) => log(`stopping failed: ${String(err)}`));
+  await shares?.stop();
 }
 for (const failure of failures) log(`FAILED ${failure}`);
 if (exitCode === 0 && !opts.keep) await rm(dir, { recursive: true, force: true });

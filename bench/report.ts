@@ -42,8 +42,8 @@ export const BenchReport = z.object({
     saturationOrders: z.number().int(),
     waitingOrders: z.array(z.number().int()),
     workerEnv: z.record(z.string(), z.string()),
-    /** The Temporal dev server's and the workers' nice value (0: the same priority as the API and PostgreSQL). */
-    backgroundNice: z.number().int().min(0).max(19),
+    /** Each part's cpu_shares, from docker-compose.yml (`--compose-shares`); null: every process shared the CPU alike. */
+    cpuShares: z.record(z.string(), z.number().int().positive()).nullable(),
     deliveryLagSource: z.string(),
   }),
   notes: z.array(z.string()),

@@ -13,6 +13,8 @@ export interface BenchStack {
   product: ChaosStack;
   inlineUrl: string;
   noopWorker: Supervised;
+  inline: Supervised;
+  smtpSink: Supervised;
   /** CPU ms so far by part: each process of the deployment, PostgreSQL with its backends, and this load generator. */
   cpu(): Promise<Record<string, number>>;
   close(): Promise<void>;
@@ -53,6 +55,8 @@ export async function startBenchStack(dir: string, note: (line: string) => void,
       product: stack,
       inlineUrl: `http://127.0.0.1:${inlinePort}`,
       noopWorker,
+      inline,
+      smtpSink: sink,
       async cpu() {
         const { temporal, postgres } = await stack.pids();
         const single = { temporal, api: stack.api.pid, worker: stack.workers[0]?.pid, noopWorker: noopWorker.pid, smtpSink: sink.pid, inline: inline.pid };

@@ -2,14 +2,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { readdir } from 'node:fs/promises';
-import { getPriority } from 'node:os';
+import { constants } from 'node:fs';
+import { access, readFile } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { renderChart } from '../../bench/chart.js';
 import { cpuMs, cpuPerOrder } from '../../bench/cpu.js';
+import { composeShares, CPU_CGROUP_ROOT, holdShares } from '../../bench/cpuShares.js';
 import { runInLoadThread } from '../../bench/loadThread.js';
 import { planFor, runOpenLoop, sendOffsetsMs, type Clock } from '../../bench/openLoop.js';
-import { holdPriority, lowerThreads } from '../../bench/priority.js';
 import { BenchReport, checkTargets } from '../../bench/report.js';
 import { percentile, ratio, summarise, summariseLoad } from '../../bench/stats.js';
 import { SANDBOX_SIGNATURE_HEADER, verifySandboxSignature } from '../../src/payments/sandbox.js';
@@ -170,7 +170,7 @@ function sampleReport(over: { ackP99?: number | null; inlineP99?: number; events
     seconds: 120,
     profile: 'quick',
     machine: { cpus: 2, totalMemGiB: 24, node: 'v22', loadAverage1m: { atStart: 1, atEnd: 2 } },
-    config: { checkoutRates: [10, 25, 40, 50], webhookRates: [25, 50, 100], phaseSeconds: 2, requestTimeoutMs: 10_000, drainMs: 60_000, fillMs: 60_000, saturationOrders: 200, waitingOrders: [200], workerEnv: {}, backgroundNice: 0, deliveryLagSource: 'orders.paid_at' },
+    config: { checkoutRates: [10, 25, 40, 50], webhookRates: [25, 50, 100], phaseSeconds: 2, requestTimeoutMs: 10_000, drainMs: 60_000, fillMs: 60_000, saturationOrders: 200, waitingOrders: [200], workerEnv: {}, cpuShares: null, deliveryLagSource: 'orders.paid_at' },
     notes: [],
     checkout: [load(10, 250), load(25, 280), load(40, 285), load(50, 290)],
     webhooks: [100].map((rate) => ({
@@ -207,44 +207,55 @@ describe('CPU per order', () => {
   });
 });
 
-describe('background priority', () => {
+/** Root on a machine with cgroup v1's cpu controller, as the bench needs for --compose-shares (CI's machine has both). */
+const cgroupsWritable = await access(`${CPU_CGROUP_ROOT}/cgroup.procs`, constants.W_OK).then(() => true, () => false);
+
+describe('compose CPU shares', () => {
   const children: ChildProcess[] = [];
   afterEach(() => {
     for (const child of children.splice(0)) child.kill('SIGKILL');
   });
-  /** A Node process that stays up with several threads (a worker thread and V8's besides the main one), once it says so. */
-  const idleNode = async () => {
-    const script = "new (require('node:worker_threads').Worker)('setInterval(() => {}, 1000)', { eval: true }).on('online', () => console.log('up'))";
+  /** A Node process that stays up, optionally with a child of its own (as the postmaster has backends), once it says so. */
+  const idleNode = async (withChild = false) => {
+    const script = withChild
+      ? "const c = require('node:child_process').spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' }); c.on('spawn', () => console.log(c.pid)); setInterval(() => {}, 1000)"
+      : "console.log('up'); setInterval(() => {}, 1000)";
     const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'ignore'] });
     children.push(child);
-    await new Promise((resolve) => child.stdout!.once('data', resolve));
-    return child.pid!;
+    const said = await new Promise<string>((resolve) => child.stdout!.once('data', (d: Buffer) => resolve(d.toString().trim())));
+    return { pid: child.pid!, childPid: withChild ? Number(said) : undefined };
   };
-  const niceOfThreads = async (pid: number) => (await readdir(`/proc/${pid}/task`)).map((tid) => getPriority(Number(tid)));
+  const cpuGroup = async (pid: number) => /^\d+:(?:[^:]*,)?cpu(?:,[^:]*)?:(.*)$/m.exec(await readFile(`/proc/${pid}/cgroup`, 'utf8'))?.[1];
 
-  it('lowers every thread of a process, not only its main one', async () => {
-    const pid = await idleNode();
-    const threads = await niceOfThreads(pid);
-    expect(threads.length).toBeGreaterThan(1);
-    expect(await lowerThreads(pid, 7)).toBe(threads.length);
-    expect(await niceOfThreads(pid)).toEqual(threads.map(() => 7));
-    // Already there: nothing to change; a process that is gone changes nothing and does not throw.
-    expect(await lowerThreads(pid, 7)).toBe(0);
-    expect(await lowerThreads(2 ** 22 + 1, 7)).toBe(0);
+  it('reads each part\'s weight from docker-compose.yml, Docker\'s default where a service sets none', async () => {
+    const shares = await composeShares();
+    expect(shares).toMatchObject({ temporal: 128, worker: 128, noopWorker: 128, api: 1024, inline: 1024, postgres: 1024, smtpSink: 1024, loadGenerator: 1024 });
   });
 
-  it('lowers a process that takes the place of the one it held, as a restarted worker does', async () => {
-    let pid = await idleNode();
-    const hold = await holdPriority(async () => [pid, undefined], 5, 50);
+  it.skipIf(!cgroupsWritable)('puts each part in a cgroup with its shares, a part\'s children with it, and a restarted process again', async () => {
+    const db = await idleNode(true);
+    let worker = await idleNode();
+    const hold = await holdShares(async () => ({ postgres: [db.pid], worker: [worker.pid] }), { ...(await composeShares()), worker: 128 }, 50);
     try {
-      expect(new Set(await niceOfThreads(pid))).toEqual(new Set([5]));
-      pid = await idleNode();
+      expect(await readFile(`${hold.groups.worker}/cpu.shares`, 'utf8')).toBe('128\n');
+      expect(await readFile(`${hold.groups.postgres}/cpu.shares`, 'utf8')).toBe('1024\n');
+      expect(hold.groups.worker.endsWith((await cpuGroup(worker.pid))!)).toBe(true);
+      // The postmaster's backend, forked before the move, goes with it.
+      expect(hold.groups.postgres.endsWith((await cpuGroup(db.childPid!))!)).toBe(true);
+      worker = await idleNode();
       const deadline = Date.now() + 10_000;
-      while ((await niceOfThreads(pid)).some((n) => n !== 5) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
-      expect(new Set(await niceOfThreads(pid))).toEqual(new Set([5]));
+      while (!hold.groups.worker.endsWith((await cpuGroup(worker.pid)) ?? '\0') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(hold.groups.worker.endsWith((await cpuGroup(worker.pid))!)).toBe(true);
     } finally {
-      hold.stop();
+      // The backend first: once its parent is gone nothing else would end it.
+      process.kill(db.childPid!, 'SIGKILL');
+      for (const child of children.splice(0)) child.kill('SIGKILL');
+      const gone = Date.now() + 10_000;
+      const emptied = async () => (await Promise.all([hold.groups.worker, hold.groups.postgres].map((g) => readFile(`${g}/cgroup.procs`, 'utf8')))).every((p) => p.trim() === '');
+      while (!(await emptied()) && Date.now() < gone) await new Promise((resolve) => setTimeout(resolve, 20));
+      await hold.stop();
     }
+    for (const group of Object.values(hold.groups)) await expect(access(group)).rejects.toThrow();
   });
 });
 
