@@ -57,8 +57,12 @@ export async function holdShares(pids: () => Promise<Partial<Record<Part, Array<
   const groups = {} as Record<Part, string>;
   for (const part of Object.keys(shares) as Part[]) {
     groups[part] = `${parent}/${part}`;
-    await mkdir(groups[part], { recursive: true });
-    await writeFile(`${groups[part]}/cpu.shares`, String(shares[part]));
+    try {
+      await mkdir(groups[part], { recursive: true });
+      await writeFile(`${groups[part]}/cpu.shares`, String(shares[part]));
+    } catch (err) {
+      throw new Error(`--compose-shares needs cgroup v1's cpu controller at ${root}, writable (root): ${(err as Error).message}`);
+    }
   }
   const apply = async () => {
     for (const [part, list] of Object.entries(await pids()) as Array<[Part, Array<number | undefined>]>) {

@@ -232,6 +232,10 @@ describe('compose CPU shares', () => {
     expect(shares).toMatchObject({ temporal: 128, worker: 128, noopWorker: 128, api: 1024, inline: 1024, postgres: 1024, smtpSink: 1024, loadGenerator: 1024 });
   });
 
+  it('says what it needs where it cannot make the groups', async () => {
+    await expect(holdShares(async () => ({}), await composeShares(), 50, '/dev/null')).rejects.toThrow(/--compose-shares needs cgroup v1's cpu controller at \/dev\/null/);
+  });
+
   it.skipIf(!cgroupsWritable)('puts each part in a cgroup with its shares, a part\'s children with it, and a restarted process again', async () => {
     const db = await idleNode(true);
     let worker = await idleNode();
