@@ -1,5 +1,6 @@
 // Runs each part of the bench's deployment in a CPU cgroup with the cpu_shares docker-compose.yml gives its service.
-import { readFile, mkdir, rmdir, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, mkdir, readFile, rmdir, writeFile } from 'node:fs/promises';
 import { parse } from 'yaml';
 
 /**
@@ -55,14 +56,17 @@ export interface SharesHold {
 export async function holdShares(pids: () => Promise<Partial<Record<Part, Array<number | undefined>>>>, shares: Shares, everyMs = 1000, root = CPU_CGROUP_ROOT): Promise<SharesHold> {
   const parent = `${root}/checkout-bench-${process.pid}`;
   const groups = {} as Record<Part, string>;
-  for (const part of Object.keys(shares) as Part[]) {
-    groups[part] = `${parent}/${part}`;
-    try {
+  try {
+    // Checked first: on a cgroup v2 machine mkdir would make v2 groups there, which have no cpu.shares.
+    await access(`${root}/cpu.shares`, constants.R_OK);
+    await access(`${root}/cgroup.procs`, constants.W_OK);
+    for (const part of Object.keys(shares) as Part[]) {
+      groups[part] = `${parent}/${part}`;
       await mkdir(groups[part], { recursive: true });
       await writeFile(`${groups[part]}/cpu.shares`, String(shares[part]));
-    } catch (err) {
-      throw new Error(`--compose-shares needs cgroup v1's cpu controller at ${root}, writable (root): ${(err as Error).message}`);
     }
+  } catch (err) {
+    throw new Error(`--compose-shares needs cgroup v1's cpu controller at ${root}, writable (root): ${(err as Error).message}`);
   }
   const apply = async () => {
     for (const [part, list] of Object.entries(await pids()) as Array<[Part, Array<number | undefined>]>) {

@@ -3,7 +3,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { constants } from 'node:fs';
-import { access, readFile } from 'node:fs/promises';
+import { access, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { renderChart } from '../../bench/chart.js';
 import { cpuMs, cpuPerOrder } from '../../bench/cpu.js';
@@ -234,6 +236,14 @@ describe('compose CPU shares', () => {
 
   it('says what it needs where it cannot make the groups', async () => {
     await expect(holdShares(async () => ({}), await composeShares(), 50, '/dev/null')).rejects.toThrow(/--compose-shares needs cgroup v1's cpu controller at \/dev\/null/);
+    // A folder without the v1 controller's files (a cgroup v2 mount looks like this to it) gets no groups made in it.
+    const notV1 = await mkdtemp(join(tmpdir(), 'no-cpu-controller-'));
+    try {
+      await expect(holdShares(async () => ({}), await composeShares(), 50, notV1)).rejects.toThrow(/--compose-shares needs/);
+      expect(await readdir(notV1)).toEqual([]);
+    } finally {
+      await rm(notV1, { recursive: true, force: true });
+    }
   });
 
   it.skipIf(!cgroupsWritable)('puts each part in a cgroup with its shares, a part\'s children with it, and a restarted process again', async () => {
