@@ -96,7 +96,7 @@ export async function holdShares(pids: () => Promise<Partial<Record<Part, Array<
 const WITH_CHILDREN: ReadonlySet<Part> = new Set(['postgres']);
 
 /** The process's cpu cgroup, as /proc/<pid>/cgroup names it (`4:cpu:/path`, or `cpu,cpuacct` where they share a mount). */
-const cpuGroupOf = (text: string) => /^\d+:(?:[^:]*,)?cpu(?:,[^:]*)?:(.*)$/m.exec(text)?.[1];
+export const cpuGroupOf = (text: string) => /^\d+:(?:[^:]*,)?cpu(?:,[^:]*)?:(.*)$/m.exec(text)?.[1];
 
 /** Moves a process (all its threads), and with `children` those it forked, into `group`; one that has exited is skipped. */
 async function move(pid: number, group: string, children: boolean): Promise<void> {

@@ -1,4 +1,4 @@
-// The bench's pure parts: open-loop spacing and timing from the scheduled send, percentile maths, and the report's shape.
+// The bench's parts: open-loop timing, the load thread, percentile maths, CPU per order, compose's shares, the report.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { renderChart } from '../../bench/chart.js';
 import { cpuMs, cpuPerOrder } from '../../bench/cpu.js';
-import { composeShares, CPU_CGROUP_ROOT, holdShares } from '../../bench/cpuShares.js';
+import { composeShares, CPU_CGROUP_ROOT, cpuGroupOf, holdShares } from '../../bench/cpuShares.js';
 import { runInLoadThread } from '../../bench/loadThread.js';
 import { planFor, runOpenLoop, sendOffsetsMs, type Clock } from '../../bench/openLoop.js';
 import { BenchReport, checkTargets } from '../../bench/report.js';
@@ -227,7 +227,7 @@ describe('compose CPU shares', () => {
     const said = await new Promise<string>((resolve) => child.stdout!.once('data', (d: Buffer) => resolve(d.toString().trim())));
     return { pid: child.pid!, childPid: withChild ? Number(said) : undefined };
   };
-  const cpuGroup = async (pid: number) => /^\d+:(?:[^:]*,)?cpu(?:,[^:]*)?:(.*)$/m.exec(await readFile(`/proc/${pid}/cgroup`, 'utf8'))?.[1];
+  const cpuGroup = async (pid: number) => cpuGroupOf(await readFile(`/proc/${pid}/cgroup`, 'utf8'));
 
   it('reads each part\'s weight from docker-compose.yml, Docker\'s default where a service sets none', async () => {
     const shares = await composeShares();
@@ -249,7 +249,7 @@ describe('compose CPU shares', () => {
   it.skipIf(!cgroupsWritable)('puts each part in a cgroup with its shares, a part\'s children with it, and a restarted process again', async () => {
     const db = await idleNode(true);
     let worker = await idleNode();
-    const hold = await holdShares(async () => ({ postgres: [db.pid], worker: [worker.pid] }), { ...(await composeShares()), worker: 128 }, 50);
+    const hold = await holdShares(async () => ({ postgres: [db.pid], worker: [worker.pid] }), await composeShares(), 50);
     try {
       expect(await readFile(`${hold.groups.worker}/cpu.shares`, 'utf8')).toBe('128\n');
       expect(await readFile(`${hold.groups.postgres}/cpu.shares`, 'utf8')).toBe('1024\n');
