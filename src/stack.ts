@@ -57,27 +57,66 @@ if (!config.temporal.address) {
     await startTemporalDevServer({ cliPath, port: config.stack.temporalPort, uiPort: config.stack.temporalUiPort, dbFile: join(dataDir, 'temporal.db'), onUnexpectedExit }),
   );
 }
+
+// From here on one ordered stop serves a signal, a dead embedded server and a failed worker, whenever it comes: each
+// step stops what has started by then, and the exit at its end takes whatever starts later.
+const started: Partial<{
+  http: { close(): Promise<void> };
+  relay: { stop(): Promise<void> };
+  metricsServer: { close(): Promise<void> };
+  worker: { shutdown(): void; running: Promise<void> };
+  mailbox: { close(): Promise<void> };
+}> = {};
+// Clients close in the reverse of the order they opened.
+const clients: Array<() => unknown> = [];
+shutdown.forGood = onShutdown(log, [
+  ['http', () => started.http?.close()],
+  ['webhook relay', () => started.relay?.stop()],
+  ['metrics', () => started.metricsServer?.close()],
+  ['worker', async () => {
+    started.worker?.shutdown();
+    await started.worker?.running;
+  }],
+  ['clients', async () => {
+    for (const close of clients.toReversed()) await close();
+  }],
+  ['mailbox', () => started.mailbox?.close()],
+  ['tracing', () => tracing.shutdown()],
+  ...embedded.toReversed().map((s): [string, () => Promise<void>] => [s.name, () => s.stop()]),
+]);
+
 // Configuration refuses a missing SMTP_URL outside the demo: the mailbox shows every email to whoever asks.
 const mailbox = config.demo && !config.smtpUrl ? await startDevMailbox({ port: config.stack.smtpPort }) : undefined;
+started.mailbox = mailbox;
 
 const sql = createSql(at.databaseUrl);
+clients.push(() => sql.end({ timeout: 5 }));
 // DATABASE_URL / TEMPORAL_ADDRESS may point at servers that are still starting or briefly away: wait, do not exit.
 await waitFor('database', () => migrate(sql), { log });
 const payments = createPaymentProviders(config, sql);
 // One process, one registry: the worker's counters and the API's requests show on the same /metrics.
 const metrics = createMetrics({ countHeldOrders: () => countOrdersWithStatus(sql, 'HELD'), undeliveredWebhooks: () => undeliveredSummary(sql) });
-const metricsServer = config.metrics.port ? await startMetricsServer(metrics, config.metrics.token, config.host, config.metrics.port, log) : undefined;
+started.metricsServer = config.metrics.port ? await startMetricsServer(metrics, config.metrics.token, config.host, config.metrics.port, log) : undefined;
 const mailer = createMailer(at.smtpUrl, config.mailFrom, config.smtpPool);
+clients.push(() => mailer.close());
 const workflowBundle = await bundleOrderWorkflows();
 const { worker, connection } = await waitFor('temporal', () => createOrderWorker(config, { temporalAddress: at.temporalAddress, sql, payments, mailer, metrics, tracing }, { workflowBundle }), { log });
+clients.push(() => connection.close());
 const running = worker.run();
+started.worker = { shutdown: () => worker.shutdown(), running };
+// A worker that fails (not one that stops when asked) leaves the stack unable to fulfil: the same ordered stop, exit 1.
+running.catch((err: unknown) => {
+  log.fatal({ err }, 'worker failed');
+  void shutdown.forGood?.('the worker failed');
+});
 const temporal = await waitFor('temporal', () => connectTemporal(at.temporalAddress, config.temporal.namespace, config.temporal.security, config.codec.keys), { log });
+clients.push(() => temporal.connection.close());
 await waitFor('temporal schedules', () => Promise.all([ensureReconcileSchedule(temporal, config), ensureRetentionSchedule(temporal, config)]), { log });
 // Zero-config operators: without ADMIN_TOKEN the stack makes one and keeps it with its data (never printed).
 const adminToken = config.adminToken ?? (await localAdminToken(join(dataDir, 'admin-token')));
 const apiDeps = { ...apiDepsFrom(config, { sql, temporal, payments, log, metrics }), mailbox, adminToken };
-const http = await startHttpServer(apiDeps, config.host, config.port);
-const relay = await startWebhookRelay(apiDeps, config.webhookRelay);
+started.http = await startHttpServer(apiDeps, config.host, config.port);
+started.relay = await startWebhookRelay(apiDeps, config.webhookRelay);
 
 async function localAdminToken(file: string): Promise<string> {
   const kept = await readFile(file, 'utf8').catch(() => '');
@@ -101,26 +140,3 @@ console.log(
     'Ctrl-C stops everything.',
   ].join('\n'),
 );
-
-shutdown.forGood = onShutdown(log, [
-  ['http', () => http.close()],
-  ['webhook relay', () => relay.stop()],
-  ['metrics', async () => metricsServer?.close()],
-  ['worker', async () => {
-    worker.shutdown();
-    await running;
-  }],
-  ['clients', async () => {
-    mailer.close();
-    await temporal.connection.close();
-    await connection.close();
-    await sql.end({ timeout: 5 });
-  }],
-  ['mailbox', () => mailbox?.close()],
-  ['tracing', () => tracing.shutdown()],
-  ...embedded.reverse().map((s): [string, () => Promise<void>] => [s.name, () => s.stop()]),
-]);
-running.catch((err: unknown) => {
-  log.fatal({ err }, 'worker failed');
-  process.exit(1);
-});

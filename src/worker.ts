@@ -39,7 +39,7 @@ const parts = { temporalAddress: at.temporalAddress, sql, payments: createPaymen
 const { worker, connection } = await waitFor('temporal', () => createOrderWorker(config, parts, { workflowBundle }), { log });
 const running = worker.run();
 const started: { relay?: WebhookRelay } = {};
-onShutdown(log, [
+const stopForGood = onShutdown(log, [
   // First: its pass under way finishes and is recorded while the connection and the database are still there.
   ['webhook relay', async () => started.relay?.stop()],
   ['worker', async () => {
@@ -52,9 +52,11 @@ onShutdown(log, [
   ['temporal', () => connection.close()],
   ['database', () => sql.end({ timeout: 5 })],
 ]);
+// A worker that fails (not one that stops when asked) takes the same ordered stop, exit 1: the relay's pass under
+// way is recorded and the connections close; a supervisor starts the process again.
 running.catch((err: unknown) => {
   log.fatal({ err }, 'worker failed');
-  process.exit(1);
+  void stopForGood('the worker failed');
 });
 const client = temporalClient(connection, config.temporal.namespace, config.codec.keys);
 await waitFor('temporal schedules', () => Promise.all([ensureReconcileSchedule(client, config), ensureRetentionSchedule(client, config)]), { log });
