@@ -248,7 +248,7 @@ try {
     seconds: Math.round((Date.now() - startedAt.getTime()) / 1000),
     profile: opts.name,
     machine: { cpus: cpus().length, totalMemGiB: Math.round((totalmem() / 1024 ** 3) * 10) / 10, node: process.version, loadAverage1m: { atStart: Math.round(loadAtStart * 10) / 10, atEnd: Math.round(loadAtEnd * 10) / 10 } },
-    config: { ...opts.profile, saturationOrders: figures.fulfilment.product.orders + figures.fulfilment.product.unfinished, workerEnv: opts.workerEnv, cpuShares, deliveryLagSource: lagSource },
+    config: { ...opts.profile, saturationOrders: figures.fulfilment.product.orders + figures.fulfilment.product.unfinished, workerEnv: opts.workerEnv, cpuShares, nodeFlags: { api: stack.product.commands.api.nodeFlags, worker: stack.product.commands.worker.nodeFlags }, deliveryLagSource: lagSource },
     notes: [
       'Open loop: sends evenly spaced at each rate, latency from the scheduled send time; a failed or timed-out request counts as slower than any answer, so a null percentile was not reached.',
       'PostgreSQL, the Temporal dev server (SQLite file), the API, the worker, the SMTP sink, the inline baseline and the no-op worker each run as their own process; this process only sends load.',

@@ -44,6 +44,8 @@ export const BenchReport = z.object({
     workerEnv: z.record(z.string(), z.string()),
     /** Each part's cpu_shares, from docker-compose.yml (`--compose-shares`); null: every process shared the CPU alike. */
     cpuShares: z.record(z.string(), z.number().int().positive()).nullable(),
+    /** The node flags docker-compose.yml's command gives the API and the worker; each baseline runs with its part's. */
+    nodeFlags: z.object({ api: z.array(z.string()), worker: z.array(z.string()) }),
     deliveryLagSource: z.string(),
   }),
   notes: z.array(z.string()),

@@ -44,9 +44,12 @@ export async function startBenchStack(dir: string, note: (line: string) => void,
     const inlineDb = new URL(env.DATABASE_URL!);
     inlineDb.pathname = `/${INLINE_DATABASE}`;
     const inlinePort = await freePort();
-    const inline = supervise('inline', 'bench/inlineServer.ts', { ...env, DATABASE_URL: inlineDb.toString(), PORT: String(inlinePort), PUBLIC_URL: `http://127.0.0.1:${inlinePort}` }, join(logs, 'inline.log'), 'inline baseline ready');
+    // Each baseline runs with the node flags of the part it is compared with, as its cgroup has that part's weight.
+    const inlineEnv = { ...env, DATABASE_URL: inlineDb.toString(), PORT: String(inlinePort), PUBLIC_URL: `http://127.0.0.1:${inlinePort}` };
+    const inline = supervise('inline', 'bench/inlineServer.ts', inlineEnv, join(logs, 'inline.log'), 'inline baseline ready', product.commands.api.nodeFlags);
     started.push(inline);
-    const noopWorker = supervise('noop-worker', 'bench/noopWorker.ts', { ...env, TEMPORAL_TASK_QUEUE: NOOP_TASK_QUEUE }, join(logs, 'noop-worker.log'), 'worker running');
+    const noopEnv = { ...env, TEMPORAL_TASK_QUEUE: NOOP_TASK_QUEUE };
+    const noopWorker = supervise('noop-worker', 'bench/noopWorker.ts', noopEnv, join(logs, 'noop-worker.log'), 'worker running', product.commands.worker.nodeFlags);
     started.push(noopWorker);
     await waitForPort(inlinePort, '127.0.0.1', 120_000);
     await waitForPollers(product.temporal, 1, NOOP_TASK_QUEUE);

@@ -16,6 +16,7 @@ import { connectTemporal } from '../../src/temporalClient.js';
 import { bundleOrderWorkflows } from '../../src/wiring.js';
 import { ORDER_ID_SECRET } from './plan.js';
 import { mailCounter, type MailCounter } from './mailCounter.js';
+import { composeNodeCommand, type NodeCommand } from './composeCommand.js';
 import { supervise, type Supervised } from './supervisor.js';
 
 export interface ChaosStack {
@@ -29,6 +30,8 @@ export interface ChaosStack {
   workers: Supervised[];
   /** What the API and workers were started with, for more processes of the same deployment (the bench's baselines). */
   env: Record<string, string>;
+  /** Their commands, from docker-compose.yml. */
+  commands: { api: NodeCommand; worker: NodeCommand };
   /** The dev server's and the postmaster's process ids (the bench reads their CPU time). */
   pids(): Promise<{ temporal: number; postgres: number }>;
   /** SIGKILL of the dev server, a pause, and a start on the same database file. */
@@ -39,11 +42,6 @@ export interface ChaosStack {
   close(): Promise<void>;
 }
 
-/**
- * The API and workers run from the build output, as the image runs them (`node dist/…`): under tsx a worker held about
- * 60 MiB more, so the bench measured memory the deployment does not use (docs/decisions.md, "The worker as it ships").
- */
-const PRODUCT_ENTRY = { api: 'dist/api/main.js', worker: 'dist/worker.js' };
 
 async function buildProduct(note: (line: string) => void): Promise<void> {
   const startedAt = Date.now();
@@ -121,8 +119,13 @@ export async function startChaosStack(dir: string, workerCount: number, note: (l
     WORKFLOW_BUNDLE_PATH: bundleFile,
     ...overrides,
   };
-  const api = supervise('api', PRODUCT_ENTRY.api, env, join(logs, 'api.log'), 'api ready');
-  const workers = Array.from({ length: workerCount }, (_, i) => supervise(`worker-${i + 1}`, PRODUCT_ENTRY.worker, env, join(logs, `worker-${i + 1}.log`), 'worker running'));
+  // From the build output with compose's node flags, as the image runs them: under tsx a worker held about 60 MiB more,
+  // and without its heap caps it grows as the deployment's does not (docs/decisions.md, "The worker as it ships").
+  const commands = { api: await composeNodeCommand('api'), worker: await composeNodeCommand('worker') };
+  const api = supervise('api', commands.api.entry, env, join(logs, 'api.log'), 'api ready', commands.api.nodeFlags);
+  const workers = Array.from({ length: workerCount }, (_, i) =>
+    supervise(`worker-${i + 1}`, commands.worker.entry, env, join(logs, `worker-${i + 1}.log`), 'worker running', commands.worker.nodeFlags),
+  );
   const probe = createSql(pg.url, { max: 4 });
   const temporal = await connectTemporal(temporalServer.address, 'default', {}, []);
   await waitForPort(apiPort, '127.0.0.1', 60_000);
@@ -143,6 +146,7 @@ export async function startChaosStack(dir: string, workerCount: number, note: (l
     api,
     workers,
     env,
+    commands,
     async restartTemporal(downMs) {
       process.kill(temporalServer.pid, 'SIGKILL');
       await temporalServer.stop();

@@ -22,7 +22,8 @@ export interface Supervised {
   stop(): Promise<void>;
 }
 
-export function supervise(name: string, entry: string, env: Record<string, string>, logFile: string, readyMsg: string): Supervised {
+/** `nodeFlags` go before the script, as compose's command puts them (composeCommand.ts). */
+export function supervise(name: string, entry: string, env: Record<string, string>, logFile: string, readyMsg: string, nodeFlags: string[] = []): Supervised {
   const log: WriteStream = createWriteStream(logFile, { flags: 'a' });
   const crashes: Supervised['crashes'] = [];
   const readySeconds: number[] = [];
@@ -37,7 +38,7 @@ export function supervise(name: string, entry: string, env: Record<string, strin
     killedByUs = false;
     const spawnedAt = Date.now();
     let ready = false;
-    const next = spawn(process.execPath, entry.endsWith('.ts') ? ['--import', 'tsx', entry] : [entry], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const next = spawn(process.execPath, [...nodeFlags, ...(entry.endsWith('.ts') ? ['--import', 'tsx'] : []), entry], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     next.stdout.pipe(log, { end: false });
     next.stderr.pipe(log, { end: false });
     // The end of what it said, so a crash is reported with its reason even when the log folder is gone.

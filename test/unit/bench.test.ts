@@ -1,12 +1,13 @@
-// The bench's parts: open-loop timing, the load thread, percentile maths, CPU per order, compose's shares, the report.
+// The bench's parts: open-loop timing, the load thread, percentile maths, CPU per order, compose's shares and node commands, the report.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { constants } from 'node:fs';
-import { access, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { access, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { pathToFileURL } from 'node:url';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { renderChart } from '../../bench/chart.js';
 import { cpuMs, cpuPerOrder } from '../../bench/cpu.js';
 import { composeShares, CPU_CGROUP_ROOT, cpuGroupOf, holdShares } from '../../bench/cpuShares.js';
@@ -14,6 +15,8 @@ import { runInLoadThread } from '../../bench/loadThread.js';
 import { planFor, runOpenLoop, sendOffsetsMs, type Clock } from '../../bench/openLoop.js';
 import { BenchReport, checkTargets } from '../../bench/report.js';
 import { percentile, ratio, summarise, summariseLoad } from '../../bench/stats.js';
+import { composeNodeCommand } from '../../scripts/chaos/composeCommand.js';
+import { supervise } from '../../scripts/chaos/supervisor.js';
 import { SANDBOX_SIGNATURE_HEADER, verifySandboxSignature } from '../../src/payments/sandbox.js';
 
 /** A clock the test moves by hand: `until` resolves when the test advances past the time asked for. */
@@ -172,7 +175,7 @@ function sampleReport(over: { ackP99?: number | null; inlineP99?: number; events
     seconds: 120,
     profile: 'quick',
     machine: { cpus: 2, totalMemGiB: 24, node: 'v22', loadAverage1m: { atStart: 1, atEnd: 2 } },
-    config: { checkoutRates: [10, 25, 40, 50], webhookRates: [25, 50, 100], phaseSeconds: 2, requestTimeoutMs: 10_000, drainMs: 60_000, fillMs: 60_000, saturationOrders: 200, waitingOrders: [200], workerEnv: {}, cpuShares: null, deliveryLagSource: 'orders.paid_at' },
+    config: { checkoutRates: [10, 25, 40, 50], webhookRates: [25, 50, 100], phaseSeconds: 2, requestTimeoutMs: 10_000, drainMs: 60_000, fillMs: 60_000, saturationOrders: 200, waitingOrders: [200], workerEnv: {}, cpuShares: null, nodeFlags: { api: [], worker: ['--max-old-space-size=320'] }, deliveryLagSource: 'orders.paid_at' },
     notes: [],
     checkout: [load(10, 250), load(25, 280), load(40, 285), load(50, 290)],
     webhooks: [100].map((rate) => ({
@@ -270,6 +273,41 @@ describe('compose CPU shares', () => {
       await hold.stop();
     }
     for (const group of Object.values(hold.groups)) await expect(access(group)).rejects.toThrow();
+  });
+});
+
+describe('compose node commands', () => {
+  it('reads the API\'s and the worker\'s node flags and script from docker-compose.yml', async () => {
+    expect(await composeNodeCommand('worker')).toEqual({ nodeFlags: ['--max-old-space-size=320', '--max-semi-space-size=16'], entry: 'dist/worker.js' });
+    expect((await composeNodeCommand('api')).entry).toBe('dist/api/main.js');
+  });
+
+  it('refuses a command that is not node, its flags and a script, instead of guessing', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'compose-command-'));
+    try {
+      const file = join(dir, 'compose.yml');
+      await writeFile(file, 'services:\n  shell: { command: "node dist/api/main.js" }\n  wrapped: { command: ["sh", "-c", "node dist/worker.js"] }\n  tsx: { command: ["node", "--import", "tsx", "src/worker.ts"] }\n');
+      for (const service of ['shell', 'wrapped', 'tsx', 'absent']) {
+        await expect(composeNodeCommand(service, pathToFileURL(file))).rejects.toThrow(`docker-compose.yml's ${service} has no command of the form`);
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('starts a supervised process with its flags before the script', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'supervised-flags-'));
+    const entry = join(dir, 'entry.js');
+    await writeFile(entry, "console.log(JSON.stringify({ msg: 'ready', execArgv: process.execArgv })); setInterval(() => {}, 1000);\n");
+    const supervised = supervise('flags', entry, {}, join(dir, 'out.log'), 'ready', ['--max-old-space-size=123', '--single-threaded-gc']);
+    try {
+      await vi.waitFor(() => expect(supervised.readySeconds).toHaveLength(1), { timeout: 20_000, interval: 50 });
+    } finally {
+      await supervised.stop();
+    }
+    const said = JSON.parse((await readFile(join(dir, 'out.log'), 'utf8')).split('\n')[0]!) as { execArgv: string[] };
+    expect(said.execArgv).toEqual(['--max-old-space-size=123', '--single-threaded-gc']);
+    await rm(dir, { recursive: true, force: true });
   });
 });
 
