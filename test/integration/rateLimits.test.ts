@@ -1,0 +1,50 @@
+// The rate-limit counters' sweep of ended windows under concurrent requests, on a database of its own.
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, expect, inject, it } from 'vitest';
+import { createSql, type Sql } from '../../src/db/client.js';
+import { migrate } from '../../src/db/migrate.js';
+import { countHits } from '../../src/db/rateLimits.js';
+
+let sql: Sql;
+/** Ends the test's lock-holding transaction; afterAll calls it too, so a sweep stuck behind it fails the test, not the run. */
+let release = (): void => {};
+beforeAll(async () => {
+  // Its own database, so the sweep's batch holds exactly the rows this file made.
+  const url = new URL(inject('databaseUrl'));
+  const name = `rate_limits_${randomBytes(6).toString('hex')}`;
+  const admin = createSql(url.toString(), { max: 1 });
+  await admin.unsafe(`CREATE DATABASE ${name}`);
+  await admin.end();
+  url.pathname = `/${name}`;
+  sql = createSql(url.toString(), { max: 3 });
+  await migrate(sql);
+});
+afterAll(async () => {
+  release();
+  await sql?.end({ timeout: 5 });
+});
+
+it('counts a hit while another request holds an ended window, leaving that row to a later sweep instead of waiting (two sweeps deadlocked)', async () => {
+  await sql`INSERT INTO rate_limits (key, window_started_at, hits) VALUES ('held', now() - interval '1 hour', 5), ('free', now() - interval '1 hour', 5)`;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  let locked!: () => void;
+  const isLocked = new Promise<void>((resolve) => (locked = resolve));
+  const holder = sql.begin(async (tx) => {
+    await tx`SELECT key FROM rate_limits WHERE key = 'held' FOR UPDATE`;
+    locked();
+    await released;
+  });
+  await isLocked;
+  try {
+    // Before, the sweep waited for the held row (and two such sweeps could wait for each other).
+    const [counted] = await countHits(sql, ['ip:1'], 60);
+    expect(counted).toMatchObject({ key: 'ip:1', hits: 1 });
+    const left = await sql<{ key: string }[]>`SELECT key FROM rate_limits ORDER BY key`;
+    expect(left.map((r) => r.key)).toEqual(['held', 'ip:1']);
+  } finally {
+    release();
+    await holder;
+  }
+  await countHits(sql, ['ip:1'], 60);
+  expect((await sql<{ key: string }[]>`SELECT key FROM rate_limits ORDER BY key`).map((r) => r.key)).toEqual(['ip:1']);
+}, 20_000);
