@@ -11,7 +11,7 @@ import { cpuPerOrder } from './cpu.js';
 import { composeShares, holdShares, type Shares, type SharesHold } from './cpuShares.js';
 import { runInLoadThread } from './loadThread.js';
 import { planFor, runOpenLoop } from './openLoop.js';
-import { closedThroughput, deliveredAt, deliveryLags, fill, historyShape, noopCheckout, noopPayment, payableOrders } from './phases.js';
+import { closedThroughput, deliveredAt, deliveryLags, fill, historyShape, noopCheckout, noopPayment, payableOrders, type FillSummary } from './phases.js';
 import { BenchReport, checkTargets } from './report.js';
 import { checkoutSender, webhookSender, type Payable } from './senders.js';
 import { NOOP_TASK_QUEUE, processMemoryMiB, startBenchStack, type BenchStack } from './stack.js';
@@ -82,6 +82,12 @@ async function run(stack: BenchStack, opts: ReturnType<typeof options>, startedA
   const { product } = stack;
   const tag = startedAt.getTime().toString(36);
   const phaseMs = p.phaseSeconds * 1000;
+  const fills: Array<{ purpose: string } & FillSummary> = [];
+  // A call that fails while setting the stage is the product failing: the run says which kind, not only how many.
+  const noteFill = (purpose: string, summary: FillSummary) => {
+    if (summary.errors > 0) failures.push(`${purpose}: ${summary.errors} of ${summary.asked} failed (${summary.errorKinds.map(([n, text]) => `${n}× ${text}`).join('; ')})`);
+    return { purpose, ...summary };
+  };
   const [pkg] = (await listPackages(product.probe, {})).filter((x) => !x.isBundle).sort((a, b) => a.price.amount - b.price.amount || a.slug.localeCompare(b.slug));
   if (!pkg) throw new Error('the catalog has no single package');
   const checkout = checkoutSender(product.baseUrl, pkg.id, tag);
@@ -108,6 +114,7 @@ async function run(stack: BenchStack, opts: ReturnType<typeof options>, startedA
   let pool: Payable[] = await payableOrders(product.probe, opened);
   if (pool.length < needed) {
     const more = await fill(needed - pool.length, FILL_LANES, Date.now() + p.fillMs, () => newCheckout());
+    fills.push(noteFill('checkouts to pay in the webhook phases', more.summary));
     pool = pool.concat(await payableOrders(product.probe, more.values));
   }
   log(`${pool.length} payable orders for the webhook phases`);
@@ -154,6 +161,7 @@ async function run(stack: BenchStack, opts: ReturnType<typeof options>, startedA
   const topRate = Math.max(...p.webhookRates);
   const settings = { checkoutTtlMs: 3_600_000, fulfilmentRetryMs: 60_000, latePaymentPolicy: 'refund' as const };
   const noopOpened = await fill(topOrders.length, FILL_LANES, Date.now() + p.fillMs, noopCheckout(product.temporal, settings, tag, p.requestTimeoutMs));
+  fills.push(noteFill('no-op orders to pay', noopOpened.summary));
   const noopStart = Date.now();
   const noopCpuBefore = await stack.cpu();
   const payments = await runOpenLoop(planFor(topRate, phaseMs, noopOpened.values.length), p.requestTimeoutMs, noopPayment(product.temporal, noopOpened.values));
@@ -186,9 +194,10 @@ async function run(stack: BenchStack, opts: ReturnType<typeof options>, startedA
     const runningQuery = `WorkflowType = "orderWorkflow" AND TaskQueue = "orders" AND ExecutionStatus = "Running"`;
     const already = (await product.temporal.workflow.count(runningQuery)).count;
     const opening = await fill(Math.max(0, waiting - already), FILL_LANES, Date.now() + p.fillMs, () => newCheckout());
+    fills.push(noteFill(`checkouts left waiting (${waiting})`, opening.summary));
     const running = (await product.temporal.workflow.count(runningQuery)).count;
     const mem = await processMemoryMiB(worker.pid);
-    if (running < waiting) failures.push(`memory: ${running} of ${waiting} orders waiting when measured (${opening.errors} checkouts failed)`);
+    if (running < waiting) failures.push(`memory: ${running} of ${waiting} orders waiting when measured (${opening.summary.errors} checkouts failed)`);
     memory.push({
       waitingOrders: waiting,
       runningWorkflows: running,
@@ -201,7 +210,7 @@ async function run(stack: BenchStack, opts: ReturnType<typeof options>, startedA
     log(`${running} waiting orders: worker RSS ${mem?.rssMiB} MiB (peak ${mem?.peakMiB}, before ${idle?.rssMiB})`);
   }
   const cpuPerOrderMs = { checkout: checkoutCpuPerOrder, fulfilment: { product: fulfilmentCpu, noop: noopCpu } };
-  return { checkout: checkoutRuns, webhooks, fulfilment: { product: fulfilment, noop, ratioToNoop: ratio(fulfilment.perSecond, noop.perSecond) }, cpuPerOrderMs, history, memory, lagSource };
+  return { checkout: checkoutRuns, webhooks, fulfilment: { product: fulfilment, noop, ratioToNoop: ratio(fulfilment.perSecond, noop.perSecond) }, cpuPerOrderMs, history, memory, fills, lagSource };
 }
 
 /** Phases where this process sent late: there the generator, not only the system, was short of CPU. */

@@ -65,7 +65,7 @@ export async function runOpenLoop<R>(plan: Plan, timeoutMs: number, send: (index
     pending.push(
       send(index, abort.signal).then(
         (value) => ({ index, latencyMs: clock.now() - due, sendDelayMs: sentAt - due, answeredAt: clock.now(), value }),
-        (err: unknown) => ({ index, latencyMs: clock.now() - due, sendDelayMs: sentAt - due, answeredAt: clock.now(), error: describe(err) }),
+        (err: unknown) => ({ index, latencyMs: clock.now() - due, sendDelayMs: sentAt - due, answeredAt: clock.now(), error: describeError(err) }),
       ).finally(() => clearTimeout(timer)),
     );
   }
@@ -73,7 +73,8 @@ export async function runOpenLoop<R>(plan: Plan, timeoutMs: number, send: (index
   return { plan, samples, elapsedMs: clock.now() - start };
 }
 
-function describe(err: unknown): string {
+/** An error as one line for the report: its kind (when not plain Error), message and cause. */
+export function describeError(err: unknown): string {
   if (err instanceof Error) return `${err.name === 'Error' ? '' : `${err.name}: `}${err.message}${err.cause instanceof Error ? ` (${err.cause.message})` : ''}`;
   return String(err);
 }

@@ -6,29 +6,39 @@ import { randomOrderNumber } from '../src/db/orders.js';
 import type { OrderRequest } from '../src/domain/orders.js';
 import { checkoutUpdate, ORDER_NUMBER, orderWorkflowId, paymentSignal, type CheckoutInput } from '../src/workflows/definitions.js';
 import { NOOP_TOTAL } from './noopActivities.js';
-import type { OpenLoopResult } from './openLoop.js';
+import { describeError, type OpenLoopResult } from './openLoop.js';
 import type { Payable } from './senders.js';
 import { NOOP_TASK_QUEUE } from './stack.js';
+import { commonest } from './stats.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** A stage-setting fill as the report shows it: a failed call there is the product failing too, so its kinds count. */
+export interface FillSummary {
+  asked: number;
+  done: number;
+  errors: number;
+  /** The commonest errors (count, text), as for a measured phase. */
+  errorKinds: Array<[number, string]>;
+}
+
 /** Closed loop, for setting the stage only (never measured): `count` calls, `lanes` at a time, until the deadline. */
-export async function fill<R>(count: number, lanes: number, deadline: number, task: (i: number) => Promise<R>): Promise<{ values: R[]; errors: number }> {
+export async function fill<R>(count: number, lanes: number, deadline: number, task: (i: number) => Promise<R>): Promise<{ values: R[]; summary: FillSummary }> {
   const values: R[] = [];
-  let errors = 0;
+  const errors: string[] = [];
   let next = 0;
   const lane = async () => {
     while (next < count && Date.now() < deadline) {
       const i = next++;
       try {
         values.push(await task(i));
-      } catch {
-        errors++;
+      } catch (err) {
+        errors.push(describeError(err));
       }
     }
   };
   await Promise.all(Array.from({ length: Math.min(lanes, count) }, lane));
-  return { values, errors };
+  return { values, summary: { asked: count, done: values.length, errors: errors.length, errorKinds: commonest(errors) } };
 }
 
 /** Sessions and totals of opened orders, as the provider knows them. */

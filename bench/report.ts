@@ -2,6 +2,7 @@
 import { z } from 'zod';
 
 const ms = z.number().nullable();
+const errorKinds = z.array(z.tuple([z.number().int(), z.string()]));
 const latency = z.object({ p50Ms: ms, p99Ms: ms, meanMs: ms, maxMs: ms });
 const load = latency.extend({
   ratePerSecond: z.number(),
@@ -10,7 +11,7 @@ const load = latency.extend({
   errors: z.number().int(),
   achievedPerSecond: z.number(),
   maxSendDelayMs: z.number(),
-  errorKinds: z.array(z.tuple([z.number().int(), z.string()])),
+  errorKinds,
 });
 const throughput = z.object({ orders: z.number().int(), seconds: z.number(), perSecond: z.number().nullable(), unfinished: z.number().int() });
 const shape = z.object({
@@ -79,6 +80,8 @@ export const BenchReport = z.object({
       fillSeconds: z.number(),
     }),
   ),
+  /** The closed-loop fills that set the stage (orders to pay, orders left waiting): any failure there, by kind. */
+  fills: z.array(z.object({ purpose: z.string(), asked: z.number().int(), done: z.number().int(), errors: z.number().int(), errorKinds })),
   targets: z.array(target),
   failures: z.array(z.string()),
 });

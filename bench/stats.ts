@@ -47,8 +47,6 @@ export interface LoadSummary extends Latency {
 export function summariseLoad<R>(result: OpenLoopResult<R>): LoadSummary {
   const latencies = result.samples.map((s) => (s.error === undefined ? s.latencyMs : Infinity));
   const errors = result.samples.filter((s) => s.error !== undefined);
-  const kinds = new Map<string, number>();
-  for (const e of errors) kinds.set(e.error!, (kinds.get(e.error!) ?? 0) + 1);
   const ok = result.samples.length - errors.length;
   return {
     ratePerSecond: result.plan.ratePerSecond,
@@ -58,8 +56,15 @@ export function summariseLoad<R>(result: OpenLoopResult<R>): LoadSummary {
     achievedPerSecond: result.elapsedMs > 0 ? round((ok * 1000) / result.elapsedMs) : 0,
     ...summarise(latencies),
     maxSendDelayMs: round(Math.max(0, ...result.samples.map((s) => s.sendDelayMs))),
-    errorKinds: [...kinds].map(([text, count]): [number, string] => [count, text.slice(0, 160)]).sort((a, b) => b[0] - a[0]).slice(0, 3),
+    errorKinds: commonest(errors.map((e) => e.error!)),
   };
+}
+
+/** The three commonest error texts with their counts, most frequent first: what failed, not only how often. */
+export function commonest(texts: readonly string[]): Array<[number, string]> {
+  const kinds = new Map<string, number>();
+  for (const text of texts) kinds.set(text, (kinds.get(text) ?? 0) + 1);
+  return [...kinds].map(([text, count]): [number, string] => [count, text.slice(0, 160)]).sort((a, b) => b[0] - a[0]).slice(0, 3);
 }
 
 /** a / b to two decimals, or null when either is missing or b is zero: a ratio of nothing is not 0. */

@@ -13,6 +13,7 @@ import { cpuMs, cpuPerOrder } from '../../bench/cpu.js';
 import { composeShares, CPU_CGROUP_ROOT, cpuGroupOf, holdShares } from '../../bench/cpuShares.js';
 import { runInLoadThread } from '../../bench/loadThread.js';
 import { planFor, runOpenLoop, sendOffsetsMs, type Clock } from '../../bench/openLoop.js';
+import { fill } from '../../bench/phases.js';
 import { BenchReport, checkTargets } from '../../bench/report.js';
 import { percentile, ratio, summarise, summariseLoad } from '../../bench/stats.js';
 import { composeNodeCommand } from '../../scripts/chaos/composeCommand.js';
@@ -164,6 +165,26 @@ describe('percentiles', () => {
   });
 });
 
+describe('stage-setting fill', () => {
+  it('says what failed, by kind, and keeps what succeeded', async () => {
+    const filled = await fill(7, 3, Date.now() + 10_000, async (i) => {
+      if (i % 3 === 1) throw new Error('HTTP 500 (expected 201 with an orderId): {"error":"internal"}');
+      if (i === 5) throw new DOMException('The operation was aborted due to timeout', 'TimeoutError');
+      return `order-${i}`;
+    });
+    expect(filled.values.sort()).toEqual(['order-0', 'order-2', 'order-3', 'order-6']);
+    expect(filled.summary).toEqual({
+      asked: 7,
+      done: 4,
+      errors: 3,
+      errorKinds: [
+        [2, 'HTTP 500 (expected 201 with an orderId): {"error":"internal"}'],
+        [1, 'TimeoutError: The operation was aborted due to timeout'],
+      ],
+    });
+  });
+});
+
 function sampleReport(over: { ackP99?: number | null; inlineP99?: number; events?: number } = {}) {
   const load = (rate: number, p99: number | null) => ({ ratePerSecond: rate, sent: rate * 2, ok: rate * 2, errors: 0, achievedPerSecond: rate, p50Ms: 5, p99Ms: p99, meanMs: 6, maxMs: p99, maxSendDelayMs: 1, errorKinds: [] });
   const throughput = (perSecond: number) => ({ orders: 200, seconds: 200 / perSecond, perSecond, unfinished: 0 });
@@ -189,6 +210,7 @@ function sampleReport(over: { ackP99?: number | null; inlineP99?: number; events
     cpuPerOrderMs: { checkout: { temporal: 12, worker: 20, total: 32 }, fulfilment: { product: { temporal: 25, worker: 50, total: 75 }, noop: null } },
     history: { product: shape(over.events ?? 28), noop: shape(over.events ?? 28) },
     memory: [{ waitingOrders: 200, runningWorkflows: 200, workerRssMiB: 300, workerPeakRssMiB: 310, idleRssMiB: 250, kibPerWaitingOrder: 256, fillSeconds: 10 }],
+    fills: [],
     failures: [],
   };
   return BenchReport.parse({ ...draft, targets: checkTargets(draft) });
