@@ -4,12 +4,10 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureSchemathesis } from '../../scripts/schemathesis.js';
-import { createSql } from '../../src/db/client.js';
-import { migrate } from '../../src/db/migrate.js';
 import { ADMIN_TOKEN, checkout, emailsTo, eventually, packageId, postJson, sandboxAction, startHarness, uniqueEmail, waitForStatus, type Harness } from '../support/harness.js';
+import { ownDatabase } from '../support/ownDatabase.js';
 
 // CI runs a minute; `CONTRACT_FUZZ_SECONDS=600 npx vitest run test/integration/apiContract.test.ts` is the long run.
 const SECONDS = Number(process.env.CONTRACT_FUZZ_SECONDS ?? 60);
@@ -19,17 +17,9 @@ let h: Harness;
 beforeAll(async () => {
   // A database of its own: with the admin token the fuzzer cancels, refunds and resolves whatever orders it can list,
   // and its logins count against 127.0.0.1, so on the shared database it would act on the other files' orders and limits.
-  const shared = new URL(inject('databaseUrl'));
-  const name = `contract_${randomBytes(6).toString('hex')}`;
-  const admin = createSql(shared.toString(), { max: 1 });
-  await admin.unsafe(`CREATE DATABASE ${name}`);
-  await admin.end();
-  shared.pathname = `/${name}`;
-  const own = createSql(shared.toString(), { max: 1 });
-  await migrate(own);
-  await own.end();
+  const own = await ownDatabase('contract');
   // Limits high enough that the fuzzer explores login and setup links rather than their 429s (checkout's are high in every harness).
-  h = await startHarness({ DATABASE_URL: shared.toString(), AUTH_RATE_PER_IP: '100000', AUTH_RATE_PER_EMAIL: '100000' });
+  h = await startHarness({ DATABASE_URL: own, AUTH_RATE_PER_IP: '100000', AUTH_RATE_PER_EMAIL: '100000' });
 });
 afterAll(async () => h?.close());
 

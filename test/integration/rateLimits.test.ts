@@ -1,23 +1,15 @@
 // The rate-limit counters' sweep of ended windows under concurrent requests, on a database of its own.
-import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createSql, type Sql } from '../../src/db/client.js';
-import { migrate } from '../../src/db/migrate.js';
 import { countHits } from '../../src/db/rateLimits.js';
+import { ownDatabase } from '../support/ownDatabase.js';
 
 let sql: Sql;
 /** Ends the test's lock-holding transaction; afterAll calls it too, so a sweep stuck behind it fails the test, not the run. */
 let release = (): void => {};
 beforeAll(async () => {
   // Its own database, so the sweep's batch holds exactly the rows this file made.
-  const url = new URL(inject('databaseUrl'));
-  const name = `rate_limits_${randomBytes(6).toString('hex')}`;
-  const admin = createSql(url.toString(), { max: 1 });
-  await admin.unsafe(`CREATE DATABASE ${name}`);
-  await admin.end();
-  url.pathname = `/${name}`;
-  sql = createSql(url.toString(), { max: 3 });
-  await migrate(sql);
+  sql = createSql(await ownDatabase('rate_limits'), { max: 3 });
 });
 afterAll(async () => {
   release();
