@@ -105,6 +105,9 @@ const envSchema = z.object({
 
 export type Env = z.infer<typeof envSchema>;
 
+/** Every setting this file reads (docker-compose.yml passes through those a deployment chooses: compose.test.ts). */
+export const ENV_KEYS = Object.keys(envSchema.shape) as (keyof Env)[];
+
 export interface Config extends PaymentConfig, ObservabilityConfig {
   env: Env['NODE_ENV'];
   /** A local demo: sandbox payments and the dev mailbox may run, and missing secrets are generated per data directory. */
@@ -249,6 +252,16 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       smtpPort: e.SMTP_PORT,
     },
   };
+}
+
+// A demo account so a new user of `npm start` can try a bank transfer with no settings; a real deployment names its own (or none).
+const DEMO_BANK_ACCOUNT = { BANK_TRANSFER_ENABLED: 'true', BANK_ACCOUNT_NAME: 'Sklep Demo (demo account, do not pay)', BANK_ACCOUNT_IBAN: 'PL61109010140000071219812874' };
+
+/** `npm start`'s configuration: a local demo whose environment says nothing of bank transfers takes the demo account. */
+export function loadStackConfig(source: Record<string, string | undefined> = process.env, demoSecrets: DemoSecretSource = persistedDemoSecrets): Config {
+  const configured = loadConfig(source, demoSecrets);
+  const saysNothing = !source.BANK_ACCOUNT_IBAN && !source.BANK_TRANSFER_ENABLED;
+  return configured.demo && saysNothing ? loadConfig({ ...DEMO_BANK_ACCOUNT, ...source }, demoSecrets) : configured;
 }
 
 export interface ToolsConfig {

@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { loadConfig, loadToolsConfig } from './config.js';
+import { loadStackConfig, loadToolsConfig } from './config.js';
 import { createSql } from './db/client.js';
 import { migrate } from './db/migrate.js';
 import { startDevMailbox } from './email/devMailbox.js';
@@ -26,10 +26,7 @@ import type { Service } from './stack/process.js';
 import { startTemporalDevServer } from './stack/temporal.js';
 import { resolveTool, TEMPORAL_CLI } from './stack/tools.js';
 
-// A demo account so a new user can try a bank transfer with no settings; a real deployment names its own (or none).
-const DEMO_BANK_ACCOUNT = { BANK_TRANSFER_ENABLED: 'true', BANK_ACCOUNT_NAME: 'Sklep Demo (demo account, do not pay)', BANK_ACCOUNT_IBAN: 'PL61109010140000071219812874' };
-const configured = loadConfig();
-const config = configured.demo && !process.env.BANK_ACCOUNT_IBAN && !process.env.BANK_TRANSFER_ENABLED ? loadConfig({ ...DEMO_BANK_ACCOUNT, ...process.env }) : configured;
+const config = loadStackConfig();
 const log = createLogger(config.logLevel, 'stack');
 installTemporalRuntime('WARN', config.metrics.temporalPort ? `${config.host}:${config.metrics.temporalPort}` : undefined);
 const tracing = startTracing(config.tracing.serviceName ?? 'checkout', config.tracing);

@@ -9,7 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { ensureComposeParser } from '../../scripts/composeParser.js';
-import { loadConfig, loadToolsConfig } from '../../src/config.js';
+import { ENV_KEYS, loadConfig, loadToolsConfig } from '../../src/config.js';
 import { SEARCH_ATTRIBUTES } from '../../src/workflows/definitions.js';
 
 const ROOT = resolve(fileURLToPath(new URL('../../', import.meta.url)));
@@ -158,6 +158,28 @@ describe('docker-compose.yml', () => {
     const exported = await load(COMPOSE_FILE, { env: { ...REQUIRED, STRIPE_SECRET_KEY: 'sk_test_probe', STRIPE_WEBHOOK_SECRET: 'whsec_probe' } });
     for (const name of APP_SERVICES) {
       expect(service(exported, name).environment, name).toMatchObject({ STRIPE_SECRET_KEY: 'sk_test_probe', STRIPE_WEBHOOK_SECRET: 'whsec_probe' });
+    }
+  });
+
+  it('passes every setting a deployment chooses through from the host', async () => {
+    // The settings this image never takes: the embedded stack's and its tools', the demo's, and stripe-mock's address.
+    const notForTheImage = new Set(['DEMO_MODE', 'SANDBOX_ENABLED', 'SANDBOX_WEBHOOK_SECRET', 'SANDBOX_SETTLEMENT_SECONDS', 'STRIPE_API_HOST', 'STRIPE_API_PORT', 'STRIPE_API_PROTOCOL', 'DATA_DIR', 'PG_PORT', 'TEMPORAL_PORT', 'TEMPORAL_UI_PORT', 'SMTP_PORT', 'TEMPORAL_CLI_PATH', 'STRIPE_MOCK_PATH', 'TOOLS_CACHE_DIR', 'XDG_CACHE_HOME', 'PATH']);
+    for (const name of APP_SERVICES) {
+      const env = uninterpolated.services[name]?.environment ?? {};
+      const missing = ENV_KEYS.filter((key) => !notForTheImage.has(key) && !(key in env));
+      expect(missing, name).toEqual([]);
+    }
+    const providers = {
+      PAYU_POS_ID: '300746', PAYU_CLIENT_ID: '300746', PAYU_CLIENT_SECRET: 'probe-payu-client-secret', PAYU_SECOND_KEY: 'probe-payu-second-key',
+      PAYPAL_CLIENT_ID: 'probe-paypal-id', PAYPAL_CLIENT_SECRET: 'probe-paypal-secret', PAYPAL_WEBHOOK_ID: 'WH-PROBE',
+      POSTFINANCE_SPACE_ID: '405', POSTFINANCE_USER_ID: '512', POSTFINANCE_AUTH_KEY: Buffer.alloc(32, 3).toString('base64'),
+      BANK_TRANSFER_ENABLED: 'true', BANK_ACCOUNT_NAME: 'Sklep', BANK_ACCOUNT_IBAN: 'PL61109010140000071219812874',
+      TRUSTED_PROXY_HOPS: '1',
+    };
+    const exported = await load(COMPOSE_FILE, { env: { ...REQUIRED, ...providers } });
+    for (const name of APP_SERVICES) {
+      const config = loadConfig(service(exported, name).environment ?? {});
+      expect(config, name).toMatchObject({ payu: { posId: '300746' }, paypal: { webhookId: 'WH-PROBE' }, postfinance: { spaceId: 405 }, bankTransfer: { accountName: 'Sklep' }, trustedProxyHops: 1 });
     }
   });
 

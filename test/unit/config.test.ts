@@ -3,7 +3,7 @@ import { describe, it, expect } from 'vitest';
 import { mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig as loadWithSecrets } from '../../src/config.js';
+import { loadConfig as loadWithSecrets, loadStackConfig } from '../../src/config.js';
 import { persistedDemoSecrets, type DemoSecrets } from '../../src/config/demo.js';
 
 const SECRET = 'a-sandbox-secret-of-32-characters';
@@ -306,6 +306,15 @@ describe('payment providers', () => {
     expect(config.bankTransfer).toEqual({ accountName: 'Sklep', iban: 'PL61109010140000071219812874', currencies: ['PLN'] });
     expect(configError({ BANK_TRANSFER_ENABLED: 'true', BANK_ACCOUNT_NAME: 'Sklep', BANK_ACCOUNT_IBAN: 'PL62109010140000071219812874' })).toMatch(/BANK_ACCOUNT_IBAN: check digits/);
     expect(configError({ BANK_TRANSFER_ENABLED: 'true' })).toMatch(/BANK_ACCOUNT_NAME[\s\S]*BANK_ACCOUNT_IBAN/);
+  });
+
+  it('gives npm start\'s demo a bank account only when the environment says nothing of bank transfers', () => {
+    const stack = (env: Record<string, string>) => loadStackConfig(env, () => DEMO_SECRETS);
+    expect(stack({}).bankTransfer).toMatchObject({ accountName: expect.stringMatching(/demo account, do not pay/), currencies: ['PLN'] });
+    expect(stack({ BANK_TRANSFER_ENABLED: 'false' }).bankTransfer).toBeUndefined();
+    expect(stack({ BANK_TRANSFER_ENABLED: 'true', BANK_ACCOUNT_NAME: 'Sklep', BANK_ACCOUNT_IBAN: 'PL61109010140000071219812874' }).bankTransfer?.accountName).toBe('Sklep');
+    // Outside the demo nobody is shown an account that is not the shop's.
+    expect(stack({ HOST: '0.0.0.0', ...PUBLISHED }).bankTransfer).toBeUndefined();
   });
 
   it('has a settlement deadline per provider, bank transfer a week by default', () => {
