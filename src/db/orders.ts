@@ -151,7 +151,8 @@ function movedColumns(sql: Db, t: Transition) {
   return sql`
     status = ${t.to},
     updated_at = now(),
-    held_reason = coalesce(${t.heldReason ?? null}, held_reason),
+    -- Why it is held, only while it is: the timeline keeps the reasons of holds that ended.
+    held_reason = CASE WHEN ${t.to === 'HELD'} THEN coalesce(${t.heldReason ?? null}, held_reason) END,
     paid_at = CASE WHEN ${t.payment !== undefined} THEN coalesce(paid_at, now()) ELSE paid_at END,
     provider_payment_id = coalesce(${t.payment?.paymentId ?? null}, provider_payment_id),
     paid_amount = coalesce(${t.payment?.amount?.amount ?? null}, paid_amount),
@@ -194,7 +195,7 @@ async function decideTransition(sql: Sql, orderId: string, t: Transition): Promi
 export async function reinstateOrder(tx: Db, orderId: string, to: 'FULFILLED' | 'PARTIALLY_REFUNDED', cause: string, details: Record<string, unknown>): Promise<void> {
   const [row] = await tx<{ status: OrderStatus }[]>`SELECT status FROM orders WHERE id = ${orderId} FOR NO KEY UPDATE`;
   if (!row || row.status === to) return;
-  await tx`UPDATE orders SET status = ${to}, updated_at = now() WHERE id = ${orderId}`;
+  await tx`UPDATE orders SET status = ${to}, held_reason = NULL, updated_at = now() WHERE id = ${orderId}`;
   await tx`INSERT INTO order_events (order_id, from_status, to_status, cause, details) VALUES (${orderId}, ${row.status}, ${to}, ${cause}, ${tx.json(details as never)})`;
 }
 

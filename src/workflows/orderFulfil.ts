@@ -12,7 +12,7 @@ export async function refundInFull(run: OrderRun, acts: Acts, source: RefundSour
   const { orderId } = run;
   const reason = REASON_OF_SOURCE[source as Exclude<RefundSource, 'operator'>];
   const refund = await acts.reserveRefund({ orderId, key: source, source, reason, workflowId: workflowInfo().workflowId });
-  if (refund) await completeRefund(run.p, acts, refund, run.refunds!);
+  if (refund) await completeRefund(run.p, acts, refund, run.refunds!, () => void (run.refundWaits = true));
   showStatus(run, 'REFUNDED');
 }
 

@@ -1,11 +1,17 @@
 // What an order's run answers from outside: the status query, the checkout, cancel and resolve updates, payment and refund signals.
-import { ApplicationFailure, condition, setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, condition, patched, setHandler } from '@temporalio/workflow';
 import { cancelUpdate, checkoutUpdate, paymentSignal, refundedSignal, resolveUpdate, statusQuery, type CancelRequest, type CheckoutView } from './definitions.js';
 import { receive, showStatus, type OrderRun } from './orderRun.js';
 import { registerRefundHandlers } from './steps.js';
 
 /** Held for these reasons, an operator decides: deliver anyway, or give the money back. */
 const RESOLVABLE = ['amount_mismatch'];
+/**
+ * Runs that take a refund resolution from this patch on answer once the refund waits on someone outside the run (a
+ * bank transfer sent back by hand waits for the operator's confirm): before, the answer waited for the order to leave
+ * HELD, which such a refund never did within the API's deadline, so the operator heard 503 for a refund under way.
+ */
+export const RESOLVE_ANSWERS_WAITING_REFUND_PATCH = 'resolve-answers-waiting-refund';
 
 export function refusal(code: string, message: string, kind: 'conflict' | 'unprocessable') {
   return ApplicationFailure.nonRetryable(message, code, { kind });
@@ -67,15 +73,22 @@ export function registerOrderHandlers(run: OrderRun): void {
   setHandler(
     resolveUpdate,
     async (request) => {
-      run.resolution = request;
-      // Answers with the outcome: fulfilled (or refunded, if fulfilment failed and was compensated), or refunded.
-      await condition(() => state.status !== 'HELD' && state.status !== 'PAID');
+      // A repeat of the decision (the operator's retry after a 503) hears the outcome of the first.
+      run.resolution ??= request;
+      const waitingRefund = request.action === 'refund' && patched(RESOLVE_ANSWERS_WAITING_REFUND_PATCH);
+      // Answers with the outcome: fulfilled (or refunded, if fulfilment failed and was compensated), refunded, or still
+      // HELD while the refund waits for the provider's answer or an operator's hand.
+      await condition(() => (state.status !== 'HELD' && state.status !== 'PAID') || (waitingRefund && run.refundWaits === true));
       return { ...state };
     },
     {
       description: 'An operator decides a held order: fulfil it anyway, or refund it',
       validator: (request) => {
-        if (state.status !== 'HELD' || run.resolution) throw refusal('order_not_held', `Only a held order can be resolved; this one is ${state.status}.`, 'conflict');
+        if (run.resolution) {
+          if (run.resolution.action === request.action) return;
+          throw refusal('order_already_resolved', `This order was already resolved with ${run.resolution.action}.`, 'conflict');
+        }
+        if (state.status !== 'HELD') throw refusal('order_not_held', `Only a held order can be resolved; this one is ${state.status}.`, 'conflict');
         if (!RESOLVABLE.includes(state.heldReason ?? '')) {
           throw refusal('order_not_resolvable', `This order is held because ${state.heldReason}; it resolves itself once that clears.`, 'conflict');
         }

@@ -28,6 +28,8 @@ export interface OrderRun {
   refunds?: RefundInbox;
   /** While an outage keeps checkout from opening: the run's attempts so far, and a buyer's retry asking for one now. */
   opening?: { attempts: number; busy: boolean; now: boolean; waiting: boolean };
+  /** Set once a refund this run makes in full waits on someone outside it: a provider that answers later, an operator. */
+  refundWaits?: boolean;
   /** Set when a refund workflow (provider refund, dispute, operator) settled this order meanwhile. */
   refundedTo?: 'REFUNDED' | 'PARTIALLY_REFUNDED';
   /** Started with its order number as a search attribute (NUMBERED_AT_START_PATCH): a lean run that need not show it again. */

@@ -120,7 +120,7 @@ function takeOutcome(inbox: RefundInbox, refundId: string): RefundOutcomeNotice 
  * Nothing here gives up: the money owed goes back, or an operator sees why it cannot. Ends with the refund's last
  * state: succeeded, or reversed (a dispute the shop won before its refund was through: nothing more to move).
  */
-async function moveMoney(p: Proxies, acts: Acts, refund: RefundRecord, inbox: RefundInbox): Promise<RefundRecord> {
+async function moveMoney(p: Proxies, acts: Acts, refund: RefundRecord, inbox: RefundInbox, waits: () => void): Promise<RefundRecord> {
   const { refundId, orderId } = refund;
   let current = await acts.refundAtProvider({ refundId });
   while (current.status !== 'succeeded') {
@@ -129,6 +129,7 @@ async function moveMoney(p: Proxies, acts: Acts, refund: RefundRecord, inbox: Re
       await p.durable.transitionOrder({ orderId, to: 'HELD', cause: 'refund_failed', heldReason: 'refund_failed', details: { refundId, error: current.lastError } });
       const settles = patched(FAILED_REFUND_SETTLES);
       const settled = () => settles && inbox.outcomes.get(refundId)?.status === 'succeeded';
+      waits();
       await condition(() => inbox.retries.has(refundId) || settled());
       if (settled()) {
         inbox.retries.delete(refundId);
@@ -142,6 +143,7 @@ async function moveMoney(p: Proxies, acts: Acts, refund: RefundRecord, inbox: Re
       current = await acts.refundAtProvider({ refundId });
       continue;
     }
+    waits();
     await condition(() => inbox.outcomes.has(refundId));
     // The activity applies a notice only to the attempt it is about; one about an earlier attempt leaves this one pending.
     current = await acts.recordRefundOutcome(takeOutcome(inbox, refundId));
@@ -152,10 +154,11 @@ async function moveMoney(p: Proxies, acts: Acts, refund: RefundRecord, inbox: Re
 /**
  * After a refund is recorded: revoke its access, move the money, settle the order status, tell the customer.
  * Undefined when a dispute won reversed the refund meanwhile: its run restored the order, and nobody is owed an email.
+ * `waits` is told each time the money waits on someone outside the run (the provider's later answer, an operator).
  */
-export async function completeRefund(p: Proxies, acts: Acts, refund: RefundRecord, inbox: RefundInbox): Promise<OrderStatus | undefined> {
+export async function completeRefund(p: Proxies, acts: Acts, refund: RefundRecord, inbox: RefundInbox, waits: () => void = () => {}): Promise<OrderStatus | undefined> {
   await acts.revokeEnrollments({ orderId: refund.orderId, refundId: refund.refundId });
-  const moved = await moveMoney(p, acts, refund, inbox);
+  const moved = await moveMoney(p, acts, refund, inbox, waits);
   if (moved.status === 'reversed') return undefined;
   const { status } = await acts.settleRefund({ refundId: refund.refundId });
   await sendEmail(p, refund.orderId, 'refund_issued', String(refund.seq));

@@ -65,6 +65,29 @@ describe('bank transfer', () => {
     expect((await h.sql`SELECT held_reason FROM orders WHERE id = ${o.orderId}`)[0]!.held_reason).toBe('amount_mismatch');
   });
 
+  it('resolves a held transfer with a refund at once: HELD while the operator sends it back, REFUNDED once confirmed', async () => {
+    const o = await open();
+    await record(o.orderId, `h-${o.orderId}`, o.total.amount - 100);
+    await waitForStatus(h, o.orderId, 'HELD');
+    // A transfer goes back by hand, so the order stays held until the operator confirms it: the answer must not wait for that.
+    const resolved = await admin(h, 'POST', `/orders/${o.orderId}/resolve`, { action: 'refund', note: 'paid the wrong amount' });
+    expect(resolved.status, JSON.stringify(resolved.body)).toBe(200);
+    expect(resolved.body).toMatchObject({ orderId: o.orderId, status: 'HELD', refund: { status: 'pending_manual', amount: { amount: o.total.amount - 100, currency: 'PLN' } } });
+    const { refundId } = resolved.body.refund as { refundId: string };
+    // The operator's retry (after a timeout, say) hears the same; the other decision is refused.
+    expect(await admin(h, 'POST', `/orders/${o.orderId}/resolve`, { action: 'refund' })).toMatchObject({ status: 200, body: { status: 'HELD', refund: { refundId } } });
+    const other = await admin(h, 'POST', `/orders/${o.orderId}/resolve`, { action: 'fulfil' });
+    expect(other).toMatchObject({ status: 409, body: { error: { code: 'order_already_resolved' } } });
+    expect((await admin(h, 'POST', `/orders/${o.orderId}/refunds/${refundId}/confirm`, { note: 'sent back from the bank' })).status).toBe(202);
+    await h.temporal.workflow.getHandle(`order-${o.orderId}`).result();
+    const { body } = await admin(h, 'GET', `/orders/${o.orderId}`);
+    // Why it was held is in the timeline; the order itself is no longer held.
+    expect(body.order).toMatchObject({ status: 'REFUNDED', heldReason: null });
+    expect(body.timeline.map((e: { cause: string }) => e.cause)).toEqual(expect.arrayContaining(['payment:bank_transfer', 'resolved:refund']));
+    expect(await activeEnrollments(h.sql, o.email)).toEqual([]);
+    await recordHistory(h, `order-${o.orderId}`, 'held-refund-pending-manual');
+  });
+
   it('refuses to cancel a transfer on its way, and to record a transfer for another provider\'s order', async () => {
     const o = await open();
     expect((await fetch(`${h.baseUrl}/api/v1/orders/${o.orderId}/cancel`, { method: 'POST' })).status).toBe(409);

@@ -70,6 +70,7 @@ export const REQUIRED_HISTORIES = [
   'dispute',
   'held-fulfil',
   'held-refund',
+  'held-refund-pending-manual',
   'reconciled-dropped-webhook',
   'reconciled-unopened-checkout',
   'failed-after-succeeded',

@@ -5,6 +5,7 @@ import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
 import { createHash, randomUUID } from 'node:crypto';
 import { listOrders, orderDetail, type PagePosition } from '../../db/admin.js';
 import { getOrder } from '../../db/orders.js';
+import { refundByKey, toRefundRecord } from '../../db/refunds.js';
 import { listWebhookEvents, undeliveredSummary } from '../../db/webhookEvents.js';
 import { DomainError } from '../../domain/errors.js';
 import { isUuid } from '../../domain/orders.js';
@@ -81,7 +82,11 @@ export function adminHandlers(deps: ApiDeps) {
     try {
       const handle = temporal.workflow.getHandle(orderWorkflowId(orderId));
       const state = await withinUpdateDeadline(temporal, deps.updateDeadlineMs, () => handle.executeUpdate(resolveUpdate, { args: [c.req.valid('json')] }));
-      return c.json({ orderId, status: state.status }, 200);
+      // Still held: the refund waits for the provider or for the operator's own transfer back, which they confirm by its id.
+      const row = state.status === 'HELD' ? await refundByKey(sql, orderId, 'held_payment') : undefined;
+      if (!row) return c.json({ orderId, status: state.status }, 200);
+      const { refundId, seq, amount, packageIds, status } = toRefundRecord(row);
+      return c.json({ orderId, status: state.status, refund: { refundId, seq, amount, packageIds, status } }, 200);
     } catch (err) {
       if (!(err instanceof WorkflowNotFoundError)) throw err;
       throw notHeld();

@@ -117,10 +117,17 @@ export const resolveRoute = createRoute({
     body: jsonBody(z.object({ action: z.enum(['fulfil', 'refund']), note: z.string().max(500).optional() }).strict().openapi('Resolution')),
   },
   responses: {
-    200: jsonContent(z.object({ orderId: z.string(), status: OrderStatusSchema }), 'Resolved: fulfilled or refunded'),
+    200: jsonContent(
+      z.object({
+        orderId: z.string(),
+        status: OrderStatusSchema,
+        refund: RefundView.optional().openapi({ description: 'A refund still under way (the order stays HELD): a bank transfer sent back by hand waits for …/refunds/{refundId}/confirm, a provider for its answer' }),
+      }),
+      'Resolved: fulfilled, refunded, or HELD with the refund under way; a repeat of the same decision answers the same way',
+    ),
     401: errorResponse('Missing or wrong admin token'),
     404: errorResponse('No such order'),
-    409: errorResponse('Not held, or held for a reason that resolves itself'),
+    409: errorResponse('Not held, held for a reason that resolves itself, or already resolved the other way (`order_already_resolved`)'),
   },
 });
 
