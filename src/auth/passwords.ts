@@ -7,13 +7,14 @@ export const PASSWORD_MIN = 10;
 export const PASSWORD_MAX = 128;
 
 export function checkPasswordPolicy(password: string, email: string): void {
+  // Each rule reads after "The password must", so the message lists exactly the rules this password breaks.
   const problems: string[] = [];
-  if (password.length < PASSWORD_MIN) problems.push(`at least ${PASSWORD_MIN} characters`);
-  if (password.length > PASSWORD_MAX) problems.push(`at most ${PASSWORD_MAX} characters`);
-  if (new Set(password).size < 4) problems.push('at least 4 different characters');
+  if (password.length < PASSWORD_MIN) problems.push(`have at least ${PASSWORD_MIN} characters`);
+  if (password.length > PASSWORD_MAX) problems.push(`have at most ${PASSWORD_MAX} characters`);
+  if (new Set(password).size < 4) problems.push('have at least 4 different characters');
   const local = email.split('@')[0] ?? '';
-  if (local.length >= 4 && password.toLowerCase().includes(local.toLowerCase())) problems.push('not containing your email name');
-  if (problems.length > 0) throw new DomainError('weak_password', `The password must have ${problems.join(', ')}.`, 'unprocessable', { rules: problems });
+  if (local.length >= 4 && password.toLowerCase().includes(local.toLowerCase())) problems.push('not contain the part of your email before the @');
+  if (problems.length > 0) throw new DomainError('weak_password', `The password must ${problems.join(' and ')}.`, 'unprocessable', { rules: problems });
 }
 
 /** Too many password hashes are already running or waiting: the request should be retried in a moment. */

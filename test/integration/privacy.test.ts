@@ -83,6 +83,8 @@ describe('erasure of one customer', () => {
     const erased = await admin(h, 'POST', '/customers/erasure', { email });
     expect(erased.status, JSON.stringify(erased.body)).toBe(200);
     expect(erased.body).toMatchObject({ orderIds: [o.orderId], userErased: true, enrollmentsRevoked: 1, temporal: { visibilityQuery: expect.stringContaining('CustomerEmail') } });
+    // This stack has no PAYLOAD_KEYS: the operator must not be told the histories are encrypted.
+    expect(erased.body.temporal.note).toMatch(/keep their inputs in clear \(PAYLOAD_KEYS is not set\)/);
     expect(erased.body.emailsRedacted).toBeGreaterThanOrEqual(1);
     expect(erased.body.webhookEventsRedacted).toBeGreaterThan(0);
 

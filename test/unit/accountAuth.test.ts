@@ -3,6 +3,7 @@ import { SignJWT, UnsecuredJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { signAccessToken, verifyAccessToken } from '../../src/auth/accessTokens.js';
 import { buyerIp, clientIp, rateLimitSubject } from '../../src/auth/clientIp.js';
+import { checkPasswordPolicy } from '../../src/auth/passwords.js';
 import { verdict } from '../../src/auth/rateLimit.js';
 
 const jwt = { secret: 'unit-test-secret-that-is-long-enough-0123', ttlSeconds: 900 };
@@ -77,5 +78,23 @@ describe('rate-limit verdicts', () => {
     expect(verdict(limits, [{ key: 'login:email:a', hits: 4, seconds_left: 99.2 }, { key: 'login:ip:1.2.3.4', hits: 1, seconds_left: 500 }])).toEqual({ allowed: false, key: 'login:email:a', retryAfterSeconds: 100 });
     expect(verdict(limits, [{ key: 'login:email:a', hits: 4, seconds_left: 20 }, { key: 'login:ip:1.2.3.4', hits: 11, seconds_left: 300 }])).toEqual({ allowed: false, key: 'login:ip:1.2.3.4', retryAfterSeconds: 300 });
     expect(verdict(limits, [{ key: 'login:email:a', hits: 9, seconds_left: 0.001 }])).toEqual({ allowed: false, key: 'login:email:a', retryAfterSeconds: 1 });
+  });
+});
+
+describe('password policy', () => {
+  const refusal = (password: string, email: string) => {
+    try {
+      checkPasswordPolicy(password, email);
+    } catch (err) {
+      return err as Error & { code: string; details: unknown };
+    }
+    throw new Error('expected the password to be refused');
+  };
+
+  it('names every rule a password breaks in one sentence', () => {
+    expect(refusal('dorota-1234567', 'dorota@example.com')).toMatchObject({ code: 'weak_password', message: 'The password must not contain the part of your email before the @.' });
+    expect(refusal('aaaa', 'ala@example.com').message).toBe('The password must have at least 10 characters and have at least 4 different characters.');
+    expect(refusal('aaaa', 'ala@example.com').details).toEqual({ rules: ['have at least 10 characters', 'have at least 4 different characters'] });
+    expect(() => checkPasswordPolicy('correct horse battery', 'dorota@example.com')).not.toThrow();
   });
 });

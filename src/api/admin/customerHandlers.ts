@@ -30,8 +30,9 @@ export function customerHandlers(deps: ApiDeps) {
       throw new DomainError('customer_has_open_orders', 'Some orders of this customer are still in flight; settle them first.', 'conflict', { orders: result.openOrders });
     }
     c.get('log').info({ orders: result.erased.orderIds.length }, 'customer erased');
-    const note =
-      'Workflow histories of these orders keep their inputs (encrypted by the payload codec) until the namespace retention removes them; delete them sooner with `temporal workflow delete --query` and this query.';
+    // Only what is true of this deployment: without PAYLOAD_KEYS (a local demo) Temporal keeps the inputs in clear.
+    const kept = deps.codec.keys.length > 0 ? 'keep their inputs (encrypted by the payload codec)' : 'keep their inputs in clear (PAYLOAD_KEYS is not set)';
+    const note = `Workflow histories of these orders ${kept} until the namespace retention removes them; delete them sooner with \`temporal workflow delete --query\` and this query.`;
     return c.json({ ...result.erased, temporal: { visibilityQuery: customerWorkflowsQuery(customerKey(customerKeySecret, email)), note } }, 200);
   };
 
