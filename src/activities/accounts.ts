@@ -17,7 +17,7 @@ export function accountActivities({ sql, mailer, publicUrl, shopUrl }: ActivityD
       if (!user) return { status: 'no_account' };
       const stored = await latestOrderLocale(sql, user);
       const locale = LOCALES.find((l) => l === stored) ?? DEFAULT_LOCALE;
-      const setupUrl = setupLink(publicUrl, await issueSetupToken(sql, user.userId));
+      const setupUrl = setupLink(publicUrl, await issueSetupToken(sql, user.userId), locale);
       const email = await renderEmail('setup_link', locale, { customerName: user.name, shopUrl, setupUrl });
       await mailer.send(user.email, email, { 'X-Email-Kind': 'setup_link' });
       return { status: 'sent' };

@@ -68,7 +68,7 @@ export function emailActivities({ sql, mailer, publicUrl, shopUrl, bankAccount, 
       let setupUrl: string | undefined;
       if (input.kind === 'welcome') {
         if (!order.userId) throw new Error(`order ${order.orderId} has no user yet; cannot issue a setup link`);
-        setupUrl = setupLink(publicUrl, await issueEmailSetupToken(sql, tokenSecret, order.userId, identity.tokenKey));
+        setupUrl = setupLink(publicUrl, await issueEmailSetupToken(sql, tokenSecret, order.userId, identity.tokenKey), order.locale);
       }
       const rendered = await renderEmail(input.kind, order.locale, {
         customerName: order.customerName,

@@ -3,16 +3,18 @@ import { createHash, createHmac, randomBytes } from 'node:crypto';
 import type { Sql } from '../db/client.js';
 import { insertOrReuseSetupToken, insertSetupToken, lockSetupToken, setPassword } from '../db/users.js';
 import { DomainError } from '../domain/errors.js';
+import type { Locale } from '../domain/orders.js';
 import { checkPasswordPolicy, hashPassword } from './passwords.js';
 
 export const SETUP_TOKEN_TTL_MS = 60 * 60 * 1000;
 
 /**
  * The emailed link: the token travels in the fragment, which browsers never send to a server, so it stays out of
- * access logs, proxies and Referer headers; the setup page reads it in the browser and posts it in a JSON body.
+ * access logs, proxies and Referer headers; the setup page reads it in the browser and posts it in a JSON body. The
+ * page speaks the email's language (`lang`).
  */
-export function setupLink(publicUrl: string, token: string): string {
-  return `${publicUrl}/account/setup-password#token=${encodeURIComponent(token)}`;
+export function setupLink(publicUrl: string, token: string, locale: Locale): string {
+  return `${publicUrl}/account/setup-password?lang=${locale}#token=${encodeURIComponent(token)}`;
 }
 
 export function hashToken(token: string): string {

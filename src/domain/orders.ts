@@ -79,6 +79,8 @@ export const LOCALES = ['pl', 'en'] as const;
 export type Locale = (typeof LOCALES)[number];
 /** The catalog's own language (Polish titles, PLN prices): what a checkout without `locale` and an account email speak. */
 export const DEFAULT_LOCALE: Locale = 'pl';
+/** How each language writes amounts and dates (emails and the buyer's pages). */
+export const NUMBER_LOCALE: Record<Locale, string> = { pl: 'pl-PL', en: 'en-GB' };
 
 /** Order emails (sent once per order and kind, refunds once per refund) and the account's own setup_link. */
 export const EMAIL_KINDS = ['welcome', 'purchase_confirmation', 'payment_failed', 'checkout_expired', 'refund_issued', 'setup_link', 'bank_transfer_instructions', 'payment_expired'] as const;

@@ -50,8 +50,6 @@ export interface Labels {
   footerAccount: string;
 }
 
-export const NUMBER_LOCALE: Record<Locale, string> = { pl: 'pl-PL', en: 'en-GB' };
-
 export const LABELS: Record<Locale, Labels> = {
   pl: {
     greeting: (name) => `Cześć ${name},`,

@@ -1,8 +1,8 @@
 // Lays out every email as MJML (responsive HTML) and as plain text with the same facts, in the buyer's language.
 import { escapeHtml } from '../domain/html.js';
 import { formatMoney, type Money } from '../domain/money.js';
-import type { EmailKind, Locale } from '../domain/orders.js';
-import { LABELS, NUMBER_LOCALE, type AccountEmailData, type Copy, type EmailData, type Labels } from './copy.js';
+import { NUMBER_LOCALE, type EmailKind, type Locale } from '../domain/orders.js';
+import { LABELS, type AccountEmailData, type Copy, type EmailData, type Labels } from './copy.js';
 import { COPY } from './messages.js';
 import { compileMjml } from './mjml.js';
 

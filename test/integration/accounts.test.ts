@@ -64,7 +64,7 @@ async function buy(email: string, slug: string, locale: 'pl' | 'en' = 'en') {
 async function mailTo(email: string, subject: RegExp) {
   const mails = await eventually(() => emailsTo(h, email), (m) => m.some((x) => subject.test(x.subject)), `an email to ${email} matching ${subject}`);
   const mail = mails.find((x) => subject.test(x.subject))!;
-  const link = mail.text.match(/(http\S+\/account\/setup-password#token=([\w-]+))/);
+  const link = mail.text.match(/(http\S+\/account\/setup-password\?lang=\w+#token=([\w-]+))/);
   return { mail, url: link?.[1], token: link?.[2] };
 }
 
@@ -86,11 +86,14 @@ describe('the customer journey', () => {
 
     const { mail, url, token } = await mailTo(email, /^Welcome/);
     expect(mail.subject).toContain(order.orderNumber);
-    expect(url).toBe(`${h.baseUrl}/account/setup-password#token=${token}`);
+    // The page speaks the email's language (this order's is English).
+    expect(url).toBe(`${h.baseUrl}/account/setup-password?lang=en#token=${token}`);
     expect(mail.html).toContain(`href="${url}"`);
     const page = await fetch(url!);
     expect(page.status).toBe(200);
     const html = await page.text();
+    expect(html).toContain('<html lang="en">');
+    expect(html).toContain('<h1>Set your password</h1>');
     expect(html).toContain('/api/v1/auth/password/setup');
     // The page takes the token from the fragment (never sent to a server) and clears it from the address bar.
     expect(html).toContain('location.hash');
@@ -179,6 +182,13 @@ describe('password setup links', () => {
     const fresh = await mailTo(email, /^Ustaw hasło/);
     expect(fresh.token).toBeDefined();
     expect(fresh.mail.text).not.toContain('ORD-');
+    // The link opens the page in Polish, as the email was, whatever the browser prefers.
+    expect(fresh.url).toBe(`${h.baseUrl}/account/setup-password?lang=pl#token=${fresh.token}`);
+    const page = await (await fetch(fresh.url!, { headers: { 'accept-language': 'en-GB,en;q=0.9' } })).text();
+    expect(page).toContain('<html lang="pl">');
+    expect(page).toContain('<h1>Ustaw hasło</h1>');
+    // Without the link's language, the browser's preferred one we speak.
+    expect(await (await fetch(`${h.baseUrl}/account/setup-password`, { headers: { 'accept-language': 'de-DE, en;q=0.8, pl;q=0.5' } })).text()).toContain('<html lang="en">');
 
     // The token lives only in the email: not in the workflow's history, where operators and Temporal keep everything.
     const key = customerKey(h.config.customerKeySecret, email);

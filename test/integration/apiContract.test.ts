@@ -31,7 +31,7 @@ async function customerToken(): Promise<string> {
   await sandboxAction(order.body.paymentUrl, 'pay');
   await waitForStatus(h, order.body.orderId, 'FULFILLED');
   const mails = await eventually(() => emailsTo(h, email), (m) => m.length > 0, 'the welcome email');
-  const token = /setup-password[?#]token=([\w-]+)/.exec(mails[0]!.text)?.[1];
+  const token = /setup-password\?lang=\w+#token=([\w-]+)/.exec(mails[0]!.text)?.[1];
   expect((await postJson(`${h.baseUrl}/api/v1/auth/password/setup`, { token, password })).status).toBe(200);
   const login = await postJson(`${h.baseUrl}/api/v1/auth/login`, { email, password });
   return login.body.accessToken as string;

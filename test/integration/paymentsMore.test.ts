@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiDepsFrom, startHttpServer } from '../../src/api/server.js';
 import { createLogger } from '../../src/log.js';
 import { createMetrics } from '../../src/observability/metrics.js';
+import { formatMoney } from '../../src/domain/money.js';
 import { createPaymentProviders } from '../../src/payments/index.js';
 import { openOrder, postStripe, relayedOutcome, stripeEvent, stripeEventId, stripePaid } from '../support/events.js';
 import { activeEnrollments, admin, ADMIN_TOKEN, checkout, emailsTo, eventually, packageId, recordHistory, startHarness, uiLines, uniqueEmail, waitForStatus, type Harness } from '../support/harness.js';
@@ -86,6 +87,22 @@ describe('bank transfer', () => {
     expect(body.timeline.map((e: { cause: string }) => e.cause)).toEqual(expect.arrayContaining(['payment:bank_transfer', 'resolved:refund']));
     expect(await activeEnrollments(h.sql, o.email)).toEqual([]);
     await recordHistory(h, `order-${o.orderId}`, 'held-refund-pending-manual');
+  });
+
+  it('shows the transfer page and the order page in the order\'s language, whatever the browser prefers', async () => {
+    const pl = await openOrder(h, ['biuro-autopilot'], { provider: 'bank_transfer' as never, locale: 'pl' });
+    const transfer = await (await fetch(pl.paymentUrl, { headers: { 'accept-language': 'en' } })).text();
+    expect(transfer).toContain('<html lang="pl">');
+    expect(transfer).toContain('<h1>Zapłać przelewem</h1>');
+    expect(transfer).toContain(`<th>Kwota</th><td><code>${formatMoney(pl.total, 'pl-PL')}</code>`);
+    const orderPage = await (await fetch(`${h.baseUrl}/orders/${pl.orderId}`, { headers: { 'accept-language': 'en' } })).text();
+    expect(orderPage).toContain('<html lang="pl">');
+    expect(orderPage).toContain('<h1>Twoje zamówienie</h1>');
+    const en = await open();
+    const enTransfer = await (await fetch(en.paymentUrl, { headers: { 'accept-language': 'pl' } })).text();
+    expect(enTransfer).toContain('<h1>Pay by bank transfer</h1>');
+    expect(enTransfer).toContain(`<th>Amount</th><td><code>${formatMoney(en.total, 'en-GB')}</code>`);
+    expect(await (await fetch(`${h.baseUrl}/orders/${en.orderId}`, { headers: { 'accept-language': 'pl' } })).text()).toContain('<h1>Your order</h1>');
   });
 
   it('refuses to cancel a transfer on its way, and to record a transfer for another provider\'s order', async () => {

@@ -31,7 +31,7 @@ describe('sandbox purchase', () => {
     expect(mails[0]!.subject).toContain(res.body.orderNumber);
     expect(mails[0]!.subject).toMatch(/^Welcome/);
     expect(mails[0]!.html).toContain('<html');
-    const link = mails[0]!.text.match(/(http\S+setup-password#token=([\w-]+))/);
+    const link = mails[0]!.text.match(/(http\S+setup-password\?lang=\w+#token=([\w-]+))/);
     expect(link).not.toBeNull();
     expect(mails[0]!.html).toContain(link![1]);
     const [token] = await h.sql`SELECT user_id, expires_at, used_at FROM password_setup_tokens WHERE token_hash = ${hashToken(link![2]!)}`;

@@ -59,6 +59,11 @@ describe.skipIf(!executablePath)('shop page with a coupon', () => {
     const orderId = new URL(page.url()).pathname.split('/').at(-1)!;
     await waitForStatus(h, orderId, 'FULFILLED');
     await expect.poll(() => page.locator('#discount').textContent(), { timeout: 10_000 }).toMatch(new RegExp(`${code}.*37,25`));
+    // The shop's default language is Polish, and the order page speaks the order's language.
+    expect(await page.locator('html').getAttribute('lang')).toBe('pl');
+    await expect.poll(() => page.locator('#status').textContent(), { timeout: 10_000 }).toBe('zrealizowane');
+    expect(await page.locator('#status').getAttribute('data-status')).toBe('FULFILLED');
+    expect(await page.locator('#discount').textContent()).toMatch(/^Rabat/);
     const [order] = await h.sql<{ paid_amount: number }[]>`SELECT paid_amount FROM orders WHERE id = ${orderId}`;
     expect(order!.paid_amount).toBe(11175);
   });

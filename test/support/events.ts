@@ -26,10 +26,10 @@ export function postSandbox(h: Harness, event: Record<string, unknown>, secret =
 }
 
 /** Checks out the given packages (slugs) and returns the order with its provider session. */
-export async function openOrder(h: Harness, slugs: string[], options: { email?: string; provider?: 'sandbox' | 'stripe'; couponCode?: string } = {}): Promise<TestOrder> {
+export async function openOrder(h: Harness, slugs: string[], options: { email?: string; provider?: 'sandbox' | 'stripe'; couponCode?: string; locale?: 'pl' | 'en' } = {}): Promise<TestOrder> {
   const email = options.email ?? uniqueEmail();
   const packageIds = await Promise.all(slugs.map((s) => packageId(h.sql, s)));
-  const res = await checkout(h, { packageIds, email, locale: 'en', provider: options.provider ?? 'sandbox', ...(options.couponCode ? { couponCode: options.couponCode } : {}) });
+  const res = await checkout(h, { packageIds, email, locale: options.locale ?? 'en', provider: options.provider ?? 'sandbox', ...(options.couponCode ? { couponCode: options.couponCode } : {}) });
   expect(res.status, JSON.stringify(res.body)).toBe(201);
   const [order] = await h.sql<{ provider_session_id: string }[]>`SELECT provider_session_id FROM orders WHERE id = ${res.body.orderId}`;
   return { ...(res.body as Omit<TestOrder, 'email' | 'sessionId'>), email, sessionId: order!.provider_session_id };

@@ -141,7 +141,7 @@ describe('security headers on every answer', () => {
   });
 
   // The demo shop is mounted only with the sandbox provider.
-  const withShop = () => fakeApiDeps({ payments: { sandbox: {} as NonNullable<PaymentProviders['sandbox']> }, sandboxSecret: 'sandbox-secret-for-route-tests' });
+  const withShop = () => fakeApiDeps({ payments: { sandbox: {} as NonNullable<PaymentProviders['sandbox']> }, sandboxSecret: 'sandbox-secret-for-route-tests', sql: fakeSql([], []) });
   it.each(['/orders/0b7c9f2e-1d4a-4c3b-9e5f-a1b2c3d4e5f6', '/account/setup-password', '/docs', '/shop'])('%s runs its inline script only with the nonce its CSP names', async (path) => {
     const res = await createApp(withShop()).request(path);
     expect(res.status).toBe(200);

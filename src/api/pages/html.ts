@@ -1,17 +1,19 @@
 // A minimal, dependency-free page shell for the few HTML pages (sandbox checkout, order page, dev mailbox).
 import { escapeHtml } from '../../domain/html.js';
+import { NUMBER_LOCALE, type Locale } from '../../domain/orders.js';
 
 /** Browser-side money formatting by the currency's own exponent (JPY has none, BHD three), as the server does. */
-export const MONEY_SCRIPT = `const fmt = (m) => { const f = new Intl.NumberFormat('pl-PL', { style: 'currency', currency: m.currency }); return f.format(m.amount / 10 ** f.resolvedOptions().maximumFractionDigits); };`;
+export const moneyScript = (locale: Locale) =>
+  `const fmt = (m) => { const f = new Intl.NumberFormat(${JSON.stringify(NUMBER_LOCALE[locale])}, { style: 'currency', currency: m.currency }); return f.format(m.amount / 10 ** f.resolvedOptions().maximumFractionDigits); };`;
 
 /**
  * The page around `body`. Its inline scripts run only with this request's CSP nonce (headers.ts), so a page with a
  * script must pass `scriptNonce(c)`; the body is our own template (anything a user typed is escaped), so every
  * `<script>` in it is ours.
  */
-export function page(title: string, body: string, nonce = ''): string {
+export function page(title: string, body: string, nonce = '', lang: Locale = 'en'): string {
   if (nonce) body = body.replaceAll('<script>', `<script nonce="${escapeHtml(nonce)}">`);
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+  return `<!doctype html><html lang="${lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>${escapeHtml(title)}</title>
 <style>
 *{box-sizing:border-box}

@@ -10,7 +10,7 @@ import { shopRoutes } from './shop.js';
 
 export function pageRoutes(deps: ApiDeps) {
   const router = newRouter();
-  router.route('/', orderPageRoutes());
+  router.route('/', orderPageRoutes(deps));
   router.route('/', setupPasswordRoutes());
   if (deps.payments.sandbox && deps.sandboxSecret) {
     router.route('/', sandboxRoutes(deps, deps.sandboxSecret));

@@ -2,7 +2,8 @@
 // email and perhaps a coupon, see the price the server quotes. It uses only the public API (catalog, quote, checkout).
 import type { ApiDeps } from '../deps.js';
 import { scriptNonce } from '../headers.js';
-import { MONEY_SCRIPT, page } from './html.js';
+import { DEFAULT_LOCALE } from '../../domain/orders.js';
+import { moneyScript, page } from './html.js';
 import { newRouter } from '../router.js';
 
 const SHOP = `<h1>Shop</h1><p class="muted">A demo storefront on the public API: it offers the payment methods the server has enabled.</p>
@@ -18,7 +19,7 @@ const SHOP = `<h1>Shop</h1><p class="muted">A demo storefront on the public API:
   <button class="pay" type="submit">Buy</button> <span id="error" style="color:#c00"></span>
 </form>
 <script>
-${MONEY_SCRIPT}
+${moneyScript(DEFAULT_LOCALE)}
 const wanted = new URLSearchParams(location.search).get('package');
 const $ = (id) => document.getElementById(id);
 const couponCode = () => $('coupon').value.trim() || undefined;
