@@ -9,6 +9,7 @@ import { installTemporalRuntime } from '../src/wiring.js';
 import { renderChart } from './chart.js';
 import { cpuPerOrder } from './cpu.js';
 import { composeShares, holdShares, type Shares, type SharesHold } from './cpuShares.js';
+import { hostNotes, startHostSpeed } from './hostSpeed.js';
 import { runInLoadThread } from './loadThread.js';
 import { planFor, runOpenLoop } from './openLoop.js';
 import { closedThroughput, deliveredAt, deliveryLags, fill, historyShape, noopCheckout, noopPayment, payableOrders, type FillSummary } from './phases.js';
@@ -231,6 +232,7 @@ const opts = options();
 installTemporalRuntime('ERROR');
 const startedAt = new Date();
 const loadAtStart = loadavg()[0]!;
+const hostSpeed = await startHostSpeed();
 const dir = await mkdtemp(join(tmpdir(), 'checkout-bench-'));
 const failures: string[] = [];
 let exitCode = 1;
@@ -252,11 +254,12 @@ try {
   const measured = await run(stack, opts, startedAt, failures);
   const { lagSource, ...figures } = measured;
   const loadAtEnd = loadavg()[0]!;
+  const host = await hostSpeed.finish();
   const draft = {
     startedAt: startedAt.toISOString(),
     seconds: Math.round((Date.now() - startedAt.getTime()) / 1000),
     profile: opts.name,
-    machine: { cpus: cpus().length, totalMemGiB: Math.round((totalmem() / 1024 ** 3) * 10) / 10, node: process.version, loadAverage1m: { atStart: Math.round(loadAtStart * 10) / 10, atEnd: Math.round(loadAtEnd * 10) / 10 } },
+    machine: { cpus: cpus().length, totalMemGiB: Math.round((totalmem() / 1024 ** 3) * 10) / 10, node: process.version, loadAverage1m: { atStart: Math.round(loadAtStart * 10) / 10, atEnd: Math.round(loadAtEnd * 10) / 10 }, hostSpeed: host },
     config: { ...opts.profile, saturationOrders: figures.fulfilment.product.orders + figures.fulfilment.product.unfinished, workerEnv: opts.workerEnv, cpuShares, nodeFlags: { api: stack.product.commands.api.nodeFlags, worker: stack.product.commands.worker.nodeFlags }, deliveryLagSource: lagSource },
     notes: [
       'Open loop: sends evenly spaced at each rate, latency from the scheduled send time; a failed or timed-out request counts as slower than any answer, so a null percentile was not reached.',
@@ -264,6 +267,7 @@ try {
       'Inline baseline: the whole fulfilment inside the request, so its delivery lag is 0 by construction. No-op baseline: the real order workflow on the same Temporal server with activities that answer at once.',
       ...(await runtimeNote()),
       ...generatorLag(figures),
+      ...hostNotes(host),
       ...(Math.max(loadAtStart, loadAtEnd) > cpus().length ? [`The machine was busy (load average ${loadAtStart.toFixed(1)} → ${loadAtEnd.toFixed(1)} on ${cpus().length} cores): figures are indicative only.`] : []),
     ],
     ...figures,

@@ -25,6 +25,7 @@ const shape = z.object({
   /** Every event type's mean count per order, so a figure above the workflow's shape says which events added to it (absent in earlier reports). */
   eventTypesPerOrder: z.record(z.string(), z.number()).optional(),
 });
+const span = z.object({ atStart: z.number(), atEnd: z.number() });
 const cpuParts = z.record(z.string(), z.number()).nullable();
 const target = z.object({ name: z.string(), target: z.string(), value: z.number().nullable(), met: z.boolean().nullable() });
 
@@ -32,7 +33,14 @@ export const BenchReport = z.object({
   startedAt: z.string(),
   seconds: z.number(),
   profile: z.string(),
-  machine: z.object({ cpus: z.number().int(), totalMemGiB: z.number(), node: z.string(), loadAverage1m: z.object({ atStart: z.number(), atEnd: z.number() }) }),
+  machine: z.object({
+    cpus: z.number().int(),
+    totalMemGiB: z.number(),
+    node: z.string(),
+    loadAverage1m: z.object({ atStart: z.number(), atEnd: z.number() }),
+    /** How fast the host was (bench/hostSpeed.ts): compare runs by it before comparing their figures (absent in reports before 2026-12-07T20). */
+    hostSpeed: z.object({ workloadMs: z.object({ compute: span, memory: span }), stealPercent: z.number().nullable() }),
+  }),
   config: z.object({
     checkoutRates: z.array(z.number()),
     webhookRates: z.array(z.number()),

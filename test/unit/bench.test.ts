@@ -195,7 +195,7 @@ function sampleReport(over: { ackP99?: number | null; inlineP99?: number; events
     startedAt: '2026-12-03T15:00:00.000Z',
     seconds: 120,
     profile: 'quick',
-    machine: { cpus: 2, totalMemGiB: 24, node: 'v22', loadAverage1m: { atStart: 1, atEnd: 2 } },
+    machine: { cpus: 2, totalMemGiB: 24, node: 'v22', loadAverage1m: { atStart: 1, atEnd: 2 }, hostSpeed: { workloadMs: { compute: { atStart: 150, atEnd: 152 }, memory: { atStart: 230, atEnd: 229 } }, stealPercent: 0.4 } },
     config: { checkoutRates: [10, 25, 40, 50], webhookRates: [25, 50, 100], phaseSeconds: 2, requestTimeoutMs: 10_000, drainMs: 60_000, fillMs: 60_000, saturationOrders: 200, waitingOrders: [200], workerEnv: {}, cpuShares: null, nodeFlags: { api: [], worker: ['--max-old-space-size=320'] }, deliveryLagSource: 'orders.paid_at' },
     notes: [],
     checkout: [load(10, 250), load(25, 280), load(40, 285), load(50, 290)],
