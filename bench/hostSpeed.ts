@@ -1,8 +1,8 @@
-// How fast the host was during a run: a fixed workload timed before and after, and the share of CPU time the hypervisor stole.
+// How fast the host was during a run: two fixed workloads timed before and after, and the share of CPU time the hypervisor stole.
 import { readFile } from 'node:fs/promises';
 
 /**
- * Runs of the same code on this kind of machine (a VM with two cores) spread by half from one hour to the next, and the
+ * Runs of the same code on this kind of machine (a VM with two cores) cost a third more per order from one hour to the next, and the
  * load average, which counts only this machine's runnable tasks, does not show why. Three figures that may: two fixed
  * single-threaded workloads timed before the stack starts and once the last phase has drained (one computes in the
  * cache, one waits on memory, which a neighbour on the same host slows first), and the steal time the kernel counts
@@ -75,7 +75,7 @@ async function cpuTicks(): Promise<{ steal: number; total: number } | null> {
   }
 }
 
-/** Starts the measurement: times the workload and reads the counters. `finish()` does both again. */
+/** Starts the measurement: reads the counters and times the workloads. `finish()` does both again. */
 export async function startHostSpeed(): Promise<{ finish: () => Promise<HostSpeed> }> {
   const before = await cpuTicks();
   const atStart = timeWorkloads();

@@ -38,7 +38,7 @@ export const BenchReport = z.object({
     totalMemGiB: z.number(),
     node: z.string(),
     loadAverage1m: z.object({ atStart: z.number(), atEnd: z.number() }),
-    /** How fast the host was (bench/hostSpeed.ts): compare runs by it before comparing their figures (absent in reports before 2026-12-07T20). */
+    /** How fast the host was (bench/hostSpeed.ts): compare runs by it before comparing their figures (absent in earlier reports; 2026-12-07T19-46-54 has the compute workload alone, as a flat atStart/atEnd). */
     hostSpeed: z.object({ workloadMs: z.object({ compute: span, memory: span }), stealPercent: z.number().nullable() }),
   }),
   config: z.object({
