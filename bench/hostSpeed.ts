@@ -2,11 +2,11 @@
 import { readFile } from 'node:fs/promises';
 
 /**
- * Runs of the same code on this kind of machine (a VM with two cores) cost a third more per order from one hour to the next, and the
- * load average, which counts only this machine's runnable tasks, does not show why. Three figures that may: two fixed
- * single-threaded workloads timed before the stack starts and once the last phase has drained (one computes in the
- * cache, one waits on memory, which a neighbour on the same host slows first), and the steal time the kernel counts
- * while the run lasts.
+ * The same code and command on this kind of machine (a VM with two cores) cost 37% more CPU per checkout in the evening
+ * than in the morning, and the load average, which counts only this machine's runnable tasks, does not show why. Three
+ * figures that may: two fixed single-threaded workloads timed before the stack starts and once the last phase has
+ * drained (one computes in the cache, one waits on memory and the last-level cache, which the host's other tenants
+ * share), and the steal time the kernel counts while the run lasts.
  */
 export interface HostSpeed {
   /** Each workload's best of three, in ms, before the stack started and once the last phase had drained. */
